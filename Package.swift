@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Triggerfish",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Triggerfish", targets: ["Triggerfish"]),
+        .library(name: "TriggerfishGenerator", targets: ["TriggerfishGenerator"]),
+        .executable(name: "triggerfish", targets: ["TriggerfishCLI"]),
+        .plugin(name: "TriggerfishPlugin", targets: ["TriggerfishPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Pure core: schema model, YAML with positions, validation, Swift and docs emitters.
+        .target(
+            name: "TriggerfishGenerator",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Sources/Generator"
+        ),
+        // Thin executable the build-tool plugin runs.
+        .executableTarget(
+            name: "TriggerfishGenerateTool",
+            dependencies: ["TriggerfishGenerator"],
+            path: "Sources/GeneratorTool"
+        ),
+        .plugin(
+            name: "TriggerfishPlugin",
+            capability: .buildTool(),
+            dependencies: [.target(name: "TriggerfishGenerateTool")]
+        ),
+        // The runtime that generated code links. Its event, trigger and action types are
+        // generated from schema/ by the plugin.
+        .target(
+            name: "Triggerfish",
+            path: "Sources/Runtime",
+            plugins: ["TriggerfishPlugin"]
+        ),
+        .executableTarget(
+            name: "TriggerfishCLI",
+            dependencies: [
+                "Triggerfish",
+                "TriggerfishGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/CLI"
+        ),
+        .testTarget(
+            name: "GeneratorTests",
+            dependencies: ["TriggerfishGenerator"],
+            path: "Tests/GeneratorTests",
+            resources: [.copy("Goldens")]
+        ),
+        .testTarget(
+            name: "TriggerfishTests",
+            dependencies: ["Triggerfish", "TriggerfishGenerator"],
+            path: "Tests/TriggerfishTests"
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TriggerfishGenerator"],
+            path: "Tests/EndToEndTests"
+        ),
+    ]
+)

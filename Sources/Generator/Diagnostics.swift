@@ -1,0 +1,125 @@
+/// A position in a source file: 1-based line and column (columns count Unicode scalars, as libyaml does).
+public struct SourceLocation: Hashable, Sendable, Comparable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+        (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
+    }
+}
+
+/// One problem found in a schema or config file, printed the way compilers print them.
+public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
+    public enum Severity: String, Sendable {
+        case error, warning, note
+    }
+
+    public var severity: Severity
+    public var location: SourceLocation
+    public var message: String
+
+    public init(_ severity: Severity, _ location: SourceLocation, _ message: String) {
+        self.severity = severity
+        self.location = location
+        self.message = message
+    }
+
+    public static func error(_ location: SourceLocation, _ message: String) -> Diagnostic {
+        Diagnostic(.error, location, message)
+    }
+
+    public static func warning(_ location: SourceLocation, _ message: String) -> Diagnostic {
+        Diagnostic(.warning, location, message)
+    }
+
+    /// `path:line:column: error: message`
+    public var description: String {
+        "\(location.file):\(location.line):\(location.column): \(severity.rawValue): \(message)"
+    }
+}
+
+/// Collects diagnostics; order of insertion is kept and the final list is sorted by location.
+public struct DiagnosticList: Sendable {
+    public private(set) var items: [Diagnostic] = []
+
+    public init() {}
+
+    public mutating func error(_ location: SourceLocation, _ message: String) {
+        items.append(.error(location, message))
+    }
+
+    public mutating func warning(_ location: SourceLocation, _ message: String) {
+        items.append(.warning(location, message))
+    }
+
+    public mutating func append(contentsOf other: [Diagnostic]) {
+        items.append(contentsOf: other)
+    }
+
+    public var hasErrors: Bool { items.contains { $0.severity == .error } }
+
+    /// Sorted by file, line, column; stable for equal locations.
+    public var sorted: [Diagnostic] {
+        items.enumerated().sorted { a, b in
+            a.element.location == b.element.location ? a.offset < b.offset : a.element.location < b.element.location
+        }.map(\.element)
+    }
+}
+
+/// "did you mean" support: the closest candidates by edit distance.
+public enum Suggestions {
+    /// Returns up to `limit` candidates close to `word`, best first.
+    public static func closest(to word: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
+        let lowered = word.lowercased()
+        let threshold = max(2, word.count / 3)
+        var scored: [(String, Int)] = []
+        for candidate in candidates {
+            let distance = editDistance(lowered, candidate.lowercased())
+            let containment = candidate.lowercased().contains(lowered) || lowered.contains(candidate.lowercased())
+            if distance <= threshold || (containment && min(lowered.count, candidate.count) >= 4) {
+                scored.append((candidate, distance))
+            }
+        }
+        return scored.sorted { $0.1 == $1.1 ? $0.0 < $1.0 : $0.1 < $1.1 }.prefix(limit).map(\.0)
+    }
+
+    /// `; did you mean 'a' or 'b'?` or the empty string.
+    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
+        let found = closest(to: word, in: candidates)
+        guard !found.isEmpty else { return "" }
+        return "; did you mean " + orList(found.map { "'\($0)'" }) + "?"
+    }
+
+    /// "a", "a or b", "a, b or c"
+    public static func orList(_ items: [String]) -> String {
+        switch items.count {
+        case 0: return ""
+        case 1: return items[0]
+        default: return items.dropLast().joined(separator: ", ") + " or " + items[items.count - 1]
+        }
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,43 @@
+extension SwiftEmitter {
+    /// The fixed name of the file generated into a consumer target.
+    public static let consumerFileName = "GeneratedPlaybooks.swift"
+
+    /// Swift for a consumer target: its own actions (parameter types and the `PlaybookActions`
+    /// protocol it implements), its validated playbook files embedded for loading at run time,
+    /// and, for every trigger/action pair of its playbooks, a generic constraint the compiler checks.
+    public func consumerFile(playbooks: [(name: String, text: String, config: ValidatedConfig)]) -> String {
+        var out = Self.header + "import Triggerfish\n\n"
+        out += records(schema.types.filter(\.isCustom), access: "public")
+        out += actions(schema.actions.filter(\.isCustom), protocolName: "PlaybookActions", access: "public")
+        out += "\n/// The playbook files of this target, validated at build time.\n"
+        out += "public enum EmbeddedPlaybooks {\n"
+        out += "    public static let files: [(name: String, text: String)] = [\n"
+        for file in playbooks {
+            out += "        (\(SwiftNames.literal(file.name)), \(SwiftNames.rawMultiline(file.text))),\n"
+        }
+        out += "    ]\n}\n\n"
+        out += "/// Compile-time proof that every action in the playbooks accepts the event its triggers produce.\n"
+        out += "private enum PlaybookTypeChecks {\n"
+        var calls: [String] = []
+        var index = 0
+        for file in playbooks {
+            for playbook in file.config.playbooks {
+                for action in playbook.actions {
+                    guard let actionDefinition = schema.action(named: action.name) else { continue }
+                    for trigger in playbook.triggers {
+                        guard let triggerDefinition = schema.trigger(named: trigger.key) else { continue }
+                        let function = "check\(index)"
+                        index += 1
+                        out += "    // \(file.name):\(trigger.location.line): \(trigger.key) -> \(action.name)\n"
+                        out += "    static func \(function)<E: \(actionDefinition.event)>(_: E.Type) {}\n"
+                        calls.append("\(function)(\(SwiftNames.triggerType(triggerDefinition.key)).Event.self)")
+                    }
+                }
+            }
+        }
+        out += "    static func all() {\n"
+        for call in calls { out += "        \(call)\n" }
+        out += "    }\n}\n"
+        return out
+    }
+}

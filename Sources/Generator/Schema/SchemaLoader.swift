@@ -1,0 +1,637 @@
+import Foundation
+
+/// Reads schema YAML files into a ``Schema``, expanding kinds and checking the whole schema:
+/// unknown keys, unknown parents or types, inheritance cycles and duplicate names are errors
+/// with file, line and column.
+public enum SchemaLoader {
+    public struct Output: Sendable {
+        /// `nil` when any error was found.
+        public var schema: Schema?
+        public var diagnostics: [Diagnostic]
+    }
+
+    static let sections = [
+        "kinds", "kind_events", "kind_triggers", "events", "types", "parameter_sets", "triggers", "actions",
+        "sinks", "sink_parameters",
+    ]
+
+    /// Loads the built-in schema from its files. `files` are (path, text); paths appear in diagnostics.
+    public static func load(files: [(path: String, text: String)], limits: YAMLLimits = .default) -> Output {
+        var state = State()
+        for file in files {
+            let parsed = YAMLDocument.parse(file.text, file: file.path, limits: limits)
+            state.diagnostics.append(contentsOf: parsed.diagnostics)
+            guard let root = parsed.root else { continue }
+            state.read(root, file: file.path, allowedSections: sections)
+            state.schema.sources.append((name: (file.path as NSString).lastPathComponent, text: file.text))
+        }
+        state.finish()
+        return Output(schema: state.diagnostics.hasErrors ? nil : state.schema, diagnostics: state.diagnostics.sorted)
+    }
+
+    /// Adds a consumer's own declarations (`actions:` and `types:` sections only) to a loaded schema.
+    public static func extend(_ base: Schema, with files: [(path: String, text: String)], limits: YAMLLimits = .default)
+        -> Output
+    {
+        var state = State()
+        state.schema = base
+        state.baseTypes = Set(base.types.map(\.name))
+        state.baseActions = Set(base.actions.map(\.name))
+        state.isCustom = true
+        for file in files {
+            let parsed = YAMLDocument.parse(file.text, file: file.path, limits: limits)
+            state.diagnostics.append(contentsOf: parsed.diagnostics)
+            guard let root = parsed.root else { continue }
+            state.read(root, file: file.path, allowedSections: ["actions", "types"])
+        }
+        state.finishCustom()
+        return Output(schema: state.diagnostics.hasErrors ? nil : state.schema, diagnostics: state.diagnostics.sorted)
+    }
+}
+
+private struct PendingParameter {
+    var name: String
+    var typeText: String
+    var typeLocation: SourceLocation
+    var doc: String
+    var required: Bool
+    var defaultNode: YAMLNode?
+    var values: [String]?
+    var location: SourceLocation
+}
+
+private struct PendingTrigger {
+    var definition: TriggerDefinition
+    var sets: [(String, SourceLocation)]
+    var parameters: [PendingParameter]
+    var eventLocation: SourceLocation
+    var kindLocation: SourceLocation?
+}
+
+private struct State {
+    var schema = Schema()
+    var diagnostics = DiagnosticList()
+    var isCustom = false
+    var baseTypes: Set<String> = []
+    var baseActions: Set<String> = []
+
+    var kindEventParents: (resource: (String, SourceLocation), change: (String, SourceLocation))?
+    var kindTriggerSets: [(String, SourceLocation)] = []
+    var parameterSets: [String: (location: SourceLocation, parameters: [PendingParameter])] = [:]
+    var pendingTypes: [(RecordType, [PendingParameter])] = []
+    var pendingTriggers: [PendingTrigger] = []
+    var pendingActions: [(ActionDefinition, [PendingParameter], SourceLocation)] = []
+    var pendingSinks: [(SinkDefinition, [(String, SourceLocation)], [PendingParameter])] = []
+    var pendingSinkBase: [PendingParameter] = []
+    var pendingManual: [String: [PendingParameter]] = [:]
+    var parentLocations: [String: [SourceLocation]] = [:]
+    var names: [String: SourceLocation] = [:]  // "event X" -> first definition
+
+    mutating func claim(_ category: String, _ name: String, at location: SourceLocation) -> Bool {
+        let key = category + " " + name
+        if let first = names[key] {
+            diagnostics.error(
+                location,
+                "duplicate \(category) '\(name)' (first defined at \(first.file):\(first.line):\(first.column))")
+            return false
+        }
+        names[key] = location
+        return true
+    }
+
+    // MARK: Reading
+
+    mutating func read(_ root: YAMLNode, file: String, allowedSections: [String]) {
+        guard let top = MappingReader(root, what: "a schema file", into: &diagnostics) else { return }
+        top.rejectUnknownKeys(allowed: allowedSections, in: "a schema file", into: &diagnostics)
+        for pair in top.pairs where allowedSections.contains(pair.key) {
+            switch pair.key {
+            case "kinds": readKinds(pair.value)
+            case "kind_events": readKindEvents(pair.value)
+            case "kind_triggers": readKindTriggers(pair.value)
+            case "events": readEvents(pair.value)
+            case "types": readTypes(pair.value)
+            case "parameter_sets": readParameterSets(pair.value)
+            case "triggers": readTriggers(pair.value)
+            case "actions": readActions(pair.value)
+            case "sinks": readSinks(pair.value)
+            case "sink_parameters": pendingSinkBase += readParameters(pair.value, owner: "sink_parameters")
+            default: break
+            }
+        }
+    }
+
+    func doc(_ reader: MappingReader, _ what: String, _ diagnostics: inout DiagnosticList) -> String {
+        (reader.string("doc", in: what, into: &diagnostics) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    mutating func entries(_ node: YAMLNode, _ what: String) -> [YAMLPair] {
+        guard let pairs = node.mapping else {
+            diagnostics.error(node.location, "'\(what)' must be a mapping of names to definitions, found \(node.kindDescription)")
+            return []
+        }
+        return pairs
+    }
+
+    mutating func checkIdentifier(_ name: String, at location: SourceLocation, style: String) -> Bool {
+        let ok: Bool
+        switch style {
+        case "Type":
+            ok = name.first.map { $0.isUppercase && $0.isASCII } == true && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        default:
+            ok = name.first.map { $0.isLowercase && $0.isASCII } == true
+                && name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
+        }
+        if !ok {
+            let expected = style == "Type" ? "UpperCamelCase letters and digits" : "lower_snake_case letters, digits and '_'"
+            diagnostics.error(location, "invalid name '\(name)': expected \(expected)")
+        }
+        return ok
+    }
+
+    mutating func readKinds(_ node: YAMLNode) {
+        for entry in entries(node, "kinds") {
+            let what = "kind '\(entry.key)'"
+            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "Type"),
+                claim("kind", entry.key, at: entry.keyLocation),
+                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
+            else { continue }
+            reader.rejectUnknownKeys(allowed: ["api_version", "namespaced", "doc"], in: what, into: &diagnostics)
+            guard let apiVersion = reader.string("api_version", in: what, into: &diagnostics) else {
+                if reader["api_version"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'api_version'") }
+                continue
+            }
+            guard let namespaced = reader.bool("namespaced", in: what, into: &diagnostics) else {
+                if reader["namespaced"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'namespaced'") }
+                continue
+            }
+            schema.kinds.append(
+                KindDefinition(
+                    name: entry.key, apiVersion: apiVersion, namespaced: namespaced,
+                    doc: doc(reader, what, &diagnostics), location: entry.keyLocation))
+        }
+    }
+
+    mutating func readKindEvents(_ node: YAMLNode) {
+        guard let reader = MappingReader(node, what: "'kind_events'", into: &diagnostics) else { return }
+        reader.rejectUnknownKeys(allowed: ["resource_parent", "change_parent"], in: "'kind_events'", into: &diagnostics)
+        guard let resource = reader.string("resource_parent", in: "'kind_events'", into: &diagnostics),
+            let change = reader.string("change_parent", in: "'kind_events'", into: &diagnostics)
+        else {
+            diagnostics.error(node.location, "'kind_events' needs 'resource_parent' and 'change_parent'")
+            return
+        }
+        kindEventParents = ((resource, reader["resource_parent"]!.location), (change, reader["change_parent"]!.location))
+    }
+
+    mutating func readKindTriggers(_ node: YAMLNode) {
+        guard let reader = MappingReader(node, what: "'kind_triggers'", into: &diagnostics) else { return }
+        reader.rejectUnknownKeys(allowed: ["parameter_sets"], in: "'kind_triggers'", into: &diagnostics)
+        kindTriggerSets = reader.stringList("parameter_sets", in: "'kind_triggers'", into: &diagnostics) ?? []
+    }
+
+    mutating func readEvents(_ node: YAMLNode) {
+        for entry in entries(node, "events") {
+            let what = "event '\(entry.key)'"
+            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "Type"),
+                claim("event", entry.key, at: entry.keyLocation),
+                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
+            else { continue }
+            reader.rejectUnknownKeys(allowed: ["doc", "parents", "fields", "manual"], in: what, into: &diagnostics)
+            let parents = reader.stringList("parents", in: what, into: &diagnostics) ?? []
+            parentLocations[entry.key] = parents.map(\.1)
+            var fields: [FieldDefinition] = []
+            if let fieldsNode = reader["fields"] {
+                for field in entries(fieldsNode, "fields") {
+                    let fieldWhat = "field '\(field.key)' of \(what)"
+                    guard let fieldReader = MappingReader(field.value, what: fieldWhat, into: &diagnostics) else { continue }
+                    fieldReader.rejectUnknownKeys(allowed: ["type", "optional", "doc"], in: fieldWhat, into: &diagnostics)
+                    guard let typeText = fieldReader.string("type", in: fieldWhat, into: &diagnostics) else {
+                        if fieldReader["type"] == nil { diagnostics.error(field.keyLocation, "\(fieldWhat) is missing 'type'") }
+                        continue
+                    }
+                    guard let type = FieldDefinition.FieldType(rawValue: typeText) else {
+                        let names = FieldDefinition.FieldType.allCases.map(\.rawValue)
+                        diagnostics.error(
+                            fieldReader["type"]!.location,
+                            "unknown field type '\(typeText)' in \(fieldWhat)\(Suggestions.didYouMean(typeText, in: names)); expected one of \(names.joined(separator: ", "))"
+                        )
+                        continue
+                    }
+                    if fields.contains(where: { $0.name == field.key }) {
+                        diagnostics.error(field.keyLocation, "duplicate field '\(field.key)' in \(what)")
+                        continue
+                    }
+                    fields.append(
+                        FieldDefinition(
+                            name: field.key, type: type,
+                            optional: fieldReader.bool("optional", in: fieldWhat, into: &diagnostics) ?? false,
+                            doc: doc(fieldReader, fieldWhat, &diagnostics)))
+                }
+            }
+            var manual: [ParameterDefinition]? = nil
+            if let manualNode = reader["manual"], let manualReader = MappingReader(manualNode, what: "'manual' of \(what)", into: &diagnostics) {
+                manualReader.rejectUnknownKeys(allowed: ["parameters"], in: "'manual' of \(what)", into: &diagnostics)
+                pendingManual[entry.key] = manualReader["parameters"].map { readParameters($0, owner: "manual parameters of \(what)") } ?? []
+                manual = []
+            }
+            schema.events.append(
+                EventDefinition(
+                    name: entry.key, doc: doc(reader, what, &diagnostics), parents: parents.map(\.0), fields: fields,
+                    manualParameters: manual, kind: nil, location: entry.keyLocation))
+        }
+    }
+
+    mutating func readParameters(_ node: YAMLNode, owner: String) -> [PendingParameter] {
+        var result: [PendingParameter] = []
+        for entry in entries(node, "parameters") {
+            let what = "parameter '\(entry.key)' of \(owner)"
+            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "snake"),
+                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
+            else { continue }
+            reader.rejectUnknownKeys(allowed: ["type", "doc", "default", "required", "values"], in: what, into: &diagnostics)
+            guard let typeText = reader.string("type", in: what, into: &diagnostics) else {
+                if reader["type"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'type'") }
+                continue
+            }
+            let required = reader.bool("required", in: what, into: &diagnostics) ?? false
+            if required, let defaultNode = reader["default"] {
+                diagnostics.error(defaultNode.location, "\(what) is required and so cannot have a default")
+            }
+            let values = reader.stringList("values", in: what, into: &diagnostics)?.map(\.0)
+            result.append(
+                PendingParameter(
+                    name: entry.key, typeText: typeText, typeLocation: reader["type"]!.location,
+                    doc: doc(reader, what, &diagnostics), required: required, defaultNode: reader["default"],
+                    values: values, location: entry.keyLocation))
+        }
+        return result
+    }
+
+    mutating func readTypes(_ node: YAMLNode) {
+        for entry in entries(node, "types") {
+            let what = "type '\(entry.key)'"
+            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "Type"),
+                claim("type", entry.key, at: entry.keyLocation),
+                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
+            else { continue }
+            if baseTypes.contains(entry.key) {
+                diagnostics.error(entry.keyLocation, "type '\(entry.key)' is already defined by the Triggerfish schema")
+                continue
+            }
+            reader.rejectUnknownKeys(allowed: ["doc", "fields", "exactly_one"], in: what, into: &diagnostics)
+            let fields = reader["fields"].map { readParameters($0, owner: what) } ?? []
+            let record = RecordType(
+                name: entry.key, doc: doc(reader, what, &diagnostics), fields: [],
+                exactlyOne: reader.bool("exactly_one", in: what, into: &diagnostics) ?? false, isCustom: isCustom,
+                location: entry.keyLocation)
+            pendingTypes.append((record, fields))
+        }
+    }
+
+    mutating func readParameterSets(_ node: YAMLNode) {
+        for entry in entries(node, "parameter_sets") {
+            guard claim("parameter set", entry.key, at: entry.keyLocation) else { continue }
+            parameterSets[entry.key] = (entry.keyLocation, readParameters(entry.value, owner: "parameter set '\(entry.key)'"))
+        }
+    }
+
+    mutating func readTriggers(_ node: YAMLNode) {
+        for entry in entries(node, "triggers") {
+            let what = "trigger '\(entry.key)'"
+            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "snake"),
+                claim("trigger", entry.key, at: entry.keyLocation),
+                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
+            else { continue }
+            reader.rejectUnknownKeys(
+                allowed: ["doc", "event", "source", "kind", "operation", "condition", "parameter_sets", "parameters", "exactly_one_of"],
+                in: what, into: &diagnostics)
+            guard let event = reader.string("event", in: what, into: &diagnostics) else {
+                if reader["event"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'event'") }
+                continue
+            }
+            guard let sourceText = reader.string("source", in: what, into: &diagnostics) else {
+                if reader["source"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'source'") }
+                continue
+            }
+            guard let source = TriggerDefinition.Source(rawValue: sourceText) else {
+                let names = TriggerDefinition.Source.allCases.map(\.rawValue)
+                diagnostics.error(
+                    reader["source"]!.location,
+                    "unknown source '\(sourceText)' in \(what); expected \(Suggestions.orList(names.map { "'\($0)'" }))")
+                continue
+            }
+            var operation: TriggerDefinition.Operation? = nil
+            if let text = reader.string("operation", in: what, into: &diagnostics) {
+                operation = TriggerDefinition.Operation(rawValue: text)
+                if operation == nil {
+                    let names = TriggerDefinition.Operation.allCases.map(\.rawValue)
+                    diagnostics.error(
+                        reader["operation"]!.location,
+                        "unknown operation '\(text)' in \(what); expected \(Suggestions.orList(names.map { "'\($0)'" }))")
+                }
+            }
+            let kind = reader.string("kind", in: what, into: &diagnostics)
+            if source == .kubernetes && operation == nil && reader["operation"] == nil {
+                diagnostics.error(entry.keyLocation, "\(what) has source 'kubernetes' and so needs an 'operation'")
+            }
+            if source != .kubernetes, let extra = reader.pair("kind") ?? reader.pair("operation") {
+                diagnostics.error(extra.keyLocation, "'\(extra.key)' applies only to triggers with source 'kubernetes'")
+            }
+            let definition = TriggerDefinition(
+                key: entry.key, doc: doc(reader, what, &diagnostics), event: event, source: source,
+                kind: kind == "any" ? nil : kind, operation: operation,
+                condition: reader.string("condition", in: what, into: &diagnostics), parameters: [],
+                exactlyOneOf: reader.stringList("exactly_one_of", in: what, into: &diagnostics)?.map(\.0),
+                sharedParametersType: nil, location: entry.keyLocation)
+            pendingTriggers.append(
+                PendingTrigger(
+                    definition: definition, sets: reader.stringList("parameter_sets", in: what, into: &diagnostics) ?? [],
+                    parameters: reader["parameters"].map { readParameters($0, owner: what) } ?? [],
+                    eventLocation: reader["event"]!.location, kindLocation: reader["kind"]?.location))
+        }
+    }
+
+    mutating func readActions(_ node: YAMLNode) {
+        for entry in entries(node, "actions") {
+            let what = "action '\(entry.key)'"
+            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "snake"),
+                claim("action", entry.key, at: entry.keyLocation),
+                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
+            else { continue }
+            if baseActions.contains(entry.key) {
+                diagnostics.error(entry.keyLocation, "action '\(entry.key)' is already a built-in action; choose another name")
+                continue
+            }
+            reader.rejectUnknownKeys(allowed: ["doc", "event", "parameters"], in: what, into: &diagnostics)
+            guard let event = reader.string("event", in: what, into: &diagnostics) else {
+                if reader["event"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'event'") }
+                continue
+            }
+            let action = ActionDefinition(
+                name: entry.key, doc: doc(reader, what, &diagnostics), event: event, parameters: [], isCustom: isCustom,
+                location: entry.keyLocation)
+            pendingActions.append(
+                (action, reader["parameters"].map { readParameters($0, owner: what) } ?? [], reader["event"]!.location))
+        }
+    }
+
+    mutating func readSinks(_ node: YAMLNode) {
+        for entry in entries(node, "sinks") {
+            let what = "sink '\(entry.key)'"
+            guard claim("sink", entry.key, at: entry.keyLocation),
+                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
+            else { continue }
+            reader.rejectUnknownKeys(allowed: ["doc", "parameter_sets", "parameters"], in: what, into: &diagnostics)
+            let sink = SinkDefinition(key: entry.key, doc: doc(reader, what, &diagnostics), parameters: [], location: entry.keyLocation)
+            pendingSinks.append(
+                (sink, reader.stringList("parameter_sets", in: what, into: &diagnostics) ?? [],
+                 reader["parameters"].map { readParameters($0, owner: what) } ?? []))
+        }
+    }
+
+    // MARK: Resolving
+
+    mutating func resolve(_ pending: [PendingParameter], owner: String) -> [ParameterDefinition] {
+        var result: [ParameterDefinition] = []
+        for parameter in pending {
+            if result.contains(where: { $0.name == parameter.name }) {
+                diagnostics.error(parameter.location, "duplicate parameter '\(parameter.name)' in \(owner)")
+                continue
+            }
+            let typeNames = schema.types.map(\.name) + pendingTypes.map(\.0.name)
+            guard let type = ParameterType.parse(parameter.typeText, isRecord: { typeNames.contains($0) }) else {
+                let candidates = Array(ParameterType.scalarNames.keys).sorted() + typeNames
+                diagnostics.error(
+                    parameter.typeLocation,
+                    "unknown type '\(parameter.typeText)' for parameter '\(parameter.name)' of \(owner)\(Suggestions.didYouMean(parameter.typeText, in: candidates)); expected a built-in type (\(ParameterType.scalarNames.keys.sorted().joined(separator: ", ")), list<T>, map<T>) or a type from 'types'"
+                )
+                continue
+            }
+            if parameter.values != nil && type != .string {
+                diagnostics.error(parameter.location, "'values' applies only to string parameters, but '\(parameter.name)' is \(type)")
+            }
+            result.append(
+                ParameterDefinition(
+                    name: parameter.name, type: type, doc: parameter.doc, required: parameter.required,
+                    defaultValue: parameter.defaultNode.map(ConfigValue.init), allowedValues: parameter.values,
+                    location: parameter.location))
+        }
+        return result
+    }
+
+    mutating func expand(sets: [(String, SourceLocation)], owner: String) -> [PendingParameter] {
+        var result: [PendingParameter] = []
+        for (name, location) in sets {
+            guard let set = parameterSets[name] else {
+                diagnostics.error(
+                    location,
+                    "unknown parameter set '\(name)' in \(owner)\(Suggestions.didYouMean(name, in: parameterSets.keys))")
+                continue
+            }
+            result += set.parameters
+        }
+        return result
+    }
+
+    mutating func checkDefaults(_ parameters: [ParameterDefinition], pending: [PendingParameter], owner: String) {
+        for parameter in parameters {
+            guard let node = pending.first(where: { $0.name == parameter.name })?.defaultNode else { continue }
+            if case .null? = node.scalar?.value { continue }
+            var checker = ParameterChecker(schema: schema)
+            checker.check(node, as: parameter, what: "the default of parameter '\(parameter.name)' of \(owner)")
+            diagnostics.append(contentsOf: checker.diagnostics.items)
+        }
+    }
+
+    mutating func resolveTypes() {
+        // Register names first so records may refer to each other.
+        for (record, _) in pendingTypes { schema.types.append(record) }
+        let start = schema.types.count - pendingTypes.count
+        for (offset, (record, pending)) in pendingTypes.enumerated() {
+            schema.types[start + offset].fields = resolve(pending, owner: "type '\(record.name)'")
+        }
+        // A record may not contain itself except through a list or map.
+        for record in schema.types[start...] {
+            var stack = record.fields.compactMap { field -> String? in
+                if case .record(let name) = field.type { return name }
+                return nil
+            }
+            var seen: Set<String> = []
+            while let next = stack.popLast() {
+                if next == record.name {
+                    diagnostics.error(record.location, "type '\(record.name)' contains itself; nest it in a list<...> instead")
+                    break
+                }
+                guard seen.insert(next).inserted, let inner = schema.type(named: next) else { continue }
+                for field in inner.fields { if case .record(let name) = field.type { stack.append(name) } }
+            }
+        }
+        pendingTypes = []
+    }
+
+    mutating func finish() {
+        resolveTypes()
+        schema.reindex()
+        // Kind expansion: <Kind>Event, <Kind>ChangeEvent, on_<kind>_<operation>.
+        if !schema.kinds.isEmpty {
+            guard let parents = kindEventParents else {
+                diagnostics.error(schema.kinds[0].location, "kinds need a 'kind_events' section naming 'resource_parent' and 'change_parent'")
+                return
+            }
+            schema.kindResourceParent = parents.resource.0
+            schema.kindChangeParent = parents.change.0
+            for kind in schema.kinds {
+                let location = kind.location
+                let nameParameter = ParameterDefinition(
+                    name: "name", type: .string, doc: "Name of the \(kind.name).", required: true, defaultValue: nil,
+                    allowedValues: nil, location: location)
+                let namespaceParameter = ParameterDefinition(
+                    name: "namespace", type: .string, doc: "Namespace of the \(kind.name).", required: true, defaultValue: nil,
+                    allowedValues: nil, location: location)
+                if claim("event", kind.eventName, at: location) {
+                    schema.events.append(
+                        EventDefinition(
+                            name: kind.eventName,
+                            doc: "An event about one \(kind.name) (\(kind.apiVersion)). \(kind.doc)".trimmingCharacters(in: .whitespaces),
+                            parents: [parents.resource.0],
+                            fields: [FieldDefinition(name: kind.accessor, type: .kubernetesObject, optional: true, doc: "The \(kind.name), when known.")],
+                            manualParameters: kind.namespaced ? [nameParameter, namespaceParameter] : [nameParameter],
+                            kind: kind.name, location: location))
+                    parentLocations[kind.eventName] = [parents.resource.1]
+                }
+                if claim("event", kind.changeEventName, at: location) {
+                    schema.events.append(
+                        EventDefinition(
+                            name: kind.changeEventName,
+                            doc: "A \(kind.name) was created, updated or deleted.",
+                            parents: [kind.eventName, parents.change.0], fields: [], manualParameters: nil, kind: kind.name,
+                            location: location))
+                    parentLocations[kind.changeEventName] = [location, parents.change.1]
+                }
+            }
+            for kind in schema.kinds {
+                for operation in TriggerDefinition.Operation.allCases {
+                    let key = "on_\(kind.lowercased)_\(operation.rawValue)"
+                    guard claim("trigger", key, at: kind.location) else { continue }
+                    let what: String
+                    switch operation {
+                    case .create: what = "a \(kind.name) is created"
+                    case .update: what = "a \(kind.name) is updated"
+                    case .delete: what = "a \(kind.name) is deleted"
+                    case .allChanges: what = "a \(kind.name) is created, updated or deleted"
+                    }
+                    pendingTriggers.append(
+                        PendingTrigger(
+                            definition: TriggerDefinition(
+                                key: key, doc: "Fires when \(what).", event: kind.changeEventName, source: .kubernetes,
+                                kind: kind.name, operation: operation, condition: nil, parameters: [], exactlyOneOf: nil,
+                                sharedParametersType: "KindTriggerParameters", location: kind.location),
+                            sets: kindTriggerSets, parameters: [], eventLocation: kind.location, kindLocation: nil))
+                }
+            }
+        }
+        schema.reindex()
+        checkEvents()
+        // Manual parameters.
+        for (name, pending) in pendingManual {
+            guard let index = schema.eventIndex[name] else { continue }
+            schema.events[index].manualParameters = resolve(pending, owner: "manual parameters of event '\(name)'")
+        }
+        for pending in pendingTriggers {
+            var definition = pending.definition
+            let owner = "trigger '\(definition.key)'"
+            if schema.event(named: definition.event) == nil {
+                diagnostics.error(
+                    pending.eventLocation,
+                    "unknown event '\(definition.event)' in \(owner)\(Suggestions.didYouMean(definition.event, in: schema.events.map(\.name)))")
+            }
+            if let kind = definition.kind, !schema.kinds.contains(where: { $0.name == kind }) {
+                diagnostics.error(
+                    pending.kindLocation ?? definition.location,
+                    "unknown kind '\(kind)' in \(owner)\(Suggestions.didYouMean(kind, in: schema.kinds.map(\.name))); expected a kind from 'kinds' or 'any'"
+                )
+            }
+            let all = expand(sets: pending.sets, owner: owner) + pending.parameters
+            definition.parameters = resolve(all, owner: owner)
+            checkDefaults(definition.parameters, pending: all, owner: owner)
+            for name in definition.exactlyOneOf ?? [] where !definition.parameters.contains(where: { $0.name == name }) {
+                diagnostics.error(definition.location, "'exactly_one_of' of \(owner) names '\(name)', which is not one of its parameters")
+            }
+            schema.triggers.append(definition)
+        }
+        pendingTriggers = []
+        finishActions()
+        schema.sinkBaseParameters = resolve(pendingSinkBase, owner: "sink_parameters")
+        checkDefaults(schema.sinkBaseParameters, pending: pendingSinkBase, owner: "sink_parameters")
+        for (sink, sets, own) in pendingSinks {
+            var sink = sink
+            let all = expand(sets: sets, owner: "sink '\(sink.key)'") + own
+            sink.parameters = resolve(all, owner: "sink '\(sink.key)'")
+            checkDefaults(sink.parameters, pending: all, owner: "sink '\(sink.key)'")
+            schema.sinks.append(sink)
+        }
+        schema.reindex()
+    }
+
+    mutating func finishActions() {
+        for (action, pending, eventLocation) in pendingActions {
+            var action = action
+            let owner = "action '\(action.name)'"
+            if schema.event(named: action.event) == nil {
+                diagnostics.error(
+                    eventLocation,
+                    "unknown event '\(action.event)' in \(owner)\(Suggestions.didYouMean(action.event, in: schema.events.map(\.name)))")
+            }
+            action.parameters = resolve(pending, owner: owner)
+            checkDefaults(action.parameters, pending: pending, owner: owner)
+            schema.actions.append(action)
+        }
+        pendingActions = []
+    }
+
+    mutating func finishCustom() {
+        resolveTypes()
+        finishActions()
+        schema.reindex()
+    }
+
+    mutating func checkEvents() {
+        for event in schema.events {
+            for (index, parent) in event.parents.enumerated() where schema.event(named: parent) == nil {
+                let location = parentLocations[event.name]?[safe: index] ?? event.location
+                diagnostics.error(
+                    location,
+                    "unknown parent '\(parent)' of event '\(event.name)'\(Suggestions.didYouMean(parent, in: schema.events.map(\.name)))")
+            }
+            if Set(event.parents).count != event.parents.count {
+                diagnostics.error(event.location, "event '\(event.name)' lists the same parent twice")
+            }
+        }
+        // Cycles: depth-first search with colours; report each cycle once, at its first event.
+        var colour: [String: Int] = [:]
+        var reported: Set<String> = []
+        func visit(_ name: String, path: [String]) {
+            colour[name] = 1
+            for parent in schema.event(named: name)?.parents ?? [] {
+                switch colour[parent] ?? 0 {
+                case 0: visit(parent, path: path + [parent])
+                case 1:
+                    let cycle = Array(path.drop { $0 != parent }) + [parent]
+                    let key = Set(cycle).sorted().joined(separator: ",")
+                    if reported.insert(key).inserted, let event = schema.event(named: parent) {
+                        diagnostics.error(
+                            event.location, "inheritance cycle: \(cycle.joined(separator: " -> "))")
+                    }
+                default: break
+                }
+            }
+            colour[name] = 2
+        }
+        for event in schema.events where colour[event.name] == nil { visit(event.name, path: [event.name]) }
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

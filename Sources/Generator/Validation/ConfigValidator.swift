@@ -1,0 +1,416 @@
+/// A playbook config after validation, with positions kept for later messages.
+public struct ValidatedConfig: Sendable {
+    public enum Format: String, Sendable {
+        case runnerConfig = "runner config"
+        case helmValues = "Helm values"
+        case playbookList = "playbook list"
+        case empty
+    }
+
+    public struct Trigger: Sendable {
+        public var key: String
+        public var parameters: YAMLNode?
+        public var location: SourceLocation
+    }
+
+    public struct Action: Sendable {
+        public var name: String
+        public var parameters: YAMLNode?
+        public var location: SourceLocation
+    }
+
+    public struct Playbook: Sendable {
+        public var name: String?
+        public var triggers: [Trigger]
+        public var actions: [Action]
+        public var sinks: [String]?
+        public var stop: Bool
+        public var location: SourceLocation
+    }
+
+    public struct Sink: Sendable {
+        public var type: String
+        public var name: String
+        public var parameters: YAMLNode
+        public var location: SourceLocation
+    }
+
+    public var format: Format
+    public var playbooks: [Playbook] = []
+    public var sinks: [Sink] = []
+    public var globalConfig: YAMLNode?
+}
+
+/// Validates playbook configs in Robusta's formats — a runner config (`active_playbooks`), Helm
+/// values (`customPlaybooks`, `builtinPlaybooks`, ...) or a bare list of playbooks — against a
+/// ``Schema``. This one implementation serves the build-time plugin and `triggerfish validate`.
+public struct ConfigValidator: Sendable {
+    public let schema: Schema
+    public var limits: YAMLLimits
+
+    public init(schema: Schema, limits: YAMLLimits = .default) {
+        self.schema = schema
+        self.limits = limits
+    }
+
+    public struct Output: Sendable {
+        /// The config as read; present even when there are errors, as far as it could be read.
+        public var config: ValidatedConfig?
+        public var diagnostics: [Diagnostic]
+        public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    static let runnerKeys = ["active_playbooks", "sinks_config", "global_config", "playbook_repos", "alert_relabel", "light_actions"]
+    static let helmPlaybookKeys = ["priorityBuiltinPlaybooks", "customPlaybooks", "namedCustomPlaybooks", "builtinPlaybooks", "platformPlaybooks"]
+    static let helmKeys = helmPlaybookKeys + ["sinksConfig", "globalConfig", "disabledPlaybooks", "enablePlatformPlaybooks", "clusterName"]
+    static let playbookKeys = ["triggers", "actions", "sinks", "stop", "name"]
+
+    /// Scope attributes available to Kubernetes triggers, alert triggers and sinks (Robusta's).
+    static let kubernetesScopeAttributes = ["name", "namespace", "labels", "annotations", "attributes"]
+    static let alertScopeAttributes = ["labels", "annotations"]
+    static let sinkScopeAttributes = [
+        "title", "identifier", "severity", "source", "type", "kind", "namespace", "node", "name", "labels", "annotations",
+        "namespace_labels",
+    ]
+
+    public func validate(text: String, file: String) -> Output {
+        let parsed = YAMLDocument.parse(text, file: file, limits: limits)
+        var run = Run(schema: schema)
+        run.diagnostics.append(contentsOf: parsed.diagnostics)
+        guard parsed.diagnostics.isEmpty else { return Output(config: nil, diagnostics: run.diagnostics.sorted) }
+        guard let root = parsed.root else {
+            return Output(config: ValidatedConfig(format: .empty), diagnostics: run.diagnostics.sorted)
+        }
+        let config = run.read(root)
+        return Output(config: config, diagnostics: run.diagnostics.sorted)
+    }
+}
+
+private struct Run {
+    let schema: Schema
+    var diagnostics = DiagnosticList()
+    var sinkNames: [String: SourceLocation] = [:]
+    var sinksDefined = false
+    var sinkReferences: [(String, SourceLocation)] = []
+
+    init(schema: Schema) { self.schema = schema }
+
+    mutating func read(_ root: YAMLNode) -> ValidatedConfig {
+        var config: ValidatedConfig
+        switch root.content {
+        case .sequence(let items):
+            config = ValidatedConfig(format: .playbookList)
+            config.playbooks = readPlaybooks(items)
+        case .mapping(let pairs):
+            if pairs.contains(where: { ConfigValidator.helmKeys.contains($0.key) }) {
+                config = readHelm(root, pairs)
+            } else {
+                config = readRunner(root, pairs)
+            }
+        case .scalar:
+            diagnostics.error(
+                root.location,
+                "expected a playbook config: a runner config (a mapping with 'active_playbooks'), Helm values (a mapping with 'customPlaybooks', 'builtinPlaybooks', ...) or a list of playbooks; found \(root.kindDescription)"
+            )
+            return ValidatedConfig(format: .empty)
+        }
+        if sinksDefined {
+            for (name, location) in sinkReferences where sinkNames[name] == nil {
+                let defined = sinkNames.keys.sorted()
+                let suggestion = Suggestions.didYouMean(name, in: defined)
+                diagnostics.error(
+                    location,
+                    "unknown sink '\(name)'\(suggestion.isEmpty ? "" : suggestion)\(defined.isEmpty ? "; no sinks are defined" : "; defined sinks: \(defined.joined(separator: ", "))")"
+                )
+            }
+        }
+        return config
+    }
+
+    mutating func readRunner(_ root: YAMLNode, _ pairs: [YAMLPair]) -> ValidatedConfig {
+        var config = ValidatedConfig(format: .runnerConfig)
+        for pair in pairs {
+            switch pair.key {
+            case "active_playbooks":
+                config.playbooks = readPlaybookList(pair.value, what: "'active_playbooks'")
+            case "sinks_config":
+                config.sinks = readSinks(pair.value, what: "'sinks_config'")
+            case "global_config":
+                config.globalConfig = readGlobalConfig(pair.value, what: "'global_config'")
+            case "playbook_repos":
+                readPlaybookRepos(pair.value)
+            case "alert_relabel":
+                readAlertRelabel(pair.value)
+            case "light_actions":
+                readStringList(pair.value, what: "'light_actions'")
+            default:
+                let message = MappingReader.unknownKeyMessage(pair.key, in: "the runner config", allowed: ConfigValidator.runnerKeys)
+                let hint = pairs.contains(where: { $0.key == "active_playbooks" }) ? "" : " (a runner config holds its playbooks under 'active_playbooks')"
+                diagnostics.error(pair.keyLocation, message + hint)
+            }
+        }
+        return config
+    }
+
+    mutating func readHelm(_ root: YAMLNode, _ pairs: [YAMLPair]) -> ValidatedConfig {
+        var config = ValidatedConfig(format: .helmValues)
+        // Robusta's chart renders: priorityBuiltin + custom + namedCustom + builtin + platform.
+        for key in ConfigValidator.helmPlaybookKeys {
+            guard let value = pairs.first(where: { $0.key == key })?.value else { continue }
+            if key == "namedCustomPlaybooks" {
+                guard let named = value.mapping else {
+                    if value.scalar?.value != .null {
+                        diagnostics.error(value.location, "'namedCustomPlaybooks' must be a mapping of names to playbooks, found \(value.kindDescription)")
+                    }
+                    continue
+                }
+                config.playbooks += readPlaybooks(named.map(\.value))
+            } else {
+                config.playbooks += readPlaybookList(value, what: "'\(key)'")
+            }
+        }
+        if let sinks = pairs.first(where: { $0.key == "sinksConfig" })?.value {
+            config.sinks = readSinks(sinks, what: "'sinksConfig'")
+        }
+        if let global = pairs.first(where: { $0.key == "globalConfig" })?.value {
+            config.globalConfig = readGlobalConfig(global, what: "'globalConfig'")
+        }
+        if let disabled = pairs.first(where: { $0.key == "disabledPlaybooks" })?.value {
+            readStringList(disabled, what: "'disabledPlaybooks'")
+        }
+        return config
+    }
+
+    mutating func readStringList(_ node: YAMLNode, what: String) {
+        if node.scalar?.value == .null { return }
+        guard let items = node.sequence else {
+            diagnostics.error(node.location, "\(what) must be a list of strings, found \(node.kindDescription)")
+            return
+        }
+        for item in items where item.scalar?.string == nil {
+            diagnostics.error(item.location, "items of \(what) must be strings, found \(item.kindDescription)")
+        }
+    }
+
+    mutating func readGlobalConfig(_ node: YAMLNode, what: String) -> YAMLNode? {
+        if node.scalar?.value == .null { return nil }
+        guard node.mapping != nil else {
+            diagnostics.error(node.location, "\(what) must be a mapping, found \(node.kindDescription)")
+            return nil
+        }
+        return node
+    }
+
+    mutating func readPlaybookRepos(_ node: YAMLNode) {
+        if node.scalar?.value == .null { return }
+        guard let repos = node.mapping else {
+            diagnostics.error(node.location, "'playbook_repos' must be a mapping of names to repositories, found \(node.kindDescription)")
+            return
+        }
+        for repo in repos {
+            let what = "playbook repository '\(repo.key)'"
+            guard let reader = MappingReader(repo.value, what: what, into: &diagnostics) else { continue }
+            reader.rejectUnknownKeys(
+                allowed: ["url", "key", "branch", "pip_install", "http_headers", "build_isolation"], in: what, into: &diagnostics)
+            if reader["url"] == nil { diagnostics.error(repo.keyLocation, "\(what) is missing 'url'") }
+            _ = reader.string("url", in: what, into: &diagnostics)
+            _ = reader.string("key", in: what, into: &diagnostics)
+            _ = reader.string("branch", in: what, into: &diagnostics)
+            _ = reader.bool("pip_install", in: what, into: &diagnostics)
+            _ = reader.bool("build_isolation", in: what, into: &diagnostics)
+        }
+    }
+
+    mutating func readAlertRelabel(_ node: YAMLNode) {
+        if node.scalar?.value == .null { return }
+        guard let rules = node.sequence else {
+            diagnostics.error(node.location, "'alert_relabel' must be a list of rules, found \(node.kindDescription)")
+            return
+        }
+        for (index, rule) in rules.enumerated() {
+            let what = "alert_relabel rule \(index + 1)"
+            guard let reader = MappingReader(rule, what: what, into: &diagnostics) else { continue }
+            reader.rejectUnknownKeys(allowed: ["source", "target", "operation"], in: what, into: &diagnostics)
+            for key in ["source", "target"] where reader[key] == nil {
+                diagnostics.error(rule.location, "\(what) is missing '\(key)'")
+            }
+            _ = reader.string("source", in: what, into: &diagnostics)
+            _ = reader.string("target", in: what, into: &diagnostics)
+            if let operation = reader.string("operation", in: what, into: &diagnostics), !["add", "replace"].contains(operation) {
+                diagnostics.error(reader["operation"]!.location, "'\(operation)' is not a valid operation for \(what); expected 'add' or 'replace'")
+            }
+        }
+    }
+
+    // MARK: Sinks
+
+    mutating func readSinks(_ node: YAMLNode, what: String) -> [ValidatedConfig.Sink] {
+        sinksDefined = true
+        if node.scalar?.value == .null { return [] }
+        guard let items = node.sequence else {
+            diagnostics.error(node.location, "\(what) must be a list of sinks, found \(node.kindDescription)")
+            return []
+        }
+        var result: [ValidatedConfig.Sink] = []
+        for item in items {
+            guard let pairs = item.mapping, pairs.count == 1, let pair = pairs.first else {
+                diagnostics.error(
+                    item.location,
+                    "each sink in \(what) must be a mapping with one key, the sink type (for example 'file_sink: {name: ...}'), found \(item.mapping.map { "\($0.count) keys" } ?? item.kindDescription)"
+                )
+                continue
+            }
+            guard let sink = schema.sink(named: pair.key) else {
+                let names = schema.sinks.map(\.key)
+                let suggestion = Suggestions.didYouMean(pair.key, in: names)
+                diagnostics.error(
+                    pair.keyLocation,
+                    "unknown sink type '\(pair.key)'\(suggestion.isEmpty ? "; known sink types: \(names.joined(separator: ", "))" : suggestion)")
+                continue
+            }
+            var checker = ParameterChecker(schema: schema, scopeAttributes: ConfigValidator.sinkScopeAttributes)
+            checker.checkParameters(
+                pair.value, against: schema.sinkBaseParameters + sink.parameters, owner: "sink '\(pair.key)'",
+                ownerLocation: pair.keyLocation)
+            diagnostics.append(contentsOf: checker.diagnostics.items)
+            guard let nameNode = pair.value["name"], let name = nameNode.scalar?.string else { continue }
+            if let first = sinkNames[name] {
+                diagnostics.error(
+                    nameNode.location,
+                    "sink name '\(name)' is already defined at line \(first.line), column \(first.column); sink names must be unique")
+                continue
+            }
+            sinkNames[name] = nameNode.location
+            result.append(ValidatedConfig.Sink(type: pair.key, name: name, parameters: pair.value, location: pair.keyLocation))
+        }
+        return result
+    }
+
+    // MARK: Playbooks
+
+    mutating func readPlaybookList(_ node: YAMLNode, what: String) -> [ValidatedConfig.Playbook] {
+        if node.scalar?.value == .null { return [] }
+        guard let items = node.sequence else {
+            diagnostics.error(node.location, "\(what) must be a list of playbooks, found \(node.kindDescription)")
+            return []
+        }
+        return readPlaybooks(items)
+    }
+
+    mutating func readPlaybooks(_ items: [YAMLNode]) -> [ValidatedConfig.Playbook] {
+        items.compactMap { readPlaybook($0) }
+    }
+
+    mutating func readPlaybook(_ node: YAMLNode) -> ValidatedConfig.Playbook? {
+        guard let reader = MappingReader(node, what: "a playbook", into: &diagnostics) else { return nil }
+        let name = reader["name"]?.scalar?.text
+        let what = name.map { "playbook '\($0)'" } ?? "the playbook at line \(node.location.line)"
+        reader.rejectUnknownKeys(allowed: ConfigValidator.playbookKeys, in: what, into: &diagnostics)
+        var playbook = ValidatedConfig.Playbook(name: name, triggers: [], actions: [], sinks: nil, stop: false, location: node.location)
+        if let nameNode = reader["name"], nameNode.scalar?.string == nil {
+            diagnostics.error(nameNode.location, "'name' of \(what) must be a string, found \(nameNode.kindDescription)")
+        }
+        playbook.stop = reader.bool("stop", in: what, into: &diagnostics) ?? false
+        if let sinks = reader.stringList("sinks", in: what, into: &diagnostics) {
+            playbook.sinks = sinks.map(\.0)
+            sinkReferences += sinks
+        }
+
+        // Triggers.
+        if let triggersNode = reader["triggers"] {
+            playbook.triggers = readEntries(triggersNode, noun: "trigger", in: what).compactMap { entry in
+                guard let trigger = schema.trigger(named: entry.key) else {
+                    diagnostics.error(entry.keyLocation, "unknown trigger '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.triggers.map(\.key)))")
+                    return nil
+                }
+                var checker = ParameterChecker(schema: schema, scopeAttributes: scopeAttributes(for: trigger))
+                checker.checkParameters(
+                    entry.value, against: trigger.parameters, exactlyOneOf: trigger.exactlyOneOf, owner: "trigger '\(trigger.key)'",
+                    ownerLocation: entry.keyLocation)
+                diagnostics.append(contentsOf: checker.diagnostics.items)
+                return ValidatedConfig.Trigger(key: entry.key, parameters: entry.value, location: entry.keyLocation)
+            }
+        } else {
+            diagnostics.error(node.location, "\(what) has no 'triggers'; a playbook needs at least one trigger")
+        }
+
+        // Actions.
+        if let actionsNode = reader["actions"] {
+            playbook.actions = readEntries(actionsNode, noun: "action", in: what).compactMap { entry in
+                guard let action = schema.action(named: entry.key) else {
+                    diagnostics.error(entry.keyLocation, "unknown action '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.actions.map(\.name)))")
+                    return nil
+                }
+                var checker = ParameterChecker(schema: schema, scopeAttributes: nil)
+                checker.checkParameters(entry.value, against: action.parameters, owner: "action '\(action.name)'", ownerLocation: entry.keyLocation)
+                diagnostics.append(contentsOf: checker.diagnostics.items)
+                for trigger in playbook.triggers {
+                    guard let definition = schema.trigger(named: trigger.key),
+                        !schema.isCompatible(trigger: definition, action: action)
+                    else { continue }
+                    diagnostics.error(entry.keyLocation, incompatibilityMessage(action: action, trigger: definition, at: trigger.location))
+                }
+                return ValidatedConfig.Action(name: entry.key, parameters: entry.value, location: entry.keyLocation)
+            }
+        } else {
+            diagnostics.error(node.location, "\(what) has no 'actions'; a playbook needs at least one action")
+        }
+
+        // A scheduled playbook runs one action on one schedule.
+        let scheduled = playbook.triggers.contains { schema.trigger(named: $0.key)?.source == .schedule }
+        let triggerCount = reader["triggers"]?.sequence?.count ?? 0
+        let actionCount = reader["actions"]?.sequence?.count ?? 0
+        if scheduled && (triggerCount != 1 || actionCount != 1) {
+            diagnostics.error(
+                node.location,
+                "\(what) is scheduled, so it must have exactly one trigger and one action; it has \(triggerCount) trigger\(triggerCount == 1 ? "" : "s") and \(actionCount) action\(actionCount == 1 ? "" : "s")"
+            )
+        }
+        return playbook
+    }
+
+    func scopeAttributes(for trigger: TriggerDefinition) -> [String]? {
+        switch trigger.source {
+        case .kubernetes: ConfigValidator.kubernetesScopeAttributes
+        case .prometheus: ConfigValidator.alertScopeAttributes
+        case .schedule: nil
+        }
+    }
+
+    func incompatibilityMessage(action: ActionDefinition, trigger: TriggerDefinition, at location: SourceLocation) -> String {
+        let compatible = schema.compatibleTriggers(for: action).map(\.key)
+        let shown = compatible.prefix(8).joined(separator: ", ")
+        let more = compatible.count > 8 ? " and \(compatible.count - 8) more (see docs/compatibility.md)" : ""
+        let list = compatible.isEmpty ? "no trigger produces it" : "compatible triggers: \(shown)\(more)"
+        return "action '\(action.name)' needs a \(action.event), but trigger '\(trigger.key)' (line \(location.line)) produces a \(trigger.event), which is not one; \(list)"
+    }
+
+    /// Reads `triggers:` / `actions:`: a non-empty list of one-key mappings.
+    mutating func readEntries(_ node: YAMLNode, noun: String, in what: String) -> [YAMLPair] {
+        guard let items = node.sequence else {
+            diagnostics.error(node.location, "'\(noun)s' of \(what) must be a list, found \(node.kindDescription)")
+            return []
+        }
+        if items.isEmpty {
+            diagnostics.error(node.location, "'\(noun)s' of \(what) is empty; a playbook needs at least one \(noun)")
+        }
+        var result: [YAMLPair] = []
+        for item in items {
+            if let name = item.scalar?.string {
+                // `- on_pod_update` without a colon: accept as a trigger/action with no parameters.
+                result.append(YAMLPair(key: name, keyLocation: item.location, value: YAMLNode.null(at: item.location)))
+                continue
+            }
+            guard let pairs = item.mapping, pairs.count == 1 else {
+                let found = item.mapping.map { "a mapping with \($0.count) keys (\($0.map(\.key).joined(separator: ", ")))" } ?? item.kindDescription
+                diagnostics.error(
+                    item.location,
+                    "each \(noun) must be a mapping with a single key, the \(noun) name (for example '- \(noun == "trigger" ? "on_pod_update" : "create_finding"): {...}'), found \(found)"
+                )
+                continue
+            }
+            result.append(pairs[0])
+        }
+        return result
+    }
+}

@@ -1,0 +1,273 @@
+import Foundation
+
+/// Checks YAML values against parameter definitions: types, required parameters, unknown keys,
+/// allowed values, regexes, cron expressions, label selectors and scopes. Every problem found is
+/// recorded; checking never stops at the first.
+public struct ParameterChecker {
+    let schema: Schema
+    /// The attributes a `scope` may test here (they differ between Kubernetes triggers, alert
+    /// triggers and sinks); `nil` accepts any.
+    var scopeAttributes: [String]?
+    public internal(set) var diagnostics = DiagnosticList()
+
+    init(schema: Schema, scopeAttributes: [String]? = nil) {
+        self.schema = schema
+        self.scopeAttributes = scopeAttributes
+    }
+
+    /// Checks a parameters mapping (`null` counts as empty) against `parameters`.
+    /// `what` names the owner, e.g. "trigger 'on_pod_update'".
+    mutating func checkParameters(
+        _ node: YAMLNode?, against parameters: [ParameterDefinition], exactlyOneOf: [String]? = nil, owner: String,
+        ownerLocation: SourceLocation
+    ) {
+        var pairs: [YAMLPair] = []
+        if let node {
+            switch node.content {
+            case .scalar(let s) where s.value == .null: break
+            case .mapping(let p): pairs = p
+            default:
+                diagnostics.error(node.location, "parameters of \(owner) must be a mapping, found \(node.kindDescription)")
+                return
+            }
+        }
+        checkFields(pairs, parameters: parameters, exactlyOne: exactlyOneOf, owner: owner, at: node?.location ?? ownerLocation)
+    }
+
+    mutating func checkFields(
+        _ pairs: [YAMLPair], parameters: [ParameterDefinition], exactlyOne: [String]?, owner: String, at location: SourceLocation
+    ) {
+        let names = parameters.map(\.name)
+        for pair in pairs {
+            guard let parameter = parameters.first(where: { $0.name == pair.key }) else {
+                diagnostics.error(pair.keyLocation, unknownParameterMessage(pair.key, owner: owner, names: names))
+                continue
+            }
+            if case .null? = pair.value.scalar?.value {
+                if parameter.required {
+                    diagnostics.error(pair.value.location, "required parameter '\(pair.key)' of \(owner) is null")
+                }
+                continue
+            }
+            check(pair.value, as: parameter, what: "parameter '\(pair.key)' of \(owner)")
+        }
+        let given = Set(pairs.filter { $0.value.scalar?.value != .null }.map(\.key))
+        for parameter in parameters where parameter.required && !pairs.contains(where: { $0.key == parameter.name }) {
+            diagnostics.error(
+                location, "missing required parameter '\(parameter.name)' (\(parameter.type)) of \(owner)")
+        }
+        if let exactlyOne {
+            let present = exactlyOne.filter(given.contains)
+            if present.count != 1 {
+                let options = Suggestions.orList(exactlyOne.map { "'\($0)'" })
+                diagnostics.error(
+                    location,
+                    present.isEmpty
+                        ? "\(owner) needs one of \(options)"
+                        : "\(owner) takes exactly one of \(options), but \(present.count) are given (\(present.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    func unknownParameterMessage(_ key: String, owner: String, names: [String]) -> String {
+        let suggestion = Suggestions.didYouMean(key, in: names)
+        if !suggestion.isEmpty { return "unknown parameter '\(key)' for \(owner)\(suggestion)" }
+        if names.isEmpty { return "unknown parameter '\(key)' for \(owner), which takes no parameters" }
+        return "unknown parameter '\(key)' for \(owner); valid parameters: \(names.joined(separator: ", "))"
+    }
+
+    /// Checks one non-null value against a parameter's type. `what` names it in messages.
+    mutating func check(_ node: YAMLNode, as parameter: ParameterDefinition, what: String) {
+        check(node, type: parameter.type, what: what)
+        if let allowed = parameter.allowedValues, case .string(let value)? = node.scalar?.value, !allowed.contains(value) {
+            diagnostics.error(
+                node.location,
+                "'\(value)' is not a valid value for \(what) and would never match; expected \(Suggestions.orList(allowed.map { "'\($0)'" }))"
+            )
+        }
+    }
+
+    mutating func check(_ node: YAMLNode, type: ParameterType, what: String) {
+        switch type {
+        case .any:
+            return
+        case .string:
+            _ = expectString(node, what: what)
+        case .int:
+            if case .int? = node.scalar?.value { return }
+            mismatch(node, expected: "an integer", what: what)
+        case .number:
+            switch node.scalar?.value {
+            case .int?, .double?: return
+            default: mismatch(node, expected: "a number", what: what)
+            }
+        case .bool:
+            if case .bool? = node.scalar?.value { return }
+            mismatch(node, expected: "true or false", what: what)
+        case .regex:
+            if let text = expectString(node, what: what), let problem = RegexCheck.problem(in: text) {
+                diagnostics.error(node.location, "invalid regex '\(text)' in \(what): \(problem)")
+            }
+        case .cron:
+            if let text = expectString(node, what: what), let problem = CronExpression.problem(in: text) {
+                diagnostics.error(node.location, "invalid cron expression '\(text)' in \(what): \(problem)")
+            }
+        case .labelSelector:
+            if let text = expectString(node, what: what), let problem = LabelSelector.problem(in: text) {
+                diagnostics.error(node.location, "invalid label selector '\(text)' in \(what): \(problem)")
+            }
+        case .scope:
+            checkScope(node, what: what)
+        case .list(let inner):
+            guard let items = node.sequence else {
+                mismatch(node, expected: "a list", what: what)
+                return
+            }
+            for (index, item) in items.enumerated() {
+                check(item, type: inner, what: "item \(index + 1) of \(what)")
+            }
+        case .map(let inner):
+            guard let pairs = node.mapping else {
+                mismatch(node, expected: "a mapping", what: what)
+                return
+            }
+            for pair in pairs { check(pair.value, type: inner, what: "'\(pair.key)' in \(what)") }
+        case .record(let name):
+            guard let record = schema.type(named: name) else { return }
+            guard let pairs = node.mapping else {
+                mismatch(node, expected: "a mapping (\(name))", what: what)
+                return
+            }
+            checkFields(
+                pairs, parameters: record.fields, exactlyOne: record.exactlyOne ? record.fields.map(\.name) : nil,
+                owner: what, at: node.location)
+        }
+    }
+
+    mutating func expectString(_ node: YAMLNode, what: String) -> String? {
+        if case .string(let s)? = node.scalar?.value { return s }
+        if let scalar = node.scalar, scalar.value != .null {
+            diagnostics.error(
+                node.location,
+                "\(what) must be a string, found \(node.kindDescription) (\(scalar.text)); quote it to make it a string: \"\(scalar.text)\""
+            )
+        } else {
+            mismatch(node, expected: "a string", what: what)
+        }
+        return nil
+    }
+
+    mutating func mismatch(_ node: YAMLNode, expected: String, what: String) {
+        var found = node.kindDescription
+        if let scalar = node.scalar, scalar.value != .null {
+            found += scalar.isQuoted ? " (\"\(scalar.text)\")" : " (\(scalar.text))"
+        }
+        diagnostics.error(node.location, "\(what) must be \(expected), found \(found)")
+    }
+
+    // MARK: Scope
+
+    /// Robusta's ScopeParams: `include` and/or `exclude`, each a non-empty list of entries mapping
+    /// an attribute to a regex or a list of regexes.
+    mutating func checkScope(_ node: YAMLNode, what: String) {
+        guard let pairs = node.mapping else {
+            mismatch(node, expected: "a mapping with 'include' and/or 'exclude'", what: what)
+            return
+        }
+        if pairs.isEmpty {
+            diagnostics.error(node.location, "\(what) needs 'include' or 'exclude'")
+        }
+        for pair in pairs {
+            guard pair.key == "include" || pair.key == "exclude" else {
+                diagnostics.error(pair.keyLocation, MappingReader.unknownKeyMessage(pair.key, in: what, allowed: ["include", "exclude"]))
+                continue
+            }
+            guard let entries = pair.value.sequence else {
+                mismatch(pair.value, expected: "a list of scope entries", what: "'\(pair.key)' of \(what)")
+                continue
+            }
+            if entries.isEmpty {
+                diagnostics.error(pair.value.location, "'\(pair.key)' of \(what) must not be an empty list; remove it instead")
+            }
+            for (index, entry) in entries.enumerated() {
+                let entryWhat = "\(pair.key) entry \(index + 1) of \(what)"
+                guard let attributes = entry.mapping else {
+                    mismatch(entry, expected: "a mapping of attributes to regexes", what: entryWhat)
+                    continue
+                }
+                if attributes.isEmpty { diagnostics.error(entry.location, "\(entryWhat) is empty") }
+                for attribute in attributes {
+                    if let allowed = scopeAttributes, !allowed.contains(attribute.key) {
+                        diagnostics.error(
+                            attribute.keyLocation,
+                            "unknown scope attribute '\(attribute.key)' in \(entryWhat)\(Suggestions.didYouMean(attribute.key, in: allowed)); available here: \(allowed.joined(separator: ", "))"
+                        )
+                        continue
+                    }
+                    let values: [YAMLNode] = attribute.value.sequence ?? [attribute.value]
+                    for value in values {
+                        let valueWhat = "'\(attribute.key)' in \(entryWhat)"
+                        guard let text = expectString(value, what: valueWhat) else { continue }
+                        switch attribute.key {
+                        case "labels", "annotations", "namespace_labels":
+                            if let problem = Self.labelMatchProblem(text) {
+                                diagnostics.error(value.location, "invalid \(attribute.key) matcher '\(text)' in \(entryWhat): \(problem)")
+                            }
+                        case "attributes":
+                            if let problem = Self.attributeMatchProblem(text) {
+                                diagnostics.error(value.location, "invalid attributes matcher '\(text)' in \(entryWhat): \(problem)")
+                            }
+                        default:
+                            if let problem = RegexCheck.problem(in: text) {
+                                diagnostics.error(value.location, "invalid regex '\(text)' in \(valueWhat): \(problem)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `"k=regex, k2!=regex"`
+    static func labelMatchProblem(_ text: String) -> String? {
+        for raw in text.split(separator: ",") {
+            let item = raw.trimmingSpaces()
+            let (key, value): (String, String)
+            if let range = item.range(of: "!=") {
+                (key, value) = (String(item[..<range.lowerBound]), String(item[range.upperBound...]))
+            } else if let index = item.firstIndex(of: "=") {
+                (key, value) = (String(item[..<index]), String(item[item.index(after: index)...]))
+            } else {
+                return "'\(item)' is not 'key=regex' or 'key!=regex'"
+            }
+            if key.trimmingSpaces().isEmpty { return "'\(item)' has an empty key" }
+            if let problem = RegexCheck.problem(in: value.trimmingSpaces()) { return "regex '\(value.trimmingSpaces())': \(problem)" }
+        }
+        return nil
+    }
+
+    /// `"spec.containers[0].name=value, path!=value"`
+    static func attributeMatchProblem(_ text: String) -> String? {
+        for raw in text.split(separator: ",") {
+            let item = raw.trimmingSpaces()
+            guard let index = item.firstIndex(of: "=") else { return "'\(item)' is not 'path=value' or 'path!=value'" }
+            var path = String(item[..<index])
+            if path.hasSuffix("!") { path.removeLast() }
+            if path.trimmingSpaces().isEmpty { return "'\(item)' has an empty path" }
+        }
+        return nil
+    }
+}
+
+/// Regex syntax check (Swift's regex engine, which accepts the PCRE/Python syntax configs use).
+enum RegexCheck {
+    static func problem(in pattern: String) -> String? {
+        do {
+            _ = try Regex(pattern)
+            return nil
+        } catch {
+            let text = "\(error)"
+            return text.isEmpty ? "it does not compile" : text
+        }
+    }
+}

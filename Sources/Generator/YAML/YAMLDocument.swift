@@ -1,0 +1,260 @@
+import CYaml
+
+/// Bounds that keep hostile YAML from costing unbounded time or memory.
+public struct YAMLLimits: Sendable {
+    /// Largest accepted input, in bytes.
+    public var maxBytes: Int
+    /// Largest number of nodes a document may expand to, counting every alias expansion.
+    public var maxExpandedNodes: Int
+    /// Deepest accepted nesting of sequences and mappings.
+    public var maxDepth: Int
+
+    public init(maxBytes: Int = 16 << 20, maxExpandedNodes: Int = 1_000_000, maxDepth: Int = 200) {
+        self.maxBytes = maxBytes
+        self.maxExpandedNodes = maxExpandedNodes
+        self.maxDepth = maxDepth
+    }
+
+    public static let `default` = YAMLLimits()
+}
+
+/// Parses YAML text into ``YAMLNode``s with positions, through libyaml's event parser.
+///
+/// Unlike a general YAML loader it is strict in ways configs want: mapping keys must be scalars,
+/// a key may appear once per mapping, and aliases may not expand a document past
+/// ``YAMLLimits/maxExpandedNodes``. Every problem is a ``Diagnostic``; nothing traps.
+public enum YAMLDocument {
+    public struct Result: Sendable {
+        /// The root node; `nil` for an empty document or when parsing failed.
+        public var root: YAMLNode?
+        public var diagnostics: [Diagnostic]
+    }
+
+    public static func parse(_ text: String, file: String, limits: YAMLLimits = .default) -> Result {
+        if text.utf8.count > limits.maxBytes {
+            return Result(
+                root: nil,
+                diagnostics: [
+                    .error(
+                        SourceLocation(file: file, line: 1, column: 1),
+                        "file is \(text.utf8.count) bytes, more than the limit of \(limits.maxBytes) bytes")
+                ])
+        }
+        var composer = Composer(file: file, limits: limits)
+        var bytes = Array(text.utf8)
+        if bytes.isEmpty { bytes = [0x0A] }
+        let root = bytes.withUnsafeBufferPointer { buffer in composer.run(buffer) }
+        return Result(root: composer.diagnostics.isEmpty ? root : nil, diagnostics: composer.diagnostics)
+    }
+}
+
+private struct ComposeError: Error {}
+
+private struct Composer {
+    let file: String
+    let limits: YAMLLimits
+    var diagnostics: [Diagnostic] = []
+    var anchors: [String: YAMLNode] = [:]
+    var totalExpanded = 0
+    var parser = yaml_parser_t()
+
+    init(file: String, limits: YAMLLimits) {
+        self.file = file
+        self.limits = limits
+    }
+
+    mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) -> YAMLNode? {
+        guard yaml_parser_initialize(&parser) == 1 else {
+            diagnostics.append(.error(SourceLocation(file: file, line: 1, column: 1), "cannot initialise the YAML parser"))
+            return nil
+        }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+        do {
+            var event = try next()  // stream start
+            event.delete()
+            event = try next()
+            if event.type == YAML_STREAM_END_EVENT {
+                event.delete()
+                return nil
+            }
+            event.delete()  // document start
+            let root = try node(from: try next(), depth: 0)
+            try next().delete()  // document end
+            let after = try next()
+            defer { after.delete() }
+            if after.type != YAML_STREAM_END_EVENT {
+                diagnostics.append(
+                    .error(
+                        location(after.startMark),
+                        "expected a single YAML document, but found another one; remove the '---' separator or split the file"))
+                return nil
+            }
+            return root
+        } catch {
+            return nil
+        }
+    }
+
+    func location(_ mark: yaml_mark_t) -> SourceLocation {
+        SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    mutating func next() throws -> Event {
+        var raw = yaml_event_t()
+        guard yaml_parser_parse(&parser, &raw) == 1 else {
+            let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+            var message = "YAML syntax error: \(problem)"
+            if let context = parser.context.map({ String(cString: $0) }) {
+                message += " (\(context) at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1))"
+            }
+            diagnostics.append(.error(location(parser.problem_mark), message))
+            throw ComposeError()
+        }
+        return Event(raw: raw)
+    }
+
+    mutating func node(from event: Event, depth: Int) throws -> YAMLNode {
+        defer { event.delete() }
+        let here = location(event.startMark)
+        if depth > limits.maxDepth {
+            diagnostics.append(.error(here, "YAML nesting is deeper than the limit of \(limits.maxDepth) levels"))
+            throw ComposeError()
+        }
+        switch event.type {
+        case YAML_ALIAS_EVENT:
+            let name = event.string(event.raw.data.alias.anchor) ?? ""
+            guard let target = anchors[name] else {
+                diagnostics.append(.error(here, "unknown alias '*\(name)': no anchor '&\(name)' is defined before it"))
+                throw ComposeError()
+            }
+            try account(target.expandedSize, at: here)
+            return target
+        case YAML_SCALAR_EVENT:
+            let data = event.raw.data.scalar
+            let text = data.value.map { pointer in
+                String(decoding: UnsafeBufferPointer(start: pointer, count: data.length), as: UTF8.self)
+            } ?? ""
+            let scalar = YAMLScalar(
+                text: text, plain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: event.string(data.tag))
+            let node = YAMLNode(.scalar(scalar), here, expandedSize: 1)
+            try account(1, at: here)
+            register(event.string(data.anchor), node)
+            return node
+        case YAML_SEQUENCE_START_EVENT:
+            let anchor = event.string(event.raw.data.sequence_start.anchor)
+            var items: [YAMLNode] = []
+            var size = 1
+            try account(1, at: here)
+            while true {
+                let child = try next()
+                if child.type == YAML_SEQUENCE_END_EVENT {
+                    child.delete()
+                    break
+                }
+                let item = try node(from: child, depth: depth + 1)
+                size += item.expandedSize
+                items.append(item)
+            }
+            let node = YAMLNode(.sequence(items), here, expandedSize: size)
+            register(anchor, node)
+            return node
+        case YAML_MAPPING_START_EVENT:
+            let anchor = event.string(event.raw.data.mapping_start.anchor)
+            var pairs: [YAMLPair] = []
+            var seen: [String: SourceLocation] = [:]
+            var merged: [YAMLPair] = []
+            var size = 1
+            try account(1, at: here)
+            while true {
+                let keyEvent = try next()
+                if keyEvent.type == YAML_MAPPING_END_EVENT {
+                    keyEvent.delete()
+                    break
+                }
+                let keyLocation = location(keyEvent.startMark)
+                let key = try node(from: keyEvent, depth: depth + 1)
+                let value = try node(from: try next(), depth: depth + 1)
+                guard let keyScalar = key.scalar else {
+                    diagnostics.append(
+                        .error(keyLocation, "mapping keys must be plain values, not \(key.kindDescription)"))
+                    continue
+                }
+                size += value.expandedSize
+                if keyScalar.text == "<<" && !keyScalar.isQuoted {
+                    merged.append(contentsOf: mergeSources(value))
+                    continue
+                }
+                if let first = seen[keyScalar.text] {
+                    diagnostics.append(
+                        .error(
+                            keyLocation,
+                            "duplicate key '\(keyScalar.text)' (first defined at line \(first.line), column \(first.column))"))
+                    continue
+                }
+                seen[keyScalar.text] = keyLocation
+                pairs.append(YAMLPair(key: keyScalar.text, keyLocation: keyLocation, value: value))
+            }
+            for pair in merged where seen[pair.key] == nil {
+                seen[pair.key] = pair.keyLocation
+                pairs.append(pair)
+            }
+            let node = YAMLNode(.mapping(pairs), here, expandedSize: size)
+            register(anchor, node)
+            return node
+        default:
+            diagnostics.append(.error(here, "unexpected YAML event"))
+            throw ComposeError()
+        }
+    }
+
+    /// The pairs a `<<` merge key brings in: one mapping or a list of mappings.
+    mutating func mergeSources(_ value: YAMLNode) -> [YAMLPair] {
+        if let pairs = value.mapping { return pairs }
+        if let items = value.sequence {
+            var result: [YAMLPair] = []
+            for item in items {
+                guard let pairs = item.mapping else {
+                    diagnostics.append(.error(item.location, "a '<<' merge takes mappings, not \(item.kindDescription)"))
+                    continue
+                }
+                result.append(contentsOf: pairs.filter { pair in !result.contains { $0.key == pair.key } })
+            }
+            return result
+        }
+        diagnostics.append(.error(value.location, "a '<<' merge takes a mapping or a list of mappings, not \(value.kindDescription)"))
+        return []
+    }
+
+    mutating func account(_ nodes: Int, at location: SourceLocation) throws {
+        totalExpanded += nodes
+        if totalExpanded > limits.maxExpandedNodes {
+            diagnostics.append(
+                .error(
+                    location,
+                    "document expands to more than \(limits.maxExpandedNodes) nodes through aliases; refusing it (a YAML alias bomb?)"))
+            throw ComposeError()
+        }
+    }
+
+    mutating func register(_ anchor: String?, _ node: YAMLNode) {
+        if let anchor { anchors[anchor] = node }
+    }
+}
+
+/// Owns one libyaml event; `delete()` must be called once.
+private struct Event {
+    var raw: yaml_event_t
+
+    var type: yaml_event_type_t { raw.type }
+    var startMark: yaml_mark_t { raw.start_mark }
+
+    func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+
+    func delete() {
+        var copy = raw
+        yaml_event_delete(&copy)
+    }
+}

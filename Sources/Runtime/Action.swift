@@ -1,0 +1,123 @@
+import Synchronization
+
+/// Parameters of an action, generated from its schema declaration.
+public protocol ActionParameters: ParameterDecodable, Sendable {}
+
+/// An action as generated from its schema declaration: its name, the event type it accepts and
+/// its parameters type.
+public protocol ActionDefinition: Sendable {
+    associatedtype Parameters: ActionParameters
+    static var name: String { get }
+    /// The schema name of the event type the action accepts.
+    static var eventName: String { get }
+    /// Whether an event of this concrete type can be given to the action (the Swift type system's
+    /// answer: does the type conform to the action's event protocol).
+    static func accepts(_ eventType: any TriggerfishEvent.Type) -> Bool
+}
+
+/// Why an action could not run or failed.
+public struct ActionError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// The event is not of the type the action accepts.
+        case eventMismatch = "event_mismatch"
+        /// The parameters do not fit the action's parameter types.
+        case invalidParameters = "invalid_parameters"
+        /// The action failed while running.
+        case failed
+    }
+
+    public var code: Code
+    public var action: String
+    public var message: String
+
+    public init(_ code: Code, action: String, message: String) {
+        self.code = code
+        self.action = action
+        self.message = message
+    }
+
+    public var description: String { "action '\(action)': \(message)" }
+}
+
+/// A runnable action: what the runtime calls, built from a generated protocol requirement and
+/// the user's (or the runtime's) implementation of it.
+public struct ActionRegistration: Sendable {
+    public let name: String
+    public let eventName: String
+    let acceptsType: @Sendable (any TriggerfishEvent.Type) -> Bool
+    let body: @Sendable (any TriggerfishEvent, JSONValue, ActionContext) async throws -> Void
+
+    public init<A: ActionDefinition>(
+        _ definition: A.Type,
+        run: @escaping @Sendable (any TriggerfishEvent, A.Parameters, ActionContext) async throws -> Void
+    ) {
+        self.name = A.name
+        self.eventName = A.eventName
+        self.acceptsType = { A.accepts($0) }
+        self.body = { event, parameters, context in
+            guard A.accepts(type(of: event)) else {
+                throw ActionError(
+                    .eventMismatch, action: A.name,
+                    message: "needs a \(A.eventName), but was given a \(type(of: event).eventName)")
+            }
+            let typed: A.Parameters
+            do {
+                typed = try A.Parameters(parameterValue: parameters, path: A.name)
+            } catch {
+                throw ActionError(.invalidParameters, action: A.name, message: "\(error)")
+            }
+            try await run(event, typed, context)
+        }
+    }
+
+    /// Whether the action accepts events of this concrete type.
+    public func accepts(_ eventType: any TriggerfishEvent.Type) -> Bool { acceptsType(eventType) }
+
+    /// Runs the action on an event with its (untyped) parameters.
+    public func run(_ event: any TriggerfishEvent, parameters: JSONValue, context: ActionContext) async throws {
+        try await body(event, parameters, context)
+    }
+}
+
+/// What an action can do besides reading its event: add findings, stop further processing.
+/// One context is shared by every playbook that runs for one incoming event.
+public final class ActionContext: Sendable {
+    struct State {
+        var findings: [Finding] = []
+        var stopProcessing = false
+    }
+
+    let state = Mutex(State())
+
+    public init() {}
+
+    /// Findings so far, newest first (as Robusta inserts them).
+    public var findings: [Finding] { state.withLock { $0.findings } }
+
+    /// Adds a finding; later enrichments attach to it.
+    public func addFinding(_ finding: Finding) {
+        state.withLock { $0.findings.insert(finding, at: 0) }
+    }
+
+    /// Adds blocks to the newest finding, creating `makeDefault()` first when there is none.
+    public func addEnrichment(_ blocks: [Block], title: String? = nil, makeDefault: () -> Finding) {
+        let fallback = state.withLock { $0.findings.isEmpty } ? makeDefault() : nil
+        state.withLock { state in
+            if state.findings.isEmpty, let fallback { state.findings.append(fallback) }
+            state.findings[0].enrichments.append(Enrichment(title: title, blocks: blocks))
+        }
+    }
+
+    /// Changes every finding so far.
+    public func updateFindings(_ change: (inout Finding) -> Void) {
+        state.withLock { state in
+            for index in state.findings.indices { change(&state.findings[index]) }
+        }
+    }
+
+    /// Set by an action to skip the remaining actions and playbooks for this event.
+    public var stopProcessing: Bool {
+        get { state.withLock { $0.stopProcessing } }
+        set { state.withLock { $0.stopProcessing = newValue } }
+    }
+}

@@ -1,0 +1,60 @@
+/// What every generated event type conforms to. The hierarchy itself (`ExecutionBaseEvent`,
+/// `PodEvent`, `PrometheusKubernetesAlert`, ...) is generated from `schema/events.yaml` as
+/// protocols, so an event with several parents is accepted wherever any parent is expected.
+///
+/// Each event protocol `X` has a concrete struct `XInstance` that triggers build.
+public protocol TriggerfishEvent: Sendable {
+    /// The schema name of the event's type, e.g. `PodChangeEvent`.
+    static var eventName: String { get }
+}
+
+/// Where a trigger's input comes from.
+public enum TriggerSource: String, Sendable, CaseIterable {
+    case kubernetes, prometheus, schedule
+}
+
+/// A trigger as generated from `schema/triggers.yaml` (and the kinds): its YAML key, the event
+/// type it declares, and its typed parameters.
+public protocol Trigger: Sendable {
+    associatedtype Parameters: ParameterDecodable & Sendable
+    /// The event type the trigger declares; compatibility is decided on it.
+    associatedtype Event: TriggerfishEvent
+    static var key: String { get }
+    static var source: TriggerSource { get }
+    /// The named runtime condition of a "smart" trigger (`pod_crash_loop`, ...).
+    static var condition: String? { get }
+}
+
+extension Trigger {
+    public static var eventName: String { Event.eventName }
+}
+
+/// A trigger fed by Kubernetes changes.
+public protocol KubernetesTrigger: Trigger {
+    /// The kind it listens to (`Pod`), `nil` for any kind.
+    static var kind: String? { get }
+    /// The operation it listens to, `nil` for every operation.
+    static var operation: KubernetesOperation? { get }
+    /// The event this trigger builds for a change, or `nil` when the change's kind or operation
+    /// is not the trigger's. Filters (prefixes, labels, scope, conditions) are applied separately.
+    static func makeEvent(from change: KubernetesChange) -> (any TriggerfishEvent)?
+}
+
+extension KubernetesTrigger {
+    /// Whether a change has this trigger's kind and operation.
+    public static func listens(to change: KubernetesChange) -> Bool {
+        (kind == nil || kind == change.kind) && (operation == nil || operation == change.operation)
+    }
+}
+
+/// A trigger fed by Prometheus alerts.
+public protocol AlertTrigger: Trigger {
+    /// Builds the event for an alert and the objects resolved from its labels, keyed by kind.
+    static func makeEvent(alert: PrometheusAlert, resources: [String: KubernetesObject]) -> Event
+}
+
+/// A trigger fed by the scheduler.
+public protocol ScheduleTrigger: Trigger {
+    /// Builds the event for the `recurrence`-th run (0-based).
+    static func makeEvent(recurrence: Int) -> Event
+}
