@@ -52,7 +52,7 @@ let package = Package(
             name: "GeneratorTests",
             dependencies: ["TriggerfishGenerator"],
             path: "Tests/GeneratorTests",
-            resources: [.copy("Goldens")]
+            exclude: ["Goldens"]
         ),
         .testTarget(
             name: "TriggerfishTests",

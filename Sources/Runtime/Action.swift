@@ -84,6 +84,7 @@ public struct ActionRegistration: Sendable {
 public final class ActionContext: Sendable {
     struct State {
         var findings: [Finding] = []
+        var logs: [String] = []
         var stopProcessing = false
     }
 
@@ -113,6 +114,14 @@ public final class ActionContext: Sendable {
         state.withLock { state in
             for index in state.findings.indices { change(&state.findings[index]) }
         }
+    }
+
+    /// Messages actions wrote to the runner's log, oldest first.
+    public var logs: [String] { state.withLock { $0.logs } }
+
+    /// Writes a message to the runner's log for this event.
+    public func log(_ message: String) {
+        state.withLock { $0.logs.append(message) }
     }
 
     /// Set by an action to skip the remaining actions and playbooks for this event.

@@ -27,6 +27,8 @@ public protocol Trigger: Sendable {
 
 extension Trigger {
     public static var eventName: String { Event.eventName }
+    /// The declared event type, usable through `any Trigger.Type`.
+    public static var eventType: any TriggerfishEvent.Type { Event.self }
 }
 
 /// A trigger fed by Kubernetes changes.

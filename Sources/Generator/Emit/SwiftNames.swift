@@ -57,7 +57,7 @@ enum SwiftNames {
     static func rawMultiline(_ text: String) -> String {
         var hashes = "#"
         while text.contains("\"\"\"" + hashes) || text.contains("\\" + hashes) { hashes += "#" }
-        return hashes + "\"\"\"\n" + text + (text.hasSuffix("\n") ? "" : "\n") + "\"\"\"" + hashes
+        return hashes + "\"\"\"\n" + text + "\n\"\"\"" + hashes
     }
 
     /// Doc comment lines for `text`, indented.

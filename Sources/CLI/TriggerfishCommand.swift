@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Triggerfish
+import TriggerfishGenerator
+
+@main
+struct TriggerfishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "triggerfish",
+        abstract: "Kubernetes automation whose playbooks are checked at build time.",
+        subcommands: [Validate.self])
+}
+
+/// `triggerfish validate FILE...`: the build's playbook checks, for configs loaded at run time.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check playbook configs with the same rules as the build.",
+        discussion: """
+            Accepts a runner config (active_playbooks), Helm values (customPlaybooks, builtinPlaybooks, ...) \
+            or a list of playbooks. Problems are printed as 'path:line:column: error: message'. \
+            Exits 0 when every file is clean, 1 when any has an error.
+            """)
+
+    @Argument(help: "Config files to check.")
+    var files: [String] = []
+
+    @Option(name: .customLong("actions"), help: "A file declaring custom actions (actions.yaml format); repeatable.")
+    var actionFiles: [String] = []
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one config file to check") }
+    }
+
+    func run() throws {
+        let schema = try loadSchema()
+        let validator = ConfigValidator(schema: schema)
+        var failed = false
+        for file in files {
+            let text: String
+            do {
+                text = try Generation.readText(file)
+            } catch {
+                printError("\(file): error: \(error)")
+                failed = true
+                continue
+            }
+            let result = validator.validate(text: text, file: file)
+            for diagnostic in result.diagnostics { printError(diagnostic.description) }
+            if result.hasErrors {
+                failed = true
+            } else if let config = result.config {
+                print("\(file): ok (\(config.format.rawValue), \(config.playbooks.count) playbook\(config.playbooks.count == 1 ? "" : "s"), \(config.sinks.count) sink\(config.sinks.count == 1 ? "" : "s"))")
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    /// The schema the `Triggerfish` module was generated from, plus any custom action files.
+    func loadSchema() throws -> Schema {
+        let builtin = SchemaLoader.load(files: SchemaSource.files.map { (path: "schema/" + $0.name, text: $0.text) })
+        guard var schema = builtin.schema else {
+            for diagnostic in builtin.diagnostics { printError(diagnostic.description) }
+            throw ExitCode(1)
+        }
+        if !actionFiles.isEmpty {
+            var declarations: [(path: String, text: String)] = []
+            for file in actionFiles {
+                do {
+                    declarations.append((file, try Generation.readText(file)))
+                } catch {
+                    printError("\(file): error: \(error)")
+                    throw ExitCode(1)
+                }
+            }
+            let extended = SchemaLoader.extend(schema, with: declarations)
+            for diagnostic in extended.diagnostics { printError(diagnostic.description) }
+            guard let withCustom = extended.schema else { throw ExitCode(1) }
+            schema = withCustom
+        }
+        return schema
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import TriggerfishGenerator
+
+@testable import Triggerfish
+
+/// The generator's compatibility table and the Swift type system must give the same answer.
+@Suite struct CompatibilityTests {
+    let registrations = BuiltinActionImplementations().registrations
+
+    @Test func tableAgreesWithTypeSystemForEveryTriggerAndAction() {
+        #expect(TriggerCatalog.all.count == Compatibility.eventByTrigger.count)
+        #expect(Set(registrations.map(\.name)) == Set(Compatibility.triggersByAction.keys))
+        for trigger in TriggerCatalog.all {
+            for action in registrations {
+                let table = Compatibility.triggersByAction[action.name]?.contains(trigger.key) ?? false
+                let typeSystem = action.accepts(trigger.eventType)
+                #expect(table == typeSystem, "\(trigger.key) -> \(action.name): table \(table), Swift \(typeSystem)")
+            }
+        }
+    }
+
+    @Test func tableAgreesWithTypeSystemForEveryTriggerAndEventType() {
+        // Stronger than the actions alone: any action declared with any event type.
+        for trigger in TriggerCatalog.all {
+            for event in EventCatalog.instanceTypes.keys {
+                let table = Compatibility.isCompatible(trigger: trigger.key, actionEvent: event)
+                let typeSystem = EventCatalog.conforms(trigger.eventType, to: event)
+                #expect(table == typeSystem, "\(trigger.key) -> action on \(event): table \(table), Swift \(typeSystem)")
+            }
+        }
+    }
+
+    @Test func runtimeTableIsTheOneTheGeneratorComputes() throws {
+        let schema = try #require(SchemaLoader.load(files: SchemaSource.files.map { ("schema/" + $0.name, $0.text) }).schema)
+        for action in schema.actions {
+            #expect(Compatibility.triggersByAction[action.name] == schema.compatibleTriggers(for: action).map(\.key))
+        }
+        #expect(Compatibility.manualActions == Set(schema.actions.filter(schema.isManuallyTriggerable).map(\.name)))
+        #expect(Compatibility.manualActions == ["create_finding", "echo"])
+    }
+
+    @Test func moduleWasGeneratedFromTheSchemaInTheRepository() throws {
+        let schemaDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schema")
+        let files = try Generation.schemaFiles(in: schemaDirectory.path)
+        #expect(files.map { ($0.path as NSString).lastPathComponent } == SchemaSource.files.map(\.name))
+        for (file, embedded) in zip(files, SchemaSource.files) {
+            #expect(file.text == embedded.text, "\(embedded.name) differs from the schema the module was generated from")
+        }
+    }
+
+    @Test func robustaMatrixFacts() {
+        // From Robusta's own ExamplesGenerator (reference §1(d)).
+        func compatible(_ trigger: String, _ event: String) -> Bool {
+            Compatibility.isCompatible(trigger: trigger, actionEvent: event)
+        }
+        let all = Array(Compatibility.eventByTrigger.keys)
+        #expect(all.filter { compatible($0, "ExecutionBaseEvent") }.count == all.count)
+        #expect(all.filter { compatible($0, "PrometheusKubernetesAlert") } == ["on_prometheus_alert"])
+        #expect(
+            Set(all.filter { compatible($0, "PodEvent") })
+                == [
+                    "on_pod_create", "on_pod_update", "on_pod_delete", "on_pod_all_changes", "on_pod_crash_loop", "on_image_pull_backoff",
+                    "on_pod_oom_killed", "on_container_oom_killed", "on_pod_evicted", "on_prometheus_alert",
+                ])
+        #expect(all.filter { compatible($0, "KubernetesResourceEvent") }.count == 91)
+        #expect(all.filter { compatible($0, "KubernetesAnyChangeEvent") }.count == 95)
+        #expect(!compatible("on_kubernetes_any_resource_update", "KubernetesResourceEvent"))
+        #expect(!compatible("on_kubernetes_resource_operation", "KubernetesResourceEvent"))
+        #expect(Set(all.filter { compatible($0, "NodeChangeEvent") }) == ["on_node_create", "on_node_update", "on_node_delete", "on_node_all_changes"])
+        #expect(all.filter { compatible($0, "ScheduledExecutionEvent") } == ["on_schedule"])
+    }
+}
