@@ -1,0 +1,24 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks live in their own package so the main package's users never build
+// ordo-one/benchmark. Run them with `./run.sh` (see README.md here).
+let package = Package(
+    name: "TriggerfishBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Triggerfish", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "GeneratorBenchmarks",
+            dependencies: [
+                .product(name: "TriggerfishGenerator", package: "Triggerfish"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/GeneratorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)

@@ -1,0 +1,32 @@
+import Synchronization
+import Triggerfish
+
+/// The implementations of the actions declared in `actions.yaml`.
+///
+/// `PlaybookActions` is generated from `actions.yaml`: each requirement takes the event type the
+/// action declares (`some PodEvent`, `some KubernetesAnyChangeEvent`) and its typed parameters, so
+/// the compiler rejects an implementation that disagrees with the YAML. A class, so that the tally
+/// of pods seen is shared by every call.
+final class Actions: PlaybookActions {
+    /// Pods seen so far per name prefix, shared by every call.
+    let seen = Mutex<[String: Set<String>]>([:])
+
+    func countPods(_ event: some PodEvent, parameters: CountPodsAction.Parameters, context: ActionContext) async throws {
+        guard let pod = event.pod, let name = pod.name, name.hasPrefix(parameters.prefix) else { return }
+        let count = seen.withLock { seen in
+            seen[parameters.prefix, default: []].insert("\(pod.namespace ?? "")/\(name)")
+            return seen[parameters.prefix]!.count
+        }
+        context.addFinding(
+            Finding(
+                title: "\(count) pod(s) named \(parameters.prefix)* seen",
+                severity: count >= parameters.threshold ? .high : .info,
+                aggregationKey: "PodCount",
+                subject: FindingSubject(pod)))
+    }
+
+    func logChange(_ event: some KubernetesAnyChangeEvent, parameters: LogChangeAction.Parameters, context: ActionContext) async throws {
+        let object = event.object
+        print("\(parameters.label): \(event.operation.rawValue) \(object.kind ?? "?") \(object.namespace ?? "-")/\(object.name ?? "?")")
+    }
+}
