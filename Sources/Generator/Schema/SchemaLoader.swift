@@ -127,7 +127,7 @@ private struct State {
 
     mutating func entries(_ node: YAMLNode, _ what: String) -> [YAMLPair] {
         guard let pairs = node.mapping else {
-            diagnostics.error(node.location, "'\(what)' must be a mapping of names to definitions, found \(node.kindDescription)")
+            diagnostics.error(node.location, "'\(what)' must be a mapping of names to definitions, found \(node.foundDescription)")
             return []
         }
         return pairs
@@ -214,7 +214,7 @@ private struct State {
                         let names = FieldDefinition.FieldType.allCases.map(\.rawValue)
                         diagnostics.error(
                             fieldReader["type"]!.location,
-                            "unknown field type '\(typeText)' in \(fieldWhat)\(Suggestions.didYouMean(typeText, in: names)); expected one of \(names.joined(separator: ", "))"
+                            "unknown field type '\(typeText)' in \(fieldWhat); expected one of \(names.joined(separator: ", "))\(Suggestions.didYouMean(typeText, in: names))"
                         )
                         continue
                     }
@@ -401,10 +401,21 @@ private struct State {
             }
             let typeNames = schema.types.map(\.name) + pendingTypes.map(\.0.name)
             guard let type = ParameterType.parse(parameter.typeText, isRecord: { typeNames.contains($0) }) else {
+                // Suggest for the innermost name, kept in its list<...>/map<...> wrappers.
+                var inner = Substring(parameter.typeText.trimmingCharacters(in: .whitespaces))
+                var prefix = ""
+                var suffix = ""
+                while let opening = ["list<", "map<"].first(where: { inner.hasPrefix($0) }), inner.hasSuffix(">") {
+                    prefix += opening
+                    suffix += ">"
+                    inner = inner.dropFirst(opening.count).dropLast()
+                }
                 let candidates = Array(ParameterType.scalarNames.keys).sorted() + typeNames
+                let suggestions = Suggestions.closest(to: String(inner), in: candidates).map { "'\(prefix)\($0)\(suffix)'" }
+                let didYouMean = suggestions.isEmpty ? "" : "; did you mean \(Suggestions.orList(suggestions))?"
                 diagnostics.error(
                     parameter.typeLocation,
-                    "unknown type '\(parameter.typeText)' for parameter '\(parameter.name)' of \(owner)\(Suggestions.didYouMean(parameter.typeText, in: candidates)); expected a built-in type (\(ParameterType.scalarNames.keys.sorted().joined(separator: ", ")), list<T>, map<T>) or a type from 'types'"
+                    "unknown type '\(parameter.typeText)' for parameter '\(parameter.name)' of \(owner); expected a built-in type (\(ParameterType.scalarNames.keys.sorted().joined(separator: ", ")), list<T>, map<T>) or a type from 'types'\(didYouMean)"
                 )
                 continue
             }
@@ -549,7 +560,7 @@ private struct State {
             if let kind = definition.kind, !schema.kinds.contains(where: { $0.name == kind }) {
                 diagnostics.error(
                     pending.kindLocation ?? definition.location,
-                    "unknown kind '\(kind)' in \(owner)\(Suggestions.didYouMean(kind, in: schema.kinds.map(\.name))); expected a kind from 'kinds' or 'any'"
+                    "unknown kind '\(kind)' in \(owner); expected a kind from 'kinds' or 'any'\(Suggestions.didYouMean(kind, in: schema.kinds.map(\.name)))"
                 )
             }
             let all = expand(sets: pending.sets, owner: owner) + pending.parameters

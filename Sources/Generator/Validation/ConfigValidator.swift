@@ -92,6 +92,8 @@ private struct Run {
     var sinkNames: [String: SourceLocation] = [:]
     var sinksDefined = false
     var sinkReferences: [(String, SourceLocation)] = []
+    /// `global_config`, merged under every action's parameters (Robusta's rule).
+    var globalParameters: [YAMLPair] = []
 
     init(schema: Schema) { self.schema = schema }
 
@@ -103,24 +105,34 @@ private struct Run {
             config.playbooks = readPlaybooks(items)
         case .mapping(let pairs):
             if pairs.contains(where: { ConfigValidator.helmKeys.contains($0.key) }) {
+                globalParameters = root["globalConfig"]?.mapping ?? []
                 config = readHelm(root, pairs)
             } else {
+                globalParameters = root["global_config"]?.mapping ?? []
                 config = readRunner(root, pairs)
             }
         case .scalar:
             diagnostics.error(
                 root.location,
-                "expected a playbook config: a runner config (a mapping with 'active_playbooks'), Helm values (a mapping with 'customPlaybooks', 'builtinPlaybooks', ...) or a list of playbooks; found \(root.kindDescription)"
+                "expected a playbook config: a runner config (a mapping with 'active_playbooks'), Helm values (a mapping with 'customPlaybooks', 'builtinPlaybooks', ...) or a list of playbooks; found \(root.foundDescription)"
             )
             return ValidatedConfig(format: .empty)
         }
         if sinksDefined {
             for (name, location) in sinkReferences where sinkNames[name] == nil {
+                if name == "robusta_ui_sink" {
+                    // Robusta's Helm chart adds this sink itself when the Robusta platform is enabled.
+                    diagnostics.warning(
+                        location,
+                        "sink 'robusta_ui_sink' is not defined in this file; Robusta's chart defines it when the Robusta platform is enabled, otherwise findings for it are dropped"
+                    )
+                    continue
+                }
                 let defined = sinkNames.keys.sorted()
                 let suggestion = Suggestions.didYouMean(name, in: defined)
                 diagnostics.error(
                     location,
-                    "unknown sink '\(name)'\(suggestion.isEmpty ? "" : suggestion)\(defined.isEmpty ? "; no sinks are defined" : "; defined sinks: \(defined.joined(separator: ", "))")"
+                    "unknown sink '\(name)'\(defined.isEmpty ? "; no sinks are defined" : "; defined sinks: \(defined.joined(separator: ", "))")\(suggestion)"
                 )
             }
         }
@@ -160,7 +172,7 @@ private struct Run {
             if key == "namedCustomPlaybooks" {
                 guard let named = value.mapping else {
                     if value.scalar?.value != .null {
-                        diagnostics.error(value.location, "'namedCustomPlaybooks' must be a mapping of names to playbooks, found \(value.kindDescription)")
+                        diagnostics.error(value.location, "'namedCustomPlaybooks' must be a mapping of names to playbooks, found \(value.foundDescription)")
                     }
                     continue
                 }
@@ -184,18 +196,18 @@ private struct Run {
     mutating func readStringList(_ node: YAMLNode, what: String) {
         if node.scalar?.value == .null { return }
         guard let items = node.sequence else {
-            diagnostics.error(node.location, "\(what) must be a list of strings, found \(node.kindDescription)")
+            diagnostics.error(node.location, "\(what) must be a list of strings, found \(node.foundDescription)")
             return
         }
         for item in items where item.scalar?.string == nil {
-            diagnostics.error(item.location, "items of \(what) must be strings, found \(item.kindDescription)")
+            diagnostics.error(item.location, "items of \(what) must be strings, found \(item.foundDescription)")
         }
     }
 
     mutating func readGlobalConfig(_ node: YAMLNode, what: String) -> YAMLNode? {
         if node.scalar?.value == .null { return nil }
         guard node.mapping != nil else {
-            diagnostics.error(node.location, "\(what) must be a mapping, found \(node.kindDescription)")
+            diagnostics.error(node.location, "\(what) must be a mapping, found \(node.foundDescription)")
             return nil
         }
         return node
@@ -204,7 +216,7 @@ private struct Run {
     mutating func readPlaybookRepos(_ node: YAMLNode) {
         if node.scalar?.value == .null { return }
         guard let repos = node.mapping else {
-            diagnostics.error(node.location, "'playbook_repos' must be a mapping of names to repositories, found \(node.kindDescription)")
+            diagnostics.error(node.location, "'playbook_repos' must be a mapping of names to repositories, found \(node.foundDescription)")
             return
         }
         for repo in repos {
@@ -224,7 +236,7 @@ private struct Run {
     mutating func readAlertRelabel(_ node: YAMLNode) {
         if node.scalar?.value == .null { return }
         guard let rules = node.sequence else {
-            diagnostics.error(node.location, "'alert_relabel' must be a list of rules, found \(node.kindDescription)")
+            diagnostics.error(node.location, "'alert_relabel' must be a list of rules, found \(node.foundDescription)")
             return
         }
         for (index, rule) in rules.enumerated() {
@@ -248,7 +260,7 @@ private struct Run {
         sinksDefined = true
         if node.scalar?.value == .null { return [] }
         guard let items = node.sequence else {
-            diagnostics.error(node.location, "\(what) must be a list of sinks, found \(node.kindDescription)")
+            diagnostics.error(node.location, "\(what) must be a list of sinks, found \(node.foundDescription)")
             return []
         }
         var result: [ValidatedConfig.Sink] = []
@@ -256,7 +268,7 @@ private struct Run {
             guard let pairs = item.mapping, pairs.count == 1, let pair = pairs.first else {
                 diagnostics.error(
                     item.location,
-                    "each sink in \(what) must be a mapping with one key, the sink type (for example 'file_sink: {name: ...}'), found \(item.mapping.map { "\($0.count) keys" } ?? item.kindDescription)"
+                    "each sink in \(what) must be a mapping with one key, the sink type (for example 'file_sink: {name: ...}'), found \(item.mapping.map { "\($0.count) keys" } ?? item.foundDescription)"
                 )
                 continue
             }
@@ -291,7 +303,7 @@ private struct Run {
     mutating func readPlaybookList(_ node: YAMLNode, what: String) -> [ValidatedConfig.Playbook] {
         if node.scalar?.value == .null { return [] }
         guard let items = node.sequence else {
-            diagnostics.error(node.location, "\(what) must be a list of playbooks, found \(node.kindDescription)")
+            diagnostics.error(node.location, "\(what) must be a list of playbooks, found \(node.foundDescription)")
             return []
         }
         return readPlaybooks(items)
@@ -308,7 +320,7 @@ private struct Run {
         reader.rejectUnknownKeys(allowed: ConfigValidator.playbookKeys, in: what, into: &diagnostics)
         var playbook = ValidatedConfig.Playbook(name: name, triggers: [], actions: [], sinks: nil, stop: false, location: node.location)
         if let nameNode = reader["name"], nameNode.scalar?.string == nil {
-            diagnostics.error(nameNode.location, "'name' of \(what) must be a string, found \(nameNode.kindDescription)")
+            diagnostics.error(nameNode.location, "'name' of \(what) must be a string, found \(nameNode.foundDescription)")
         }
         playbook.stop = reader.bool("stop", in: what, into: &diagnostics) ?? false
         if let sinks = reader.stringList("sinks", in: what, into: &diagnostics) {
@@ -342,7 +354,9 @@ private struct Run {
                     return nil
                 }
                 var checker = ParameterChecker(schema: schema, scopeAttributes: nil)
-                checker.checkParameters(entry.value, against: action.parameters, owner: "action '\(action.name)'", ownerLocation: entry.keyLocation)
+                checker.checkParameters(
+                    entry.value, against: action.parameters, owner: "action '\(action.name)'", ownerLocation: entry.keyLocation,
+                    inherited: globalParameters)
                 diagnostics.append(contentsOf: checker.diagnostics.items)
                 for trigger in playbook.triggers {
                     guard let definition = schema.trigger(named: trigger.key),
@@ -388,7 +402,7 @@ private struct Run {
     /// Reads `triggers:` / `actions:`: a non-empty list of one-key mappings.
     mutating func readEntries(_ node: YAMLNode, noun: String, in what: String) -> [YAMLPair] {
         guard let items = node.sequence else {
-            diagnostics.error(node.location, "'\(noun)s' of \(what) must be a list, found \(node.kindDescription)")
+            diagnostics.error(node.location, "'\(noun)s' of \(what) must be a list, found \(node.foundDescription)")
             return []
         }
         if items.isEmpty {
@@ -402,7 +416,7 @@ private struct Run {
                 continue
             }
             guard let pairs = item.mapping, pairs.count == 1 else {
-                let found = item.mapping.map { "a mapping with \($0.count) keys (\($0.map(\.key).joined(separator: ", ")))" } ?? item.kindDescription
+                let found = item.mapping.map { "a mapping with \($0.count) keys (\($0.map(\.key).joined(separator: ", ")))" } ?? item.foundDescription
                 diagnostics.error(
                     item.location,
                     "each \(noun) must be a mapping with a single key, the \(noun) name (for example '- \(noun == "trigger" ? "on_pod_update" : "create_finding"): {...}'), found \(found)"

@@ -29,7 +29,7 @@ public enum CronExpression {
                 ? nil : "unknown macro '\(parts[0])'; expected one of \(macros.joined(separator: ", "))"
         }
         guard parts.count == 5 || parts.count == 6 else {
-            return "expected 5 fields (minute hour day-of-month month day-of-week), found \(parts.count)"
+            return "expected 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds last, found \(parts.count)"
         }
         for (part, field) in zip(parts, fields) {
             if let problem = check(part, field) { return problem }
@@ -86,7 +86,22 @@ public enum CronExpression {
 public enum LabelSelector {
     /// `nil` when valid, otherwise what is wrong.
     public static func problem(in selector: String) -> String? {
-        for raw in selector.split(separator: ",", omittingEmptySubsequences: false) {
+        // Commas inside parentheses belong to a set ('env in (a,b)'), which is reported whole.
+        var entries: [Substring] = []
+        var depth = 0
+        var start = selector.startIndex
+        for index in selector.indices {
+            switch selector[index] {
+            case "(": depth += 1
+            case ")": depth = max(0, depth - 1)
+            case "," where depth == 0:
+                entries.append(selector[start..<index])
+                start = selector.index(after: index)
+            default: break
+            }
+        }
+        entries.append(selector[start...])
+        for raw in entries {
             let pair = raw.trimmingSpaces()
             if pair.isEmpty { return "empty entry; expected 'key=value' pairs separated by commas" }
             if pair.contains("!=") || pair.contains(" in ") || pair.contains(" notin ") || pair.hasPrefix("!") {
@@ -97,13 +112,13 @@ public enum LabelSelector {
                 return "'\(pair)' is not a 'key=value' pair"
             }
             let key = parts[0].trimmingSpaces()
+            if key.isEmpty { return "'\(pair)' has an empty label key" }
             if let problem = labelKeyProblem(key) { return problem }
         }
         return nil
     }
 
     static func labelKeyProblem(_ key: String) -> String? {
-        if key.isEmpty { return "a label key is empty" }
         let name = key.split(separator: "/", maxSplits: 1).last.map(String.init) ?? key
         let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
         guard allowed, !name.isEmpty, name.count <= 63 else {

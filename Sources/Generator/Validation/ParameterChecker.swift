@@ -16,10 +16,12 @@ public struct ParameterChecker {
     }
 
     /// Checks a parameters mapping (`null` counts as empty) against `parameters`.
-    /// `what` names the owner, e.g. "trigger 'on_pod_update'".
+    /// `what` names the owner, e.g. "trigger 'on_pod_update'". `inherited` are pairs merged under
+    /// the mapping (an action's `global_config`): those the owner declares and does not set itself
+    /// count as given and are type-checked where they are written; the others are ignored.
     mutating func checkParameters(
         _ node: YAMLNode?, against parameters: [ParameterDefinition], exactlyOneOf: [String]? = nil, owner: String,
-        ownerLocation: SourceLocation
+        ownerLocation: SourceLocation, inherited: [YAMLPair] = []
     ) {
         var pairs: [YAMLPair] = []
         if let node {
@@ -27,11 +29,14 @@ public struct ParameterChecker {
             case .scalar(let s) where s.value == .null: break
             case .mapping(let p): pairs = p
             default:
-                diagnostics.error(node.location, "parameters of \(owner) must be a mapping, found \(node.kindDescription)")
+                diagnostics.error(node.location, "parameters of \(owner) must be a mapping, found \(node.foundDescription)")
                 return
             }
         }
-        checkFields(pairs, parameters: parameters, exactlyOne: exactlyOneOf, owner: owner, at: node?.location ?? ownerLocation)
+        let merged = inherited.filter { pair in
+            pair.value.scalar?.value != .null && !pairs.contains { $0.key == pair.key } && parameters.contains { $0.name == pair.key }
+        }
+        checkFields(pairs + merged, parameters: parameters, exactlyOne: exactlyOneOf, owner: owner, at: ownerLocation)
     }
 
     mutating func checkFields(
@@ -149,7 +154,7 @@ public struct ParameterChecker {
         if let scalar = node.scalar, scalar.value != .null {
             diagnostics.error(
                 node.location,
-                "\(what) must be a string, found \(node.kindDescription) (\(scalar.text)); quote it to make it a string: \"\(scalar.text)\""
+                "\(what) must be a string, found \(node.foundDescription); quote it to make it a string: \"\(scalar.text)\""
             )
         } else {
             mismatch(node, expected: "a string", what: what)
@@ -158,11 +163,7 @@ public struct ParameterChecker {
     }
 
     mutating func mismatch(_ node: YAMLNode, expected: String, what: String) {
-        var found = node.kindDescription
-        if let scalar = node.scalar, scalar.value != .null {
-            found += scalar.isQuoted ? " (\"\(scalar.text)\")" : " (\(scalar.text))"
-        }
-        diagnostics.error(node.location, "\(what) must be \(expected), found \(found)")
+        diagnostics.error(node.location, "\(what) must be \(expected), found \(node.foundDescription)")
     }
 
     // MARK: Scope
@@ -200,7 +201,7 @@ public struct ParameterChecker {
                     if let allowed = scopeAttributes, !allowed.contains(attribute.key) {
                         diagnostics.error(
                             attribute.keyLocation,
-                            "unknown scope attribute '\(attribute.key)' in \(entryWhat)\(Suggestions.didYouMean(attribute.key, in: allowed)); available here: \(allowed.joined(separator: ", "))"
+                            "unknown scope attribute '\(attribute.key)' in \(entryWhat); available here: \(allowed.joined(separator: ", "))\(Suggestions.didYouMean(attribute.key, in: allowed))"
                         )
                         continue
                     }

@@ -7,7 +7,7 @@ struct MappingReader {
     /// `nil` (and an error) when `node` is not a mapping.
     init?(_ node: YAMLNode, what: String, into diagnostics: inout DiagnosticList) {
         guard let pairs = node.mapping else {
-            diagnostics.error(node.location, "\(what) must be a mapping, found \(node.kindDescription)")
+            diagnostics.error(node.location, "\(what) must be a mapping, found \(node.foundDescription)")
             return nil
         }
         self.node = node
@@ -39,21 +39,21 @@ struct MappingReader {
     func string(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> String? {
         guard let value = self[key] else { return nil }
         if case .string(let s)? = value.scalar?.value { return s }
-        diagnostics.error(value.location, "'\(key)' in \(what) must be a string, found \(value.kindDescription)")
+        diagnostics.error(value.location, "'\(key)' in \(what) must be a string, found \(value.foundDescription)")
         return nil
     }
 
     func bool(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> Bool? {
         guard let value = self[key] else { return nil }
         if case .bool(let b)? = value.scalar?.value { return b }
-        diagnostics.error(value.location, "'\(key)' in \(what) must be true or false, found \(value.kindDescription)")
+        diagnostics.error(value.location, "'\(key)' in \(what) must be true or false, found \(value.foundDescription)")
         return nil
     }
 
     func stringList(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> [(String, SourceLocation)]? {
         guard let value = self[key] else { return nil }
         guard let items = value.sequence else {
-            diagnostics.error(value.location, "'\(key)' in \(what) must be a list of strings, found \(value.kindDescription)")
+            diagnostics.error(value.location, "'\(key)' in \(what) must be a list of strings, found \(value.foundDescription)")
             return nil
         }
         var result: [(String, SourceLocation)] = []
@@ -61,7 +61,7 @@ struct MappingReader {
             if case .string(let s)? = item.scalar?.value {
                 result.append((s, item.location))
             } else {
-                diagnostics.error(item.location, "items of '\(key)' in \(what) must be strings, found \(item.kindDescription)")
+                diagnostics.error(item.location, "items of '\(key)' in \(what) must be strings, found \(item.foundDescription)")
             }
         }
         return result

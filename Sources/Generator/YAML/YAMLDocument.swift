@@ -104,6 +104,14 @@ private struct Composer {
         var raw = yaml_event_t()
         guard yaml_parser_parse(&parser, &raw) == 1 else {
             let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+            if problem.hasPrefix("Maximum nesting level reached") {
+                // libyaml's own nesting limit (1000 levels, counted as it scans ahead): say it in our words.
+                diagnostics.append(
+                    .error(
+                        location(parser.problem_mark),
+                        "YAML nesting is deeper than the limit of \(min(limits.maxDepth, 1000)) levels"))
+                throw ComposeError()
+            }
             var message = "YAML syntax error: \(problem)"
             if let context = parser.context.map({ String(cString: $0) }) {
                 message += " (\(context) at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1))"
@@ -126,6 +134,11 @@ private struct Composer {
             let name = event.string(event.raw.data.alias.anchor) ?? ""
             guard let target = anchors[name] else {
                 diagnostics.append(.error(here, "unknown alias '*\(name)': no anchor '&\(name)' is defined before it"))
+                throw ComposeError()
+            }
+            if depth + target.height - 1 > limits.maxDepth {
+                diagnostics.append(
+                    .error(here, "YAML nesting is deeper than the limit of \(limits.maxDepth) levels through the alias '*\(name)'"))
                 throw ComposeError()
             }
             try account(target.expandedSize, at: here)
@@ -174,15 +187,17 @@ private struct Composer {
                 }
                 let keyLocation = location(keyEvent.startMark)
                 let key = try node(from: keyEvent, depth: depth + 1)
-                let value = try node(from: try next(), depth: depth + 1)
+                let valueEvent = try next()
+                let valueLocation = location(valueEvent.startMark)
+                let value = try node(from: valueEvent, depth: depth + 1)
                 guard let keyScalar = key.scalar else {
                     diagnostics.append(
-                        .error(keyLocation, "mapping keys must be plain values, not \(key.kindDescription)"))
+                        .error(keyLocation, "mapping keys must be single values such as strings, not \(key.kindDescription)"))
                     continue
                 }
                 size += value.expandedSize
                 if keyScalar.text == "<<" && !keyScalar.isQuoted {
-                    merged.append(contentsOf: mergeSources(value))
+                    merged.append(contentsOf: mergeSources(value, at: valueLocation))
                     continue
                 }
                 if let first = seen[keyScalar.text] {
@@ -208,21 +223,23 @@ private struct Composer {
         }
     }
 
-    /// The pairs a `<<` merge key brings in: one mapping or a list of mappings.
-    mutating func mergeSources(_ value: YAMLNode) -> [YAMLPair] {
+    /// The pairs a `<<` merge key brings in: one mapping or a list of mappings (earlier ones win).
+    /// `location` is where the value is written (an alias's own position, not its anchor's).
+    mutating func mergeSources(_ value: YAMLNode, at location: SourceLocation) -> [YAMLPair] {
         if let pairs = value.mapping { return pairs }
         if let items = value.sequence {
             var result: [YAMLPair] = []
+            var keys: Set<String> = []
             for item in items {
                 guard let pairs = item.mapping else {
-                    diagnostics.append(.error(item.location, "a '<<' merge takes mappings, not \(item.kindDescription)"))
+                    diagnostics.append(.error(item.location, "a '<<' merge takes mappings, not \(item.foundDescription)"))
                     continue
                 }
-                result.append(contentsOf: pairs.filter { pair in !result.contains { $0.key == pair.key } })
+                for pair in pairs where keys.insert(pair.key).inserted { result.append(pair) }
             }
             return result
         }
-        diagnostics.append(.error(value.location, "a '<<' merge takes a mapping or a list of mappings, not \(value.kindDescription)"))
+        diagnostics.append(.error(location, "a '<<' merge takes a mapping or a list of mappings, not \(value.foundDescription)"))
         return []
     }
 

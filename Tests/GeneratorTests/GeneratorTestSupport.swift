@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+@testable import TriggerfishGenerator
+
+/// Shared inputs of the generator-core tests: the repository's schema, the Robusta fixtures and
+/// small helpers that turn results into the exact text a user reads.
+enum CoreFixtures {
+    /// The repository root, found from this file (`Tests/GeneratorTests/<file>`).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let schemaDirectory = repositoryRoot.appendingPathComponent("schema").path
+
+    /// Robusta's real inputs, kept next to the repository (`../shared/fixtures/robusta`, as the README says).
+    static let robustaFixtures = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/robusta")
+
+    /// The repository's schema, loaded once for all tests.
+    static let loadedSchema: SchemaLoader.Output? = try? Generation.loadSchema(directory: schemaDirectory)
+
+    static func schema() throws -> Schema {
+        let loaded = try #require(loadedSchema, "cannot read the schema folder \(schemaDirectory)")
+        return try #require(loaded.schema, "the schema has errors: \(loaded.diagnostics.map(\.description))")
+    }
+
+    static func robustaFixture(_ name: String) throws -> String {
+        try String(contentsOf: robustaFixtures.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    /// Validates `text` against the repository's schema and returns every diagnostic as printed.
+    static func validate(_ text: String, file: String = "playbooks.yaml") throws -> [String] {
+        try ConfigValidator(schema: schema()).validate(text: text, file: file).diagnostics.map(\.description)
+    }
+
+    /// Loads inline schema files and returns every diagnostic as printed.
+    static func loadSchema(_ files: [(String, String)]) -> SchemaLoader.Output {
+        SchemaLoader.load(files: files.map { (path: $0.0, text: $0.1) })
+    }
+}
