@@ -49,7 +49,9 @@ struct Validate: ParsableCommand {
             if result.hasErrors {
                 failed = true
             } else if let config = result.config {
-                print("\(file): ok (\(config.format.rawValue), \(config.playbooks.count) playbook\(config.playbooks.count == 1 ? "" : "s"), \(config.sinks.count) sink\(config.sinks.count == 1 ? "" : "s"))")
+                print(
+                    "\(file): ok (\(config.format.rawValue), \(config.playbooks.count) playbook\(config.playbooks.count == 1 ? "" : "s"), \(config.sinks.count) sink\(config.sinks.count == 1 ? "" : "s"))"
+                )
             }
         }
         if failed { throw ExitCode(1) }

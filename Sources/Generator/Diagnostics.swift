@@ -87,7 +87,9 @@ public enum Suggestions {
                 scored.append((candidate, distance))
             }
         }
-        return scored.sorted { $0.1 == $1.1 ? $0.0 < $1.0 : $0.1 < $1.1 }.prefix(limit).map(\.0)
+        // Only the candidates nearly as close as the best one: a clear best match stands alone.
+        guard let best = scored.map(\.1).min() else { return [] }
+        return scored.filter { $0.1 <= best + 1 }.sorted { $0.1 == $1.1 ? $0.0 < $1.0 : $0.1 < $1.1 }.prefix(limit).map(\.0)
     }
 
     /// `; did you mean 'a' or 'b'?` or the empty string.
@@ -107,7 +109,8 @@ public enum Suggestions {
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        let a = Array(a.unicodeScalars)
+        let b = Array(b.unicodeScalars)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previous = Array(0...b.count)

@@ -58,7 +58,9 @@ do {
             }
         }
         if !stale.isEmpty {
-            fail("generated docs are out of date: \(stale.joined(separator: ", ")); run 'swift run TriggerfishGenerateTool docs --schema schema --output docs'", code: 1)
+            fail(
+                "generated docs are out of date: \(stale.joined(separator: ", ")); run 'swift run TriggerfishGenerateTool docs --schema schema --output docs'",
+                code: 1)
         }
     case "consumer":
         let actionFiles = try (options["--actions"] ?? []).map { ($0, try Generation.readText($0)) }

@@ -35,7 +35,9 @@ public struct BuiltinActionImplementations: BuiltinActions {
         case .delete: verb = "deleted"
         }
         let diff = DiffEntry.between(event.oldObject?.json, event.operation == .delete ? nil : object.json)
-            .filter { entry in !Self.noisyPaths.contains(where: { entry.path == $0 || entry.path.hasPrefix($0 + ".") || entry.path.hasPrefix($0 + "[") }) }
+            .filter { entry in
+                !Self.noisyPaths.contains(where: { entry.path == $0 || entry.path.hasPrefix($0 + ".") || entry.path.hasPrefix($0 + "[") })
+            }
         if event.operation == .update && diff.isEmpty { return }
         var finding = Finding(
             title: "\(kind) \(name) \(verb)\(object.namespace.map { " in namespace \($0)" } ?? "")",

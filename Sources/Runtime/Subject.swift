@@ -4,7 +4,8 @@ public enum EventSubject {
     /// resource (with the alert's labels and annotations over the object's), or the resource.
     public static func of(_ event: any TriggerfishEvent) -> FindingSubject {
         if let alert = event as? any PrometheusKubernetesAlert {
-            var subject = alert.resource.map(FindingSubject.init) ?? FindingSubject(name: "Unresolved", namespace: alert.alert.labels["namespace"])
+            var subject =
+                alert.resource.map(FindingSubject.init) ?? FindingSubject(name: "Unresolved", namespace: alert.alert.labels["namespace"])
             subject.labels.merge(alert.alert.labels) { _, alertValue in alertValue }
             subject.annotations.merge(alert.alert.annotations) { _, alertValue in alertValue }
             return subject

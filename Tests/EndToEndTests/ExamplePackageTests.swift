@@ -78,8 +78,8 @@ struct ExamplePackageTests {
         let file = example.path("Sources/PodCounter/playbooks.yaml")
         #expect(
             build.diagnostics(in: file) == [
-                "\(file):2:7: error: unknown trigger 'on_pod_updte' in the playbook at line 1; did you mean 'on_pod_update', 'on_job_update' or 'on_node_update'?",
-                "\(file):11:7: error: action 'count_pods' needs a PodEvent, but trigger 'on_deployment_update' (line 9) produces a DeploymentChangeEvent, which is not one; compatible triggers: on_pod_crash_loop, on_image_pull_backoff, on_pod_oom_killed, on_container_oom_killed, on_pod_evicted, on_prometheus_alert, on_pod_create, on_pod_update and 2 more (see docs/compatibility.md)",
+                "\(file):2:7: error: unknown trigger 'on_pod_updte' in the playbook at line 1; did you mean 'on_pod_update'?",
+                "\(file):11:7: error: action 'count_pods' needs a PodEvent, but trigger 'on_deployment_update' (line 9) produces a DeploymentChangeEvent, which is not one; compatible triggers: on_pod_crash_loop, on_image_pull_backoff, on_pod_oom_killed, on_container_oom_killed, on_pod_evicted, on_prometheus_alert, on_pod_create, on_pod_update, on_pod_delete, on_pod_all_changes",
                 "\(file):20:9: error: unknown parameter 'treshold' for action 'count_pods'; did you mean 'threshold'?",
                 "\(file):21:7: error: missing required parameter 'aggregation_key' (string) of action 'create_finding'",
                 "\(file):31:20: error: parameter 'threshold' of action 'count_pods' must be an integer, found a string (many)",
@@ -115,7 +115,9 @@ struct ExamplePackageTests {
         #expect(build.diagnostics(in: example.path("Sources/PodCounter/actions.yaml")).isEmpty)
         let actionsSwift = example.path("Sources/PodCounter/Actions.swift")
         #expect(
-            build.diagnostics(in: actionsSwift).contains { $0.hasSuffix("error: type 'Actions' does not conform to protocol 'PlaybookActions'") },
+            build.diagnostics(in: actionsSwift).contains {
+                $0.hasSuffix("error: type 'Actions' does not conform to protocol 'PlaybookActions'")
+            },
             "output:\n\(build.output)")
         #expect(build.output.contains("protocol requires function 'countPods(_:parameters:context:)'"), "output:\n\(build.output)")
     }
@@ -169,7 +171,8 @@ struct ExampleCopy {
 
     /// The built `PodCounter` binary.
     func executable() async throws -> URL {
-        let result = try await runProcess(["swift", "build", "--scratch-path", Self.scratchDirectory.path, "--show-bin-path"], in: directory)
+        let result = try await runProcess(
+            ["swift", "build", "--scratch-path", Self.scratchDirectory.path, "--show-bin-path"], in: directory)
         try #require(result.status == 0, "swift build --show-bin-path failed:\n\(result.output)")
         let binPath = try #require(result.lines.last)
         return URL(filePath: binPath).appending(path: "PodCounter")

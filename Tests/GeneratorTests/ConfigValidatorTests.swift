@@ -50,7 +50,7 @@ import Testing
             """
         #expect(
             check(text) == [
-                "playbooks.yaml:2:5: error: unknown trigger 'on_pod_updat' in the playbook at line 1; did you mean 'on_pod_update', 'on_job_update' or 'on_node_update'?"
+                "playbooks.yaml:2:5: error: unknown trigger 'on_pod_updat' in the playbook at line 1; did you mean 'on_pod_update'?"
             ])
     }
 
@@ -80,7 +80,7 @@ import Testing
             """
         #expect(
             check(text) == [
-                "playbooks.yaml:4:5: error: action 'resource_babysitter' needs a KubernetesAnyChangeEvent, but trigger 'on_prometheus_alert' (line 2) produces a PrometheusKubernetesAlert, which is not one; compatible triggers: on_kubernetes_any_resource_create, on_kubernetes_any_resource_update, on_kubernetes_any_resource_delete, on_kubernetes_any_resource_all_changes, on_pod_crash_loop, on_image_pull_backoff, on_pod_oom_killed, on_container_oom_killed and 87 more (see docs/compatibility.md)"
+                "playbooks.yaml:4:5: error: action 'resource_babysitter' needs a KubernetesAnyChangeEvent, but trigger 'on_prometheus_alert' (line 2) produces a PrometheusKubernetesAlert, which is not one; compatible triggers: on_kubernetes_any_resource_create, on_kubernetes_any_resource_update, on_kubernetes_any_resource_delete, on_kubernetes_any_resource_all_changes, on_pod_crash_loop, on_image_pull_backoff, on_pod_oom_killed, on_container_oom_killed, on_pod_evicted, on_job_failure and 85 more (see docs/compatibility.md)"
             ])
     }
 
@@ -644,7 +644,7 @@ import Testing
             """
         #expect(
             check(text) == [
-                "playbooks.yaml:4:5: error: unknown trigger 'on_pod_updat' in playbook 'first'; did you mean 'on_pod_update', 'on_job_update' or 'on_node_update'?",
+                "playbooks.yaml:4:5: error: unknown trigger 'on_pod_updat' in playbook 'first'; did you mean 'on_pod_update'?",
                 "playbooks.yaml:6:20: error: parameter 'name_prefix' of trigger 'on_deployment_update' must be a string, found an integer (123); quote it to make it a string: \"123\"",
                 "playbooks.yaml:7:24: error: invalid label selector 'app in (a,b)' in parameter 'labels_selector' of trigger 'on_deployment_update': 'app in (a,b)' is not supported: only equality ('key=value') is",
                 "playbooks.yaml:9:5: error: missing required parameter 'title' (string) of action 'create_finding'",
@@ -654,7 +654,7 @@ import Testing
                 "playbooks.yaml:17:15: error: 'bogus' is not a valid value for parameter 'status' of trigger 'on_prometheus_alert' and would never match; expected 'firing', 'resolved' or 'all'",
                 "playbooks.yaml:20:11: error: unknown scope attribute 'namespace' in include entry 1 of parameter 'scope' of trigger 'on_prometheus_alert'; available here: labels, annotations",
                 "playbooks.yaml:21:19: error: invalid labels matcher 'severity=(' in include entry 2 of parameter 'scope' of trigger 'on_prometheus_alert': regex '(': expected ')'",
-                "playbooks.yaml:23:5: error: action 'resource_babysitter' needs a KubernetesAnyChangeEvent, but trigger 'on_prometheus_alert' (line 16) produces a PrometheusKubernetesAlert, which is not one; compatible triggers: on_kubernetes_any_resource_create, on_kubernetes_any_resource_update, on_kubernetes_any_resource_delete, on_kubernetes_any_resource_all_changes, on_pod_crash_loop, on_image_pull_backoff, on_pod_oom_killed, on_container_oom_killed and 87 more (see docs/compatibility.md)",
+                "playbooks.yaml:23:5: error: action 'resource_babysitter' needs a KubernetesAnyChangeEvent, but trigger 'on_prometheus_alert' (line 16) produces a PrometheusKubernetesAlert, which is not one; compatible triggers: on_kubernetes_any_resource_create, on_kubernetes_any_resource_update, on_kubernetes_any_resource_delete, on_kubernetes_any_resource_all_changes, on_pod_crash_loop, on_image_pull_backoff, on_pod_oom_killed, on_container_oom_killed, on_pod_evicted, on_job_failure and 85 more (see docs/compatibility.md)",
                 "playbooks.yaml:24:5: error: missing required parameter 'message' (string) of action 'echo'",
                 "playbooks.yaml:24:12: error: unknown parameter 'mesage' for action 'echo'; did you mean 'message'?",
                 "playbooks.yaml:25:3: error: the playbook at line 25 is scheduled, so it must have exactly one trigger and one action; it has 1 trigger and 2 actions",

@@ -72,13 +72,17 @@ import Testing
         let result = ConfigValidator(schema: schema).validate(text: playbooks, file: "playbooks.yaml")
         #expect(result.diagnostics == [])
         let config = try #require(result.config)
-        try compare(SwiftEmitter(schema: schema).consumerFile(playbooks: [("playbooks.yaml", playbooks, config)]), golden: "GeneratedPlaybooks.swift")
+        try compare(
+            SwiftEmitter(schema: schema).consumerFile(playbooks: [("playbooks.yaml", playbooks, config)]),
+            golden: "GeneratedPlaybooks.swift")
     }
 
     @Test func docsMatchTheCommittedDocs() throws {
         for file in DocsEmitter(schema: try schema()).files() {
             let committed = try String(contentsOfFile: Self.root.appendingPathComponent("docs/" + file.name).path, encoding: .utf8)
-            #expect(file.contents == committed, "docs/\(file.name) is stale: run 'swift run TriggerfishGenerateTool docs --schema schema --output docs'")
+            #expect(
+                file.contents == committed,
+                "docs/\(file.name) is stale: run 'swift run TriggerfishGenerateTool docs --schema schema --output docs'")
         }
     }
 }

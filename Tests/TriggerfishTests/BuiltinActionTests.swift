@@ -32,7 +32,8 @@ import Testing
         let context = ActionContext()
         let event = ExecutionBaseEventInstance()
         for title in ["first", "second"] {
-            try await actions["create_finding"]!.run(event, parameters: ["title": .string(title), "aggregation_key": "k"], context: context)
+            try await actions["create_finding"]!.run(
+                event, parameters: ["title": .string(title), "aggregation_key": "k"], context: context)
         }
         #expect(context.findings.map(\.title) == ["second", "first"])
     }
@@ -50,7 +51,10 @@ import Testing
             change(.update, old: old, new: KubernetesObject(json: newJSON)), parameters: nil, context: context)
         let finding = try #require(context.findings.first)
         #expect(finding.title == "Pod web-1 updated in namespace default")
-        #expect(finding.enrichments == [Enrichment(title: "Changes", blocks: [.kubernetesDiff([DiffEntry(path: "spec.image", old: "web:1", new: "web:2")])])])
+        #expect(
+            finding.enrichments == [
+                Enrichment(title: "Changes", blocks: [.kubernetesDiff([DiffEntry(path: "spec.image", old: "web:1", new: "web:2")])])
+            ])
     }
 
     @Test func babysitterSkipsIgnoredNamespacesAndNoiseOnlyUpdates() async throws {
@@ -64,11 +68,13 @@ import Testing
 
     @Test func nameSilencerStopsProcessingForListedAlerts() async throws {
         let silenced = ActionContext()
-        let watchdog = PrometheusKubernetesAlertInstance(alert: PrometheusAlert(status: "firing", labels: ["alertname": "Watchdog"]), resources: [:])
+        let watchdog = PrometheusKubernetesAlertInstance(
+            alert: PrometheusAlert(status: "firing", labels: ["alertname": "Watchdog"]), resources: [:])
         try await actions["name_silencer"]!.run(watchdog, parameters: ["names": ["Watchdog"]], context: silenced)
         #expect(silenced.stopProcessing)
         let other = ActionContext()
-        let crash = PrometheusKubernetesAlertInstance(alert: PrometheusAlert(status: "firing", labels: ["alertname": "KubePodCrashLooping"]), resources: [:])
+        let crash = PrometheusKubernetesAlertInstance(
+            alert: PrometheusAlert(status: "firing", labels: ["alertname": "KubePodCrashLooping"]), resources: [:])
         try await actions["name_silencer"]!.run(crash, parameters: ["names": ["Watchdog"]], context: other)
         #expect(!other.stopProcessing)
     }

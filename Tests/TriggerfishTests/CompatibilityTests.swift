@@ -68,7 +68,10 @@ import TriggerfishGenerator
         #expect(all.filter { compatible($0, "KubernetesAnyChangeEvent") }.count == 95)
         #expect(!compatible("on_kubernetes_any_resource_update", "KubernetesResourceEvent"))
         #expect(!compatible("on_kubernetes_resource_operation", "KubernetesResourceEvent"))
-        #expect(Set(all.filter { compatible($0, "NodeChangeEvent") }) == ["on_node_create", "on_node_update", "on_node_delete", "on_node_all_changes"])
+        #expect(
+            Set(all.filter { compatible($0, "NodeChangeEvent") }) == [
+                "on_node_create", "on_node_update", "on_node_delete", "on_node_all_changes",
+            ])
         #expect(all.filter { compatible($0, "ScheduledExecutionEvent") } == ["on_schedule"])
     }
 }

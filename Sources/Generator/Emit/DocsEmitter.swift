@@ -11,7 +11,8 @@ public struct DocsEmitter: Sendable {
 
     public static let fileNames = ["events.md", "triggers.md", "actions.md", "compatibility.md"]
 
-    static let header = "<!-- Generated from schema/ by `swift run TriggerfishGenerateTool docs --schema schema --output docs`. Do not edit. -->\n\n"
+    static let header =
+        "<!-- Generated from schema/ by `swift run TriggerfishGenerateTool docs --schema schema --output docs`. Do not edit. -->\n\n"
 
     public func files() -> [(name: String, contents: String)] {
         [("events.md", events()), ("triggers.md", triggers()), ("actions.md", actions()), ("compatibility.md", compatibility())]
@@ -40,10 +41,13 @@ public struct DocsEmitter: Sendable {
         for event in schema.events {
             let parents = event.parents.map { "[\($0)](#\(anchor($0)))" }.joined(separator: ", ")
             let fields = event.fields.map { "`\($0.name)`: \($0.type.rawValue)\($0.optional ? "?" : "")" }.joined(separator: "<br>")
-            let manual = event.manualParameters.map { parameters in
-                parameters.isEmpty ? "yes (none)" : parameters.map { "`\($0.name)`\($0.required ? "" : " (optional)")" }.joined(separator: ", ")
-            } ?? "no"
-            out += "| <a id=\"\(anchor(event.name))\"></a>**\(event.name)** | \(parents.isEmpty ? "—" : parents) | \(fields.isEmpty ? "—" : fields) | \(manual) |\n"
+            let manual =
+                event.manualParameters.map { parameters in
+                    parameters.isEmpty
+                        ? "yes (none)" : parameters.map { "`\($0.name)`\($0.required ? "" : " (optional)")" }.joined(separator: ", ")
+                } ?? "no"
+            out +=
+                "| <a id=\"\(anchor(event.name))\"></a>**\(event.name)** | \(parents.isEmpty ? "—" : parents) | \(fields.isEmpty ? "—" : fields) | \(manual) |\n"
         }
         out += "\n## Descriptions\n\n"
         for event in schema.events where !event.doc.isEmpty {
@@ -51,7 +55,8 @@ public struct DocsEmitter: Sendable {
         }
         out += "\n## Kinds\n\n| Kind | apiVersion | Namespaced | Events |\n|---|---|---|---|\n"
         for kind in schema.kinds {
-            out += "| \(kind.name) | `\(kind.apiVersion)` | \(kind.namespaced ? "yes" : "no") | \(kind.eventName), \(kind.changeEventName) |\n"
+            out +=
+                "| \(kind.name) | `\(kind.apiVersion)` | \(kind.namespaced ? "yes" : "no") | \(kind.eventName), \(kind.changeEventName) |\n"
         }
         return out
     }
@@ -62,7 +67,8 @@ public struct DocsEmitter: Sendable {
         for parameter in parameters {
             var type = "`\(parameter.type)`"
             if let values = parameter.allowedValues { type += " (" + values.map { "`\($0)`" }.joined(separator: ", ") + ")" }
-            let defaultText = parameter.required ? "**required**" : (parameter.defaultValue.map { $0 == .null ? "—" : "`\($0.yamlText)`" } ?? "—")
+            let defaultText =
+                parameter.required ? "**required**" : (parameter.defaultValue.map { $0 == .null ? "—" : "`\($0.yamlText)`" } ?? "—")
             out += "| `\(parameter.name)` | \(type) | \(defaultText) | \(cell(parameter.doc)) |\n"
         }
         return out
@@ -74,7 +80,8 @@ public struct DocsEmitter: Sendable {
         for trigger in schema.triggers {
             let kind = trigger.source == .kubernetes ? (trigger.kind ?? "any") : "—"
             let operation = trigger.operation?.rawValue ?? "—"
-            out += "| [`\(trigger.key)`](#\(anchor(trigger.key))) | [\(trigger.event)](events.md#\(anchor(trigger.event))) | \(trigger.source.rawValue) | \(kind) | \(operation) |\n"
+            out +=
+                "| [`\(trigger.key)`](#\(anchor(trigger.key))) | [\(trigger.event)](events.md#\(anchor(trigger.event))) | \(trigger.source.rawValue) | \(kind) | \(operation) |\n"
         }
         out += "\n"
         for trigger in schema.triggers {
@@ -83,7 +90,9 @@ public struct DocsEmitter: Sendable {
             out += "Produces [\(trigger.event)](events.md#\(anchor(trigger.event)))"
             if let condition = trigger.condition { out += "; fires on the condition `\(condition)`" }
             out += ".\n\n"
-            if let oneOf = trigger.exactlyOneOf { out += "Give exactly one of " + oneOf.map { "`\($0)`" }.joined(separator: ", ") + ".\n\n" }
+            if let oneOf = trigger.exactlyOneOf {
+                out += "Give exactly one of " + oneOf.map { "`\($0)`" }.joined(separator: ", ") + ".\n\n"
+            }
             out += parameterRows(trigger.parameters) + "\n"
         }
         return out
@@ -94,7 +103,8 @@ public struct DocsEmitter: Sendable {
         out += "| Action | Event | Manual trigger | Compatible triggers |\n|---|---|---|---|\n"
         for action in schema.actions {
             let count = schema.compatibleTriggers(for: action).count
-            out += "| [`\(action.name)`](#\(anchor(action.name))) | [\(action.event)](events.md#\(anchor(action.event))) | \(schema.isManuallyTriggerable(action) ? "yes" : "no") | \(count) |\n"
+            out +=
+                "| [`\(action.name)`](#\(anchor(action.name))) | [\(action.event)](events.md#\(anchor(action.event))) | \(schema.isManuallyTriggerable(action) ? "yes" : "no") | \(count) |\n"
         }
         out += "\n"
         for action in schema.actions {
@@ -104,14 +114,16 @@ public struct DocsEmitter: Sendable {
             out += schema.isManuallyTriggerable(action) ? "Can run from a manual trigger.\n\n" : "Cannot run from a manual trigger.\n\n"
             out += parameterRows(action.parameters) + "\n"
             let compatible = schema.compatibleTriggers(for: action).map { "`\($0.key)`" }
-            out += "Compatible triggers (\(compatible.count)): " + (compatible.isEmpty ? "none" : compatible.joined(separator: ", ")) + ".\n\n"
+            out +=
+                "Compatible triggers (\(compatible.count)): " + (compatible.isEmpty ? "none" : compatible.joined(separator: ", ")) + ".\n\n"
         }
         return out
     }
 
     func compatibility() -> String {
         var out = Self.header + "# Trigger × action compatibility\n\n"
-        out += "An action accepting event A can be bound to trigger T iff T's event is A or descends from A\n(through any parent). ✓ marks a compatible pair.\n\n"
+        out +=
+            "An action accepting event A can be bound to trigger T iff T's event is A or descends from A\n(through any parent). ✓ marks a compatible pair.\n\n"
         let actions = schema.actions
         out += "| Trigger (event) | " + actions.map { "`\($0.name)`" }.joined(separator: " | ") + " |\n"
         out += "|---|" + actions.map { _ in ":-:|" }.joined() + "\n"

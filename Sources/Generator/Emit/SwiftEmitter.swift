@@ -52,8 +52,10 @@ public struct SwiftEmitter: Sendable {
             let parents = event.parents.isEmpty ? ["TriggerfishEvent"] : event.parents
             var doc = event.doc
             if event.manualParameters != nil {
-                doc += (doc.isEmpty ? "" : "\n\n") + "Can be built by hand (manual trigger) from: "
-                    + (event.manualParameters!.isEmpty ? "no parameters" : event.manualParameters!.map { "`\($0.name)`" }.joined(separator: ", ")) + "."
+                doc +=
+                    (doc.isEmpty ? "" : "\n\n") + "Can be built by hand (manual trigger) from: "
+                    + (event.manualParameters!.isEmpty
+                        ? "no parameters" : event.manualParameters!.map { "`\($0.name)`" }.joined(separator: ", ")) + "."
             }
             out += SwiftNames.doc(doc)
             out += "public protocol \(event.name): \(parents.joined(separator: ", ")) {\n"
@@ -71,7 +73,9 @@ public struct SwiftEmitter: Sendable {
     func isChangeEvent(_ fields: [FieldDefinition]) -> Bool {
         let names = Set(fields.map(\.name))
         guard names.contains("operation"), names.contains("object") else { return false }
-        return fields.allSatisfy { ["operation", "object", "oldObject"].contains($0.name) || ($0.type == .kubernetesObject && $0.optional) }
+        return fields.allSatisfy {
+            ["operation", "object", "oldObject"].contains($0.name) || ($0.type == .kubernetesObject && $0.optional)
+        }
     }
 
     func isAlertEvent(_ fields: [FieldDefinition]) -> Bool {
@@ -126,7 +130,9 @@ public struct SwiftEmitter: Sendable {
         }
         if let manual = event.manualParameters {
             out += "\n    /// The parameters a manual trigger builds this event from.\n"
-            out += parameterStruct(name: "ManualParameters", conformance: "ParameterDecodable, Sendable, Hashable", parameters: manual, path: event.name, indent: "    ", access: "public")
+            out += parameterStruct(
+                name: "ManualParameters", conformance: "ParameterDecodable, Sendable, Hashable", parameters: manual, path: event.name,
+                indent: "    ", access: "public")
         }
         out += "}\n\n"
         return out
@@ -155,7 +161,8 @@ public struct SwiftEmitter: Sendable {
         out += "    public static let manualParameters: [String: [String]] = [\n"
         for event in schema.events {
             if let manual = event.manualParameters {
-                out += "        \(SwiftNames.literal(event.name)): [\(manual.map { SwiftNames.literal($0.name) }.joined(separator: ", "))],\n"
+                out +=
+                    "        \(SwiftNames.literal(event.name)): [\(manual.map { SwiftNames.literal($0.name) }.joined(separator: ", "))],\n"
             }
         }
         out += "    ]\n}\n\n"
@@ -165,7 +172,9 @@ public struct SwiftEmitter: Sendable {
         out += "    /// `nil` for a kind the schema does not have (such changes are skipped, as Robusta does).\n"
         out += "    public static func changeEvent(for change: KubernetesChange) -> (any \(parent))? {\n"
         out += "        switch change.kind {\n"
-        for kind in schema.kinds { out += "        case \(SwiftNames.literal(kind.name)): \(SwiftNames.instance(kind.changeEventName))(change: change)\n" }
+        for kind in schema.kinds {
+            out += "        case \(SwiftNames.literal(kind.name)): \(SwiftNames.instance(kind.changeEventName))(change: change)\n"
+        }
         out += "        default: nil\n"
         out += "        }\n    }\n}\n"
         return out
@@ -205,9 +214,11 @@ public struct SwiftEmitter: Sendable {
             }
             return "\(name)(\(arguments.joined(separator: ", ")))"
         case (.map(let pairs), .map(let inner)):
-            return pairs.isEmpty ? "[:]" : "[" + pairs.map { "\(SwiftNames.literal($0.0)): \(literal($0.1, as: inner))" }.joined(separator: ", ") + "]"
+            return pairs.isEmpty
+                ? "[:]" : "[" + pairs.map { "\(SwiftNames.literal($0.0)): \(literal($0.1, as: inner))" }.joined(separator: ", ") + "]"
         case (.map(let pairs), _):
-            return pairs.isEmpty ? "[:]" : "[" + pairs.map { "\(SwiftNames.literal($0.0)): \(literal($0.1, as: .any))" }.joined(separator: ", ") + "]"
+            return pairs.isEmpty
+                ? "[:]" : "[" + pairs.map { "\(SwiftNames.literal($0.0)): \(literal($0.1, as: .any))" }.joined(separator: ", ") + "]"
         }
     }
 
@@ -378,11 +389,13 @@ public struct SwiftEmitter: Sendable {
                 indent: "    ", access: access)
             out += "}\n\n"
         }
-        out += "/// The implementations of \(actions.isEmpty ? "no actions" : "these actions"); the compiler holds each method to the\n/// event type and parameters the action declares.\n"
+        out +=
+            "/// The implementations of \(actions.isEmpty ? "no actions" : "these actions"); the compiler holds each method to the\n/// event type and parameters the action declares.\n"
         out += "\(access) protocol \(protocolName): Sendable {\n"
         for action in actions {
             out += SwiftNames.doc(action.doc.isEmpty ? "`\(action.name)`" : action.doc, indent: "    ")
-            out += "    func \(SwiftNames.method(action.name))(_ event: some \(action.event), parameters: \(SwiftNames.actionType(action.name)).Parameters, context: ActionContext) async throws\n"
+            out +=
+                "    func \(SwiftNames.method(action.name))(_ event: some \(action.event), parameters: \(SwiftNames.actionType(action.name)).Parameters, context: ActionContext) async throws\n"
         }
         out += "}\n\n"
         out += "extension \(protocolName) {\n"
@@ -418,7 +431,8 @@ public struct SwiftEmitter: Sendable {
         for trigger in schema.triggers { out += "        \(SwiftNames.literal(trigger.key)): \(SwiftNames.literal(trigger.event)),\n" }
         out += "    ]\n\n"
         out += "    /// Actions that can run from a manual trigger (their event can be built by hand).\n"
-        out += "    public static let manualActions: Set<String> = [\(actions.filter(schema.isManuallyTriggerable).map { SwiftNames.literal($0.name) }.joined(separator: ", "))]\n\n"
+        out +=
+            "    public static let manualActions: Set<String> = [\(actions.filter(schema.isManuallyTriggerable).map { SwiftNames.literal($0.name) }.joined(separator: ", "))]\n\n"
         out += "    /// Whether an action accepting `actionEvent` can be bound to `trigger` (any action, built-in or custom).\n"
         out += "    public static func isCompatible(trigger: String, actionEvent: String) -> Bool {\n"
         out += "        guard let event = eventByTrigger[trigger] else { return false }\n"
@@ -428,7 +442,8 @@ public struct SwiftEmitter: Sendable {
     }
 
     func schemaSource() -> String {
-        var out = "/// The schema this module was generated from, so configs loaded at run time are checked\n/// against exactly the schema the build used.\n"
+        var out =
+            "/// The schema this module was generated from, so configs loaded at run time are checked\n/// against exactly the schema the build used.\n"
         out += "public enum SchemaSource {\n"
         out += "    public static let files: [(name: String, text: String)] = [\n"
         for source in schema.sources {

@@ -139,7 +139,8 @@ private struct State {
         case "Type":
             ok = name.first.map { $0.isUppercase && $0.isASCII } == true && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
         default:
-            ok = name.first.map { $0.isLowercase && $0.isASCII } == true
+            ok =
+                name.first.map { $0.isLowercase && $0.isASCII } == true
                 && name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
         }
         if !ok {
@@ -230,9 +231,12 @@ private struct State {
                 }
             }
             var manual: [ParameterDefinition]? = nil
-            if let manualNode = reader["manual"], let manualReader = MappingReader(manualNode, what: "'manual' of \(what)", into: &diagnostics) {
+            if let manualNode = reader["manual"],
+                let manualReader = MappingReader(manualNode, what: "'manual' of \(what)", into: &diagnostics)
+            {
                 manualReader.rejectUnknownKeys(allowed: ["parameters"], in: "'manual' of \(what)", into: &diagnostics)
-                pendingManual[entry.key] = manualReader["parameters"].map { readParameters($0, owner: "manual parameters of \(what)") } ?? []
+                pendingManual[entry.key] =
+                    manualReader["parameters"].map { readParameters($0, owner: "manual parameters of \(what)") } ?? []
                 manual = []
             }
             schema.events.append(
@@ -385,8 +389,10 @@ private struct State {
             reader.rejectUnknownKeys(allowed: ["doc", "parameter_sets", "parameters"], in: what, into: &diagnostics)
             let sink = SinkDefinition(key: entry.key, doc: doc(reader, what, &diagnostics), parameters: [], location: entry.keyLocation)
             pendingSinks.append(
-                (sink, reader.stringList("parameter_sets", in: what, into: &diagnostics) ?? [],
-                 reader["parameters"].map { readParameters($0, owner: what) } ?? []))
+                (
+                    sink, reader.stringList("parameter_sets", in: what, into: &diagnostics) ?? [],
+                    reader["parameters"].map { readParameters($0, owner: what) } ?? []
+                ))
         }
     }
 
@@ -487,7 +493,8 @@ private struct State {
         // Kind expansion: <Kind>Event, <Kind>ChangeEvent, on_<kind>_<operation>.
         if !schema.kinds.isEmpty {
             guard let parents = kindEventParents else {
-                diagnostics.error(schema.kinds[0].location, "kinds need a 'kind_events' section naming 'resource_parent' and 'change_parent'")
+                diagnostics.error(
+                    schema.kinds[0].location, "kinds need a 'kind_events' section naming 'resource_parent' and 'change_parent'")
                 return
             }
             schema.kindResourceParent = parents.resource.0
@@ -506,7 +513,10 @@ private struct State {
                             name: kind.eventName,
                             doc: "An event about one \(kind.name) (\(kind.apiVersion)). \(kind.doc)".trimmingCharacters(in: .whitespaces),
                             parents: [parents.resource.0],
-                            fields: [FieldDefinition(name: kind.accessor, type: .kubernetesObject, optional: true, doc: "The \(kind.name), when known.")],
+                            fields: [
+                                FieldDefinition(
+                                    name: kind.accessor, type: .kubernetesObject, optional: true, doc: "The \(kind.name), when known.")
+                            ],
                             manualParameters: kind.namespaced ? [nameParameter, namespaceParameter] : [nameParameter],
                             kind: kind.name, location: location))
                     parentLocations[kind.eventName] = [parents.resource.1]
@@ -555,7 +565,8 @@ private struct State {
             if schema.event(named: definition.event) == nil {
                 diagnostics.error(
                     pending.eventLocation,
-                    "unknown event '\(definition.event)' in \(owner)\(Suggestions.didYouMean(definition.event, in: schema.events.map(\.name)))")
+                    "unknown event '\(definition.event)' in \(owner)\(Suggestions.didYouMean(definition.event, in: schema.events.map(\.name)))"
+                )
             }
             if let kind = definition.kind, !schema.kinds.contains(where: { $0.name == kind }) {
                 diagnostics.error(

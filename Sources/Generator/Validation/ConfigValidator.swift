@@ -61,7 +61,9 @@ public struct ConfigValidator: Sendable {
     }
 
     static let runnerKeys = ["active_playbooks", "sinks_config", "global_config", "playbook_repos", "alert_relabel", "light_actions"]
-    static let helmPlaybookKeys = ["priorityBuiltinPlaybooks", "customPlaybooks", "namedCustomPlaybooks", "builtinPlaybooks", "platformPlaybooks"]
+    static let helmPlaybookKeys = [
+        "priorityBuiltinPlaybooks", "customPlaybooks", "namedCustomPlaybooks", "builtinPlaybooks", "platformPlaybooks",
+    ]
     static let helmKeys = helmPlaybookKeys + ["sinksConfig", "globalConfig", "disabledPlaybooks", "enablePlatformPlaybooks", "clusterName"]
     static let playbookKeys = ["triggers", "actions", "sinks", "stop", "name"]
 
@@ -157,7 +159,9 @@ private struct Run {
                 readStringList(pair.value, what: "'light_actions'")
             default:
                 let message = MappingReader.unknownKeyMessage(pair.key, in: "the runner config", allowed: ConfigValidator.runnerKeys)
-                let hint = pairs.contains(where: { $0.key == "active_playbooks" }) ? "" : " (a runner config holds its playbooks under 'active_playbooks')"
+                let hint =
+                    pairs.contains(where: { $0.key == "active_playbooks" })
+                    ? "" : " (a runner config holds its playbooks under 'active_playbooks')"
                 diagnostics.error(pair.keyLocation, message + hint)
             }
         }
@@ -172,7 +176,9 @@ private struct Run {
             if key == "namedCustomPlaybooks" {
                 guard let named = value.mapping else {
                     if value.scalar?.value != .null {
-                        diagnostics.error(value.location, "'namedCustomPlaybooks' must be a mapping of names to playbooks, found \(value.foundDescription)")
+                        diagnostics.error(
+                            value.location,
+                            "'namedCustomPlaybooks' must be a mapping of names to playbooks, found \(value.foundDescription)")
                     }
                     continue
                 }
@@ -249,7 +255,8 @@ private struct Run {
             _ = reader.string("source", in: what, into: &diagnostics)
             _ = reader.string("target", in: what, into: &diagnostics)
             if let operation = reader.string("operation", in: what, into: &diagnostics), !["add", "replace"].contains(operation) {
-                diagnostics.error(reader["operation"]!.location, "'\(operation)' is not a valid operation for \(what); expected 'add' or 'replace'")
+                diagnostics.error(
+                    reader["operation"]!.location, "'\(operation)' is not a valid operation for \(what); expected 'add' or 'replace'")
             }
         }
     }
@@ -277,7 +284,8 @@ private struct Run {
                 let suggestion = Suggestions.didYouMean(pair.key, in: names)
                 diagnostics.error(
                     pair.keyLocation,
-                    "unknown sink type '\(pair.key)'\(suggestion.isEmpty ? "; known sink types: \(names.joined(separator: ", "))" : suggestion)")
+                    "unknown sink type '\(pair.key)'\(suggestion.isEmpty ? "; known sink types: \(names.joined(separator: ", "))" : suggestion)"
+                )
                 continue
             }
             var checker = ParameterChecker(schema: schema, scopeAttributes: ConfigValidator.sinkScopeAttributes)
@@ -332,7 +340,9 @@ private struct Run {
         if let triggersNode = reader["triggers"] {
             playbook.triggers = readEntries(triggersNode, noun: "trigger", in: what).compactMap { entry in
                 guard let trigger = schema.trigger(named: entry.key) else {
-                    diagnostics.error(entry.keyLocation, "unknown trigger '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.triggers.map(\.key)))")
+                    diagnostics.error(
+                        entry.keyLocation,
+                        "unknown trigger '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.triggers.map(\.key)))")
                     return nil
                 }
                 var checker = ParameterChecker(schema: schema, scopeAttributes: scopeAttributes(for: trigger))
@@ -350,7 +360,9 @@ private struct Run {
         if let actionsNode = reader["actions"] {
             playbook.actions = readEntries(actionsNode, noun: "action", in: what).compactMap { entry in
                 guard let action = schema.action(named: entry.key) else {
-                    diagnostics.error(entry.keyLocation, "unknown action '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.actions.map(\.name)))")
+                    diagnostics.error(
+                        entry.keyLocation,
+                        "unknown action '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.actions.map(\.name)))")
                     return nil
                 }
                 var checker = ParameterChecker(schema: schema, scopeAttributes: nil)
@@ -393,10 +405,11 @@ private struct Run {
 
     func incompatibilityMessage(action: ActionDefinition, trigger: TriggerDefinition, at location: SourceLocation) -> String {
         let compatible = schema.compatibleTriggers(for: action).map(\.key)
-        let shown = compatible.prefix(8).joined(separator: ", ")
-        let more = compatible.count > 8 ? " and \(compatible.count - 8) more (see docs/compatibility.md)" : ""
+        let shown = compatible.prefix(10).joined(separator: ", ")
+        let more = compatible.count > 10 ? " and \(compatible.count - 10) more\(action.isCustom ? "" : " (see docs/compatibility.md)")" : ""
         let list = compatible.isEmpty ? "no trigger produces it" : "compatible triggers: \(shown)\(more)"
-        return "action '\(action.name)' needs a \(action.event), but trigger '\(trigger.key)' (line \(location.line)) produces a \(trigger.event), which is not one; \(list)"
+        return
+            "action '\(action.name)' needs a \(action.event), but trigger '\(trigger.key)' (line \(location.line)) produces a \(trigger.event), which is not one; \(list)"
     }
 
     /// Reads `triggers:` / `actions:`: a non-empty list of one-key mappings.
@@ -416,7 +429,9 @@ private struct Run {
                 continue
             }
             guard let pairs = item.mapping, pairs.count == 1 else {
-                let found = item.mapping.map { "a mapping with \($0.count) keys (\($0.map(\.key).joined(separator: ", ")))" } ?? item.foundDescription
+                let found =
+                    item.mapping.map { "a mapping with \($0.count) keys (\($0.map(\.key).joined(separator: ", ")))" }
+                    ?? item.foundDescription
                 diagnostics.error(
                     item.location,
                     "each \(noun) must be a mapping with a single key, the \(noun) name (for example '- \(noun == "trigger" ? "on_pod_update" : "create_finding"): {...}'), found \(found)"

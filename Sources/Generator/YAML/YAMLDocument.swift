@@ -145,9 +145,10 @@ private struct Composer {
             return target
         case YAML_SCALAR_EVENT:
             let data = event.raw.data.scalar
-            let text = data.value.map { pointer in
-                String(decoding: UnsafeBufferPointer(start: pointer, count: data.length), as: UTF8.self)
-            } ?? ""
+            let text =
+                data.value.map { pointer in
+                    String(decoding: UnsafeBufferPointer(start: pointer, count: data.length), as: UTF8.self)
+                } ?? ""
             let scalar = YAMLScalar(
                 text: text, plain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: event.string(data.tag))
             let node = YAMLNode(.scalar(scalar), here, expandedSize: 1)

@@ -28,7 +28,9 @@ for name in ["web-1", "web-2", "db-1"] {
     try await registrations["log_change"]!.run(event, parameters: ["label": "pod"], context: context)
     try await registrations["count_pods"]!.run(event, parameters: ["prefix": "web-", "threshold": 2], context: context)
     for finding in context.findings {
-        print("finding: [\(finding.severity.rawValue)] \(finding.title) (\(finding.subject.namespace ?? "-")/\(finding.subject.name ?? "?") on \(finding.subject.node ?? "?"))")
+        print(
+            "finding: [\(finding.severity.rawValue)] \(finding.title) (\(finding.subject.namespace ?? "-")/\(finding.subject.name ?? "?") on \(finding.subject.node ?? "?"))"
+        )
     }
 }
 
