@@ -61,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TriggerfishGenerator"],
+            dependencies: ["TriggerfishGenerator", "TriggerfishCLI"],
             path: "Tests/EndToEndTests"
         ),
     ]

@@ -84,6 +84,13 @@ struct ExamplePackageTests {
                 "\(file):21:7: error: missing required parameter 'aggregation_key' (string) of action 'create_finding'",
                 "\(file):31:20: error: parameter 'threshold' of action 'count_pods' must be an integer, found a string (many)",
             ], "output:\n\(build.output)")
+
+        // `triggerfish validate` on the same files says exactly what the build said.
+        let validate = try CLITests.triggerfish([
+            "validate", "--actions", example.path("Sources/PodCounter/actions.yaml"), file,
+        ])
+        #expect(validate.status == 1)
+        #expect(validate.stderr == build.diagnostics(in: file))
     }
 
     @Test func unknownEventInActionsFailsTheBuild() async throws {

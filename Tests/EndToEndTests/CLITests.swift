@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// `triggerfish` run as a process, the way a user or a deployment script runs it.
+@Suite struct CLITests {
+    /// The `triggerfish` binary SwiftPM built next to the test bundle.
+    static func binary() throws -> URL {
+        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+            + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+        for directory in candidates {
+            let url = directory.appending(path: "triggerfish")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "no triggerfish binary near \(candidates)"])
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: [String]
+        var stderr: [String]
+    }
+
+    static func triggerfish(_ arguments: [String], in directory: URL = repositoryRoot) throws -> Output {
+        let scratch = FileManager.default.temporaryDirectory.appending(path: "triggerfish-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let out = scratch.appending(path: "out"), err = scratch.appending(path: "err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        process.waitUntilExit()
+        func lines(_ url: URL) throws -> [String] {
+            String(decoding: try Data(contentsOf: url), as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        return Output(status: process.terminationStatus, stdout: try lines(out), stderr: try lines(err))
+    }
+
+    static func write(_ text: String, named name: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "triggerfish-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appending(path: name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test func cleanConfigExitsZero() throws {
+        let result = try Self.triggerfish(["validate", "config/default.yaml"])
+        #expect(result.status == 0)
+        #expect(result.stdout == ["config/default.yaml: ok (runner config, 5 playbooks, 2 sinks)"])
+        #expect(result.stderr == [])
+    }
+
+    @Test func everyProblemOfEveryFileIsReportedAndExitIsOne() throws {
+        let bad = try Self.write(
+            """
+            - triggers:
+                - on_pod_updat: {}
+              actions:
+                - create_finding: {titel: x}
+            """, named: "bad.yaml")
+        let alsoBad = try Self.write("active_playbooks:\n  - triggers: [on_schedule: {}]\n    actions: [echo: {message: hi}]\n", named: "also.yaml")
+        let result = try Self.triggerfish(["validate", "config/default.yaml", bad.path, alsoBad.path])
+        #expect(result.status == 1)
+        #expect(result.stdout == ["config/default.yaml: ok (runner config, 5 playbooks, 2 sinks)"])
+        #expect(
+            result.stderr == [
+                "\(bad.path):2:7: error: unknown trigger 'on_pod_updat' in the playbook at line 1; did you mean 'on_pod_update'?",
+                "\(bad.path):4:7: error: missing required parameter 'title' (string) of action 'create_finding'",
+                "\(bad.path):4:7: error: missing required parameter 'aggregation_key' (string) of action 'create_finding'",
+                "\(bad.path):4:24: error: unknown parameter 'titel' for action 'create_finding'; did you mean 'title'?",
+                "\(alsoBad.path):2:16: error: trigger 'on_schedule' needs one of 'fixed_delay_repeat', 'dynamic_delay_repeat' or 'cron_schedule_repeat'",
+            ])
+    }
+
+    @Test func badUsageExitsSixtyFour() throws {
+        let none = try Self.triggerfish(["validate"])
+        #expect(none.status == 64)
+        #expect(none.stderr.first == "Error: give at least one config file to check")
+        let unknownOption = try Self.triggerfish(["validate", "--strictly", "config/default.yaml"])
+        #expect(unknownOption.status == 64)
+        #expect(unknownOption.stderr.first == "Error: Unknown option '--strictly'")
+    }
+
+    @Test func missingFileIsAnErrorNamingIt() throws {
+        let result = try Self.triggerfish(["validate", "no/such/file.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stderr == ["no/such/file.yaml: error: cannot read 'no/such/file.yaml': no such file or it is not readable"])
+    }
+
+    @Test func customActionsAreDeclaredWithActionsFiles() throws {
+        let playbooks = repositoryRoot.appending(path: "Examples/PodCounter/Sources/PodCounter/playbooks.yaml").path
+        let actions = repositoryRoot.appending(path: "Examples/PodCounter/Sources/PodCounter/actions.yaml").path
+        let without = try Self.triggerfish(["validate", playbooks])
+        #expect(without.status == 1)
+        #expect(without.stderr.allSatisfy { $0.contains("error: unknown action 'count_pods'") || $0.contains("error: unknown action 'log_change'") })
+        let with = try Self.triggerfish(["validate", "--actions", actions, playbooks])
+        #expect(with.status == 0)
+        #expect(with.stderr == [])
+    }
+}
