@@ -5,7 +5,8 @@ import Testing
 @Suite struct CLITests {
     /// The `triggerfish` binary SwiftPM built next to the test bundle.
     static func binary() throws -> URL {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        let candidates =
+            [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
             + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
         for directory in candidates {
             let url = directory.appending(path: "triggerfish")
@@ -24,7 +25,8 @@ import Testing
         let scratch = FileManager.default.temporaryDirectory.appending(path: "triggerfish-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appending(path: "out"), err = scratch.appending(path: "err")
+        let out = scratch.appending(path: "out")
+        let err = scratch.appending(path: "err")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
@@ -65,7 +67,8 @@ import Testing
               actions:
                 - create_finding: {titel: x}
             """, named: "bad.yaml")
-        let alsoBad = try Self.write("active_playbooks:\n  - triggers: [on_schedule: {}]\n    actions: [echo: {message: hi}]\n", named: "also.yaml")
+        let alsoBad = try Self.write(
+            "active_playbooks:\n  - triggers: [on_schedule: {}]\n    actions: [echo: {message: hi}]\n", named: "also.yaml")
         let result = try Self.triggerfish(["validate", "config/default.yaml", bad.path, alsoBad.path])
         #expect(result.status == 1)
         #expect(result.stdout == ["config/default.yaml: ok (runner config, 5 playbooks, 2 sinks)"])
@@ -99,7 +102,10 @@ import Testing
         let actions = repositoryRoot.appending(path: "Examples/PodCounter/Sources/PodCounter/actions.yaml").path
         let without = try Self.triggerfish(["validate", playbooks])
         #expect(without.status == 1)
-        #expect(without.stderr.allSatisfy { $0.contains("error: unknown action 'count_pods'") || $0.contains("error: unknown action 'log_change'") })
+        #expect(
+            without.stderr.allSatisfy {
+                $0.contains("error: unknown action 'count_pods'") || $0.contains("error: unknown action 'log_change'")
+            })
         let with = try Self.triggerfish(["validate", "--actions", actions, playbooks])
         #expect(with.status == 0)
         #expect(with.stderr == [])
