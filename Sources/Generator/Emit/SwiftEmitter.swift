@@ -406,7 +406,8 @@ public struct SwiftEmitter: Sendable {
             let type = SwiftNames.actionType(action.name)
             out += "            ActionRegistration(\(type).self) { event, parameters, context in\n"
             out += "                guard let event = event as? any \(action.event) else {\n"
-            out += "                    throw ActionError(.eventMismatch, action: \(type).name, message: \"needs a \\(\(type).eventName)\")\n"
+            out += "                    throw ActionError(\n"
+            out += "                        .eventMismatch, action: \(type).name, message: \"needs a \\(\(type).eventName)\")\n"
             out += "                }\n"
             out += "                try await self.\(SwiftNames.method(action.name))(event, parameters: parameters, context: context)\n"
             out += "            },\n"
