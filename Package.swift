@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Triggerfish", targets: ["Triggerfish"]),
         .library(name: "TriggerfishGenerator", targets: ["TriggerfishGenerator"]),
         .executable(name: "triggerfish", targets: ["TriggerfishCLI"]),
+        // The generator the plugin runs; also `swift run TriggerfishGenerateTool docs ...`.
+        .executable(name: "TriggerfishGenerateTool", targets: ["TriggerfishGenerateTool"]),
         .plugin(name: "TriggerfishPlugin", targets: ["TriggerfishPlugin"]),
     ],
     dependencies: [

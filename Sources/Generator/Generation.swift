@@ -40,16 +40,6 @@ public enum Generation {
         }
         return text
     }
-
-    /// Whether a file name is one the plugin treats as playbooks: `playbooks.yaml` or `*.playbooks.yaml`.
-    public static func isPlaybookFile(_ name: String) -> Bool {
-        name == "playbooks.yaml" || name.hasSuffix(".playbooks.yaml") || name == "playbooks.yml" || name.hasSuffix(".playbooks.yml")
-    }
-
-    /// Whether a file name declares custom actions: `actions.yaml` or `*.actions.yaml`.
-    public static func isActionsFile(_ name: String) -> Bool {
-        name == "actions.yaml" || name.hasSuffix(".actions.yaml") || name == "actions.yml" || name.hasSuffix(".actions.yml")
-    }
 }
 
 public struct GenerationError: Error, CustomStringConvertible {

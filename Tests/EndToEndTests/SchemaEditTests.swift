@@ -35,6 +35,12 @@ struct SchemaEditTests {
             try handle.close()
         }
 
+        /// `swift build` of the `Triggerfish` library, so the plugin generates it from the copy's schema.
+        func buildLibrary() async throws -> ProcessResult {
+            try await runProcess(
+                ["swift", "build", "--target", "Triggerfish", "--scratch-path", Self.scratchDirectory.path], in: directory)
+        }
+
         func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
@@ -59,8 +65,7 @@ struct SchemaEditTests {
         let newKindIsAResource: any KubernetesResourceEvent = newKindEvent
         """.write(to: copy.directory.appending(path: "Sources/Runtime/UsesNewKind.swift"), atomically: true, encoding: .utf8)
 
-        let build = try await runProcess(
-            ["swift", "build", "--target", "Triggerfish", "--scratch-path", RepositoryCopy.scratchDirectory.path], in: copy.directory)
+        let build = try await copy.buildLibrary()
         #expect(build.status == 0, "swift build failed:\n\(build.output)")
 
         let docs = try await runProcess(
@@ -91,8 +96,7 @@ struct SchemaEditTests {
             .split(separator: "\n", omittingEmptySubsequences: false)
         let line = lines.lastIndex { $0.contains("scoped: yes") }! + 1
 
-        let build = try await runProcess(
-            ["swift", "build", "--target", "Triggerfish", "--scratch-path", RepositoryCopy.scratchDirectory.path], in: copy.directory)
+        let build = try await copy.buildLibrary()
         #expect(build.status != 0)
         let file = copy.directory.appending(path: "schema/kinds.yaml").path
         #expect(

@@ -131,7 +131,7 @@ public struct SwiftEmitter: Sendable {
         if let manual = event.manualParameters {
             out += "\n    /// The parameters a manual trigger builds this event from.\n"
             out += parameterStruct(
-                name: "ManualParameters", conformance: "ParameterDecodable, Sendable, Hashable", parameters: manual, path: event.name,
+                name: "ManualParameters", conformance: "ParameterDecodable, Sendable, Hashable", parameters: manual,
                 indent: "    ", access: "public")
         }
         out += "}\n\n"
@@ -241,7 +241,7 @@ public struct SwiftEmitter: Sendable {
 
     /// A parameters struct: stored properties, a memberwise init with defaults, and decoding.
     func parameterStruct(
-        name: String, conformance: String, parameters: [ParameterDefinition], path: String, indent: String, access: String
+        name: String, conformance: String, parameters: [ParameterDefinition], indent: String, access: String
     ) -> String {
         var out = "\(indent)\(access) struct \(name): \(conformance) {\n"
         let inner = indent + "    "
@@ -290,7 +290,7 @@ public struct SwiftEmitter: Sendable {
             if record.exactlyOne { doc += (doc.isEmpty ? "" : "\n\n") + "Exactly one field is given." }
             out += SwiftNames.doc(doc)
             out += parameterStruct(
-                name: record.name, conformance: "ParameterDecodable, Sendable, Hashable", parameters: record.fields, path: record.name,
+                name: record.name, conformance: "ParameterDecodable, Sendable, Hashable", parameters: record.fields,
                 indent: "", access: access)
             out += "\n"
         }
@@ -344,7 +344,7 @@ public struct SwiftEmitter: Sendable {
                 out += "    /// The trigger's parameters as configured in a playbook.\n"
                 out += parameterStruct(
                     name: "Parameters", conformance: "ParameterDecodable, Sendable, Hashable", parameters: trigger.parameters,
-                    path: trigger.key, indent: "    ", access: "public")
+                    indent: "    ", access: "public")
             }
             out += "}\n\n"
         }
@@ -353,8 +353,8 @@ public struct SwiftEmitter: Sendable {
             guard let shared = trigger.sharedParametersType, sharedEmitted.insert(shared).inserted else { continue }
             out += "/// Parameters of the triggers generated for each kind (`on_<kind>_create|update|delete|all_changes`).\n"
             out += parameterStruct(
-                name: shared, conformance: "ParameterDecodable, Sendable, Hashable", parameters: trigger.parameters,
-                path: trigger.key, indent: "", access: "public")
+                name: shared, conformance: "ParameterDecodable, Sendable, Hashable", parameters: trigger.parameters, indent: "",
+                access: "public")
             out += "\n"
         }
         out += "/// Every trigger of the schema, in schema order.\n"
@@ -385,7 +385,7 @@ public struct SwiftEmitter: Sendable {
             out += "        eventType is any \(action.event).Type\n    }\n\n"
             out += "    /// Parameters of `\(action.name)`.\n"
             out += parameterStruct(
-                name: "Parameters", conformance: "ActionParameters, Hashable", parameters: action.parameters, path: action.name,
+                name: "Parameters", conformance: "ActionParameters, Hashable", parameters: action.parameters,
                 indent: "    ", access: access)
             out += "}\n\n"
         }

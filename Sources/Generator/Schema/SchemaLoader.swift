@@ -150,13 +150,18 @@ private struct State {
         return ok
     }
 
+    /// Starts reading one named definition: checks its name, claims it, and opens its mapping.
+    mutating func definition(_ entry: YAMLPair, _ category: String, style: String) -> MappingReader? {
+        guard checkIdentifier(entry.key, at: entry.keyLocation, style: style),
+            claim(category, entry.key, at: entry.keyLocation)
+        else { return nil }
+        return MappingReader(entry.value, what: "\(category) '\(entry.key)'", into: &diagnostics)
+    }
+
     mutating func readKinds(_ node: YAMLNode) {
         for entry in entries(node, "kinds") {
             let what = "kind '\(entry.key)'"
-            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "Type"),
-                claim("kind", entry.key, at: entry.keyLocation),
-                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
-            else { continue }
+            guard let reader = definition(entry, "kind", style: "Type") else { continue }
             reader.rejectUnknownKeys(allowed: ["api_version", "namespaced", "doc"], in: what, into: &diagnostics)
             guard let apiVersion = reader.string("api_version", in: what, into: &diagnostics) else {
                 if reader["api_version"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'api_version'") }
@@ -194,10 +199,7 @@ private struct State {
     mutating func readEvents(_ node: YAMLNode) {
         for entry in entries(node, "events") {
             let what = "event '\(entry.key)'"
-            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "Type"),
-                claim("event", entry.key, at: entry.keyLocation),
-                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
-            else { continue }
+            guard let reader = definition(entry, "event", style: "Type") else { continue }
             reader.rejectUnknownKeys(allowed: ["doc", "parents", "fields", "manual"], in: what, into: &diagnostics)
             let parents = reader.stringList("parents", in: what, into: &diagnostics) ?? []
             parentLocations[entry.key] = parents.map(\.1)
@@ -275,10 +277,7 @@ private struct State {
     mutating func readTypes(_ node: YAMLNode) {
         for entry in entries(node, "types") {
             let what = "type '\(entry.key)'"
-            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "Type"),
-                claim("type", entry.key, at: entry.keyLocation),
-                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
-            else { continue }
+            guard let reader = definition(entry, "type", style: "Type") else { continue }
             if baseTypes.contains(entry.key) {
                 diagnostics.error(entry.keyLocation, "type '\(entry.key)' is already defined by the Triggerfish schema")
                 continue
@@ -303,10 +302,7 @@ private struct State {
     mutating func readTriggers(_ node: YAMLNode) {
         for entry in entries(node, "triggers") {
             let what = "trigger '\(entry.key)'"
-            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "snake"),
-                claim("trigger", entry.key, at: entry.keyLocation),
-                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
-            else { continue }
+            guard let reader = definition(entry, "trigger", style: "snake") else { continue }
             reader.rejectUnknownKeys(
                 allowed: ["doc", "event", "source", "kind", "operation", "condition", "parameter_sets", "parameters", "exactly_one_of"],
                 in: what, into: &diagnostics)
@@ -359,10 +355,7 @@ private struct State {
     mutating func readActions(_ node: YAMLNode) {
         for entry in entries(node, "actions") {
             let what = "action '\(entry.key)'"
-            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "snake"),
-                claim("action", entry.key, at: entry.keyLocation),
-                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
-            else { continue }
+            guard let reader = definition(entry, "action", style: "snake") else { continue }
             if baseActions.contains(entry.key) {
                 diagnostics.error(entry.keyLocation, "action '\(entry.key)' is already a built-in action; choose another name")
                 continue
