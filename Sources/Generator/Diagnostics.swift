@@ -45,7 +45,7 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Collects diagnostics; order of insertion is kept and the final list is sorted by location.
+/// Collects diagnostics; the final list is sorted by location, keeping insertion order at one location.
 public struct DiagnosticList: Sendable {
     public private(set) var items: [Diagnostic] = []
 
@@ -66,10 +66,13 @@ public struct DiagnosticList: Sendable {
     public var hasErrors: Bool { items.contains { $0.severity == .error } }
 
     /// Sorted by file, line, column; stable for equal locations.
+    /// Sorted by location, each diagnostic once (a `global_config` value checked for several
+    /// actions is reported once, where it is written).
     public var sorted: [Diagnostic] {
-        items.enumerated().sorted { a, b in
+        var seen: Set<Diagnostic> = []
+        return items.enumerated().sorted { a, b in
             a.element.location == b.element.location ? a.offset < b.offset : a.element.location < b.element.location
-        }.map(\.element)
+        }.map(\.element).filter { seen.insert($0).inserted }
     }
 }
 

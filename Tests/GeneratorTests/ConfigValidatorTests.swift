@@ -248,7 +248,8 @@ import Testing
     }
 
     /// `global_config` is merged under every action's parameters, so it can give required ones;
-    /// what it gives is type-checked where it is written, and keys no action declares are fine.
+    /// what it gives is type-checked where it is written (once, however many actions take it), and
+    /// keys no action declares are fine.
     @Test func globalConfigGivesActionParameters() throws {
         let text = """
             global_config:
@@ -262,6 +263,7 @@ import Testing
               - echo: {}
               - create_finding: {aggregation_key: k}
               - create_finding: {title: own, aggregation_key: k}
+              - create_finding: {aggregation_key: again}
             """
         #expect(
             check(text) == [
