@@ -18,8 +18,14 @@ public struct DocsEmitter: Sendable {
         [("events.md", events()), ("triggers.md", triggers()), ("actions.md", actions()), ("compatibility.md", compatibility())]
     }
 
+    /// Schema doc text as Markdown prose: `<missing>` must not turn into an HTML tag.
+    func prose(_ text: String) -> String {
+        text.replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// Doc text inside a table cell.
     func cell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        prose(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
 
     func anchor(_ name: String) -> String { name.lowercased() }
@@ -86,7 +92,7 @@ public struct DocsEmitter: Sendable {
         out += "\n"
         for trigger in schema.triggers {
             out += "## \(trigger.key)\n\n"
-            if !trigger.doc.isEmpty { out += trigger.doc + "\n\n" }
+            if !trigger.doc.isEmpty { out += prose(trigger.doc) + "\n\n" }
             out += "Produces [\(trigger.event)](events.md#\(anchor(trigger.event)))"
             if let condition = trigger.condition { out += "; fires on the condition `\(condition)`" }
             out += ".\n\n"
@@ -109,7 +115,7 @@ public struct DocsEmitter: Sendable {
         out += "\n"
         for action in schema.actions {
             out += "## \(action.name)\n\n"
-            if !action.doc.isEmpty { out += action.doc + "\n\n" }
+            if !action.doc.isEmpty { out += prose(action.doc) + "\n\n" }
             out += "Accepts [\(action.event)](events.md#\(anchor(action.event))). "
             out += schema.isManuallyTriggerable(action) ? "Can run from a manual trigger.\n\n" : "Cannot run from a manual trigger.\n\n"
             out += parameterRows(action.parameters) + "\n"
