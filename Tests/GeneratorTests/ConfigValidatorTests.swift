@@ -584,7 +584,20 @@ import Testing
                 "playbooks.yaml:3:3: error: duplicate key 'triggers' (first defined at line 1, column 3)",
                 "playbooks.yaml:5:25: error: duplicate key 'message' (first defined at line 5, column 12)",
             ])
-        #expect(try output(text).config == nil)
+        // The first value of each key is kept and the playbook is still checked.
+        #expect(try output(text).config?.playbooks.first?.triggers.map(\.key) == ["on_pod_update"])
+        let alsoWrong = """
+            - triggers: [{on_pod_update: {}}]
+              actions: [{echo: {message: hi}}]
+              stop: true
+              stop: false
+              sinkz: []
+            """
+        #expect(
+            check(alsoWrong) == [
+                "playbooks.yaml:4:3: error: duplicate key 'stop' (first defined at line 3, column 3)",
+                "playbooks.yaml:5:3: error: unknown key 'sinkz' in the playbook at line 1; did you mean 'sinks'?",
+            ])
     }
 
     @Test func hostileYAMLIsRefusedThroughTheValidator() throws {

@@ -79,9 +79,10 @@ public struct ConfigValidator: Sendable {
         let parsed = YAMLDocument.parse(text, file: file, limits: limits)
         var run = Run(schema: schema)
         run.diagnostics.append(contentsOf: parsed.diagnostics)
-        guard parsed.diagnostics.isEmpty else { return Output(config: nil, diagnostics: run.diagnostics.sorted) }
         guard let root = parsed.root else {
-            return Output(config: ValidatedConfig(format: .empty), diagnostics: run.diagnostics.sorted)
+            // Empty, or YAML too broken to read on.
+            let config = parsed.diagnostics.isEmpty ? ValidatedConfig(format: .empty) : nil
+            return Output(config: config, diagnostics: run.diagnostics.sorted)
         }
         let config = run.read(root)
         return Output(config: config, diagnostics: run.diagnostics.sorted)

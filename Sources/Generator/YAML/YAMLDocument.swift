@@ -25,7 +25,8 @@ public struct YAMLLimits: Sendable {
 /// ``YAMLLimits/maxExpandedNodes``. Every problem is a ``Diagnostic``; nothing traps.
 public enum YAMLDocument {
     public struct Result: Sendable {
-        /// The root node; `nil` for an empty document or when parsing failed.
+        /// The root node; `nil` for an empty document or when parsing could not go on. A root may
+        /// come with errors that did not stop parsing (a duplicate key keeps its first value).
         public var root: YAMLNode?
         public var diagnostics: [Diagnostic]
     }
@@ -44,7 +45,7 @@ public enum YAMLDocument {
         var bytes = Array(text.utf8)
         if bytes.isEmpty { bytes = [0x0A] }
         let root = bytes.withUnsafeBufferPointer { buffer in composer.run(buffer) }
-        return Result(root: composer.diagnostics.isEmpty ? root : nil, diagnostics: composer.diagnostics)
+        return Result(root: root, diagnostics: composer.diagnostics)
     }
 }
 
