@@ -135,15 +135,21 @@ struct ExamplePackageTests {
 /// The root of this repository (the package that vends the plugin), from this file's path.
 let repositoryRoot = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+/// A build scratch directory kept between runs, one per checkout of this repository, so that
+/// only the first build of a run compiles the dependencies.
+func keptScratchDirectory(named prefix: String) -> URL {
+    FileManager.default.temporaryDirectory
+        .appending(path: prefix + repositoryRoot.path.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined())
+        .appending(path: "scratch")
+}
+
 /// A copy of `Examples/PodCounter` in a fresh temporary directory, depending on this repository by
 /// absolute path.
 struct ExampleCopy {
     let directory: URL
 
     /// The scratch directory every copy builds in, one per checkout of the repository.
-    static let scratchDirectory = FileManager.default.temporaryDirectory
-        .appending(path: "triggerfish-e2e" + repositoryRoot.path.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined())
-        .appending(path: "scratch")
+    static let scratchDirectory = keptScratchDirectory(named: "triggerfish-e2e")
 
     init() throws {
         let manager = FileManager.default

@@ -8,9 +8,7 @@ struct SchemaEditTests {
     /// A copy of the repository (sources, schema, docs; no build products) in a temporary directory.
     struct RepositoryCopy {
         let directory: URL
-        static let scratchDirectory = FileManager.default.temporaryDirectory
-            .appending(path: "triggerfish-schema-edit" + repositoryRoot.path.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined())
-            .appending(path: "scratch")
+        static let scratchDirectory = keptScratchDirectory(named: "triggerfish-schema-edit")
 
         init() throws {
             directory = FileManager.default.temporaryDirectory.appending(path: "triggerfish-repo-\(UUID().uuidString)")
