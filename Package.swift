@@ -38,6 +38,8 @@ let package = Package(
         // generated from schema/ by the plugin.
         .target(
             name: "Triggerfish",
+            // Configs loaded at run time go through the same validator the build uses.
+            dependencies: ["TriggerfishGenerator"],
             path: "Sources/Runtime",
             plugins: ["TriggerfishPlugin"]
         ),

@@ -24,6 +24,10 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
         case invalidParameters = "invalid_parameters"
         /// The action failed while running.
         case failed
+        /// The action is declared in the schema but Triggerfish does not implement it yet.
+        case notImplemented = "not_implemented"
+        /// No action of that name is registered.
+        case unknownAction = "unknown_action"
     }
 
     public var code: Code

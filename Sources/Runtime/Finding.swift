@@ -1,3 +1,5 @@
+import Foundation
+
 /// A notification produced by actions and sent to sinks.
 public struct Finding: Sendable, Hashable {
     public enum Severity: String, Sendable, Hashable, CaseIterable {
@@ -22,10 +24,18 @@ public struct Finding: Sendable, Hashable {
     public var source: String
     public var subject: FindingSubject
     public var enrichments: [Enrichment]
+    /// Identifies the same finding across events: an alert's own fingerprint, otherwise a stable
+    /// hash of the subject, the source and the aggregation key.
+    public var fingerprint: String
+    /// When what the finding reports started (an alert's `startsAt`), if known.
+    public var startsAt: Date?
+    /// When it ended (a resolved alert's `endsAt`); `nil` while it lasts or when unknown.
+    public var endsAt: Date?
 
     public init(
         title: String, description: String? = nil, severity: Severity = .info, aggregationKey: String, source: String = "none",
-        subject: FindingSubject = FindingSubject(), enrichments: [Enrichment] = []
+        subject: FindingSubject = FindingSubject(), enrichments: [Enrichment] = [], fingerprint: String? = nil,
+        startsAt: Date? = nil, endsAt: Date? = nil
     ) {
         self.title = title
         self.description = description
@@ -34,6 +44,22 @@ public struct Finding: Sendable, Hashable {
         self.source = source
         self.subject = subject
         self.enrichments = enrichments
+        self.fingerprint = fingerprint ?? Self.defaultFingerprint(subject: subject, source: source, aggregationKey: aggregationKey)
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+    }
+
+    /// A stable 64-bit FNV-1a hash (hex) of the subject's kind, namespace and name, the source and
+    /// the aggregation key: the same for the same thing reported again, across runs and machines.
+    public static func defaultFingerprint(subject: FindingSubject, source: String, aggregationKey: String) -> String {
+        let parts = [subject.kind ?? "", subject.namespace ?? "", subject.name ?? "", source, aggregationKey]
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in parts.joined(separator: "\u{1F}").utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 
