@@ -4,11 +4,11 @@ import Triggerfish
 import TriggerfishGenerator
 
 @main
-struct TriggerfishCommand: ParsableCommand {
+struct TriggerfishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "triggerfish",
         abstract: "Kubernetes automation whose playbooks are checked at build time.",
-        subcommands: [Validate.self])
+        subcommands: [Replay.self, Validate.self])
 }
 
 /// `triggerfish validate FILE...`: the build's playbook checks, for configs loaded at run time.

@@ -87,9 +87,12 @@ public struct ActionRegistration: Sendable {
 /// One context is shared by every playbook that runs for one incoming event.
 public final class ActionContext: Sendable {
     struct State {
-        var findings: [Finding] = []
+        /// Newest first, each with the sinks of the playbook that created it.
+        var findings: [(finding: Finding, sinks: [String])] = []
         var logs: [String] = []
         var stopProcessing = false
+        var currentSinks: [String] = []
+        var changes: [DiffEntry]?
     }
 
     let state = Mutex(State())
@@ -97,26 +100,31 @@ public final class ActionContext: Sendable {
     public init() {}
 
     /// Findings so far, newest first (as Robusta inserts them).
-    public var findings: [Finding] { state.withLock { $0.findings } }
+    public var findings: [Finding] { state.withLock { $0.findings.map(\.finding) } }
 
-    /// Adds a finding; later enrichments attach to it.
+    /// Findings so far, newest first, each with the sinks it is meant for.
+    public var pendingFindings: [PendingFinding] {
+        state.withLock { $0.findings.map { PendingFinding(finding: $0.finding, sinks: $0.sinks) } }
+    }
+
+    /// Adds a finding, meant for the running playbook's sinks; later enrichments attach to it.
     public func addFinding(_ finding: Finding) {
-        state.withLock { $0.findings.insert(finding, at: 0) }
+        state.withLock { $0.findings.insert((finding, $0.currentSinks), at: 0) }
     }
 
     /// Adds blocks to the newest finding, creating `makeDefault()` first when there is none.
     public func addEnrichment(_ blocks: [Block], title: String? = nil, makeDefault: () -> Finding) {
         let fallback = state.withLock { $0.findings.isEmpty } ? makeDefault() : nil
         state.withLock { state in
-            if state.findings.isEmpty, let fallback { state.findings.append(fallback) }
-            state.findings[0].enrichments.append(Enrichment(title: title, blocks: blocks))
+            if state.findings.isEmpty, let fallback { state.findings.append((fallback, state.currentSinks)) }
+            state.findings[0].finding.enrichments.append(Enrichment(title: title, blocks: blocks))
         }
     }
 
     /// Changes every finding so far.
     public func updateFindings(_ change: (inout Finding) -> Void) {
         state.withLock { state in
-            for index in state.findings.indices { change(&state.findings[index]) }
+            for index in state.findings.indices { change(&state.findings[index].finding) }
         }
     }
 
@@ -132,5 +140,18 @@ public final class ActionContext: Sendable {
     public var stopProcessing: Bool {
         get { state.withLock { $0.stopProcessing } }
         set { state.withLock { $0.stopProcessing = newValue } }
+    }
+
+    /// The sinks findings created from now on are meant for (set by the engine per playbook).
+    public var currentSinks: [String] {
+        get { state.withLock { $0.currentSinks } }
+        set { state.withLock { $0.currentSinks = newValue } }
+    }
+
+    /// For a Kubernetes update, the differences the running playbook's change filters kept;
+    /// `nil` when the trigger has no change filters (actions then compare the objects themselves).
+    public var filteredChanges: [DiffEntry]? {
+        get { state.withLock { $0.changes } }
+        set { state.withLock { $0.changes = newValue } }
     }
 }

@@ -39,6 +39,8 @@ public struct ValidatedConfig: Sendable {
     public var playbooks: [Playbook] = []
     public var sinks: [Sink] = []
     public var globalConfig: YAMLNode?
+    /// The runner config's `alert_relabel` rules, as written (checked when read).
+    public var alertRelabel: YAMLNode?
 }
 
 /// Validates playbook configs in Robusta's formats — a runner config (`active_playbooks`), Helm
@@ -156,6 +158,7 @@ private struct Run {
                 readPlaybookRepos(pair.value)
             case "alert_relabel":
                 readAlertRelabel(pair.value)
+                config.alertRelabel = pair.value
             case "light_actions":
                 readStringList(pair.value, what: "'light_actions'")
             default:

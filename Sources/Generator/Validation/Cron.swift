@@ -118,6 +118,15 @@ public enum LabelSelector {
         return nil
     }
 
+    /// The `(key, value)` pairs of a selector that ``problem(in:)`` accepts (`k==v` reads as `k=v`).
+    public static func pairs(in selector: String) -> [(key: String, value: String)] {
+        selector.split(separator: ",").compactMap { raw in
+            let parts = raw.split(separator: "=", omittingEmptySubsequences: false)
+            guard let key = parts.first, parts.count >= 2, let value = parts.last else { return nil }
+            return (key.trimmingSpaces(), value.trimmingSpaces())
+        }
+    }
+
     static func labelKeyProblem(_ key: String) -> String? {
         let name = key.split(separator: "/", maxSplits: 1).last.map(String.init) ?? key
         let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import Triggerfish
+import TriggerfishGenerator
+
+/// `triggerfish replay`: run playbooks over a recording of cluster inputs, offline.
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run playbooks over recorded kubewatch and Alertmanager inputs and report what they do.",
+        discussion: """
+            Each line of the recording is one JSON document as Robusta's runner receives it: a kubewatch \
+            CloudEvent (POST /api/handle) or an Alertmanager webhook (POST /api/alerts). For each line the \
+            replay prints which playbooks fired, which actions ran and which findings would go to which sink, \
+            then a summary. Nothing is sent anywhere unless --deliver is given. Exits 0 when the replay ran \
+            (unreadable lines and failed actions are reported, not fatal), 1 when the config or the recording \
+            cannot be used.
+            """)
+
+    @Option(help: "The playbook config (runner config, Helm values or a list of playbooks).")
+    var config = "config/default.yaml"
+
+    @Option(help: "The recording: one JSON input per line; '-' reads standard input.")
+    var events = "config/recording.jsonl"
+
+    @Option(help: "'text' for people, 'json' for one JSON object per input line (see docs/replay.md).")
+    var output: OutputFormat = .text
+
+    @Flag(help: "With text output, print each finding in full.")
+    var details = false
+
+    @Option(name: .customLong("actions"), help: "A file declaring custom actions (actions.yaml format); repeatable.")
+    var actionFiles: [String] = []
+
+    @Option(help: "How many inputs about different objects to handle at once; 1 keeps every run identical.")
+    var lanes = 1
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    func run() async throws {
+        let engine: PlaybookEngine
+        do throws(ConfigLoadError) {
+            let declarations = try actionFiles.map { file throws(ConfigLoadError) -> (name: String, text: String) in
+                do {
+                    return (file, try Generation.readText(file))
+                } catch {
+                    throw ConfigLoadError(file: file, message: "cannot read the action declarations: \(error)")
+                }
+            }
+            let schema = try PlaybookConfig.schema(addingActions: declarations)
+            if !FileManager.default.fileExists(atPath: config) {
+                throw ConfigLoadError(
+                    file: config,
+                    message: "no such config file\(config == "config/default.yaml" ? " (the bundled default is found relative to the Triggerfish checkout; run from there or pass --config)" : "")"
+                )
+            }
+            let loaded = try PlaybookConfig.load(path: config, schema: schema)
+            for warning in loaded.warnings { printError(warning.description) }
+            engine = try PlaybookEngine(config: loaded, actions: BuiltinActionImplementations().registrations)
+            if !engine.unregisteredActions.isEmpty {
+                printError(
+                    "\(config): warning: no implementation is registered for \(engine.unregisteredActions.joined(separator: ", ")); they fail as action errors when invoked"
+                )
+            }
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        let lines: LineReader
+        do {
+            lines = try LineReader(path: events)
+        } catch {
+            printError("\(events): error: cannot read the recording: \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        let totals = Mutex(ReplayTotals())
+        let format = output
+        let details = details
+        let pipeline = InputPipeline(engine: engine, lanes: lanes)
+        await pipeline.run(lines) { report in
+            totals.withLock { $0.add(report) }
+            switch format {
+            case .json: print(ReportFormatting.json(report).serialized())
+            case .text: print(ReportFormatting.text(report, details: details), terminator: "")
+            }
+        }
+        await engine.flushSinks()
+        if format == .text {
+            if !engine.scheduledPlaybooks.isEmpty {
+                print("\(engine.scheduledPlaybooks.count) scheduled playbook(s) not run: replay feeds recorded inputs only.")
+            }
+            print(totals.withLock { $0.summary }, terminator: "")
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+import Synchronization
+
+/// Feeds a stream of recorded inputs (one JSON document per line) through a ``PlaybookEngine``:
+/// lines are parsed in parallel, inputs about the same object are handled one after another in
+/// input order, inputs about different objects may run concurrently (`lanes`), and reports come
+/// out in input order. At most `maxInFlight` inputs are held at once, so memory stays bounded
+/// however long the stream is.
+public struct InputPipeline: Sendable {
+    public let engine: PlaybookEngine
+    /// How many inputs are handled at once. With 1, which is the default, rate limits, alert
+    /// de-duplication and alert resolution see the inputs in exactly their order, so two runs
+    /// over the same recording give the same reports.
+    public var lanes: Int
+    /// How many lines are parsed at once.
+    public var parsers: Int
+    public var maxInFlight: Int
+
+    public init(engine: PlaybookEngine, lanes: Int = 1, parsers: Int = ProcessInfo.processInfo.activeProcessorCount, maxInFlight: Int = 512)
+    {
+        self.engine = engine
+        self.lanes = max(1, lanes)
+        self.parsers = max(1, parsers)
+        self.maxInFlight = max(1, maxInFlight)
+    }
+
+    /// One numbered input line.
+    public struct Line: Sendable {
+        /// 0-based line number, reported as the input's `index`.
+        public var number: Int
+        public var bytes: [UInt8]
+
+        public init(number: Int, bytes: [UInt8]) {
+            self.number = number
+            self.bytes = bytes
+        }
+    }
+
+    struct Work: Sendable {
+        var sequence: Int
+        var line: Int
+        var input: Result<RecordedInput, InputError>
+    }
+
+    /// Processes every line; `onReport` is called once per line, in line order.
+    public func run<Lines: Sequence>(_ lines: Lines, onReport: @escaping @Sendable (InputReport) -> Void) async
+    where Lines.Element == Line {
+        let output = ReorderBuffer(onReport)
+        let permits = AsyncSemaphore(maxInFlight)
+        let engine = self.engine
+        let laneCount = lanes
+        await withTaskGroup(of: Void.self) { laneGroup in
+            var lanes: [AsyncStream<Work>.Continuation] = []
+            for _ in 0..<laneCount {
+                let (stream, continuation) = AsyncStream<Work>.makeStream()
+                lanes.append(continuation)
+                laneGroup.addTask {
+                    for await work in stream {
+                        output.put(work.sequence, await Self.process(work, engine: engine))
+                        await permits.release()
+                    }
+                }
+            }
+            await withTaskGroup(of: Work.self) { parseGroup in
+                var sequence = 0
+                var parsing = 0
+                var ready: [Int: Work] = [:]
+                var nextToDispatch = 0
+                var iterator = lines.makeIterator()
+                var exhausted = false
+                while true {
+                    if !exhausted, parsing < parsers {
+                        if let line = iterator.next() {
+                            await permits.acquire()
+                            let number = sequence
+                            parseGroup.addTask {
+                                Work(sequence: number, line: line.number, input: Self.decode(line.bytes))
+                            }
+                            sequence += 1
+                            parsing += 1
+                            continue
+                        }
+                        exhausted = true
+                    }
+                    guard let parsed = await parseGroup.next() else { break }
+                    parsing -= 1
+                    ready[parsed.sequence] = parsed
+                    while let work = ready.removeValue(forKey: nextToDispatch) {
+                        nextToDispatch += 1
+                        switch work.input {
+                        case .failure(let error):
+                            output.put(work.sequence, InputReport(index: work.line, kind: nil, error: error.message))
+                            await permits.release()
+                        case .success(let input):
+                            lanes[laneCount == 1 ? 0 : Self.lane(of: input, count: laneCount)].yield(work)
+                        }
+                    }
+                }
+            }
+            for lane in lanes { lane.finish() }
+        }
+    }
+
+    static func decode(_ bytes: [UInt8]) -> Result<RecordedInput, InputError> {
+        bytes.withUnsafeBytes { buffer in
+            do throws(InputError) {
+                return .success(try InputDecoder.decode(buffer))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    static func process(_ work: Work, engine: PlaybookEngine) async -> InputReport {
+        guard case .success(let input) = work.input else { return InputReport(index: work.line, kind: nil) }
+        let kind: InputReport.Kind
+        switch input {
+        case .kubernetes: kind = .kubernetes
+        case .alerts: kind = .alertmanager
+        }
+        return InputReport(index: work.line, kind: kind, events: await engine.handle(input))
+    }
+
+    /// The lane of an input: by object for a Kubernetes change, by alert group for a webhook, so
+    /// what must stay in order shares a lane.
+    static func lane(of input: RecordedInput, count: Int) -> Int {
+        let key: String
+        switch input {
+        case .kubernetes(let change):
+            key = "\(change.kind)/\(change.object.namespace ?? "")/\(change.object.name ?? "")"
+        case .alerts(let webhook):
+            key = webhook.groupKey.isEmpty ? (webhook.alerts.first?.fingerprint ?? "") : webhook.groupKey
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return Int(hash % UInt64(count))
+    }
+}
+
+/// Passes reports on in sequence order, holding back those that finish early.
+final class ReorderBuffer: Sendable {
+    struct State {
+        var next = 0
+        var waiting: [Int: InputReport] = [:]
+    }
+
+    let state = Mutex(State())
+    let onReport: @Sendable (InputReport) -> Void
+
+    init(_ onReport: @escaping @Sendable (InputReport) -> Void) {
+        self.onReport = onReport
+    }
+
+    func put(_ sequence: Int, _ report: InputReport) {
+        state.withLock { state in
+            state.waiting[sequence] = report
+            // Called under the lock so reports leave in order even when lanes finish together.
+            while let ready = state.waiting.removeValue(forKey: state.next) {
+                state.next += 1
+                onReport(ready)
+            }
+        }
+    }
+}
+
+/// A counting semaphore for tasks.
+actor AsyncSemaphore {
+    var available: Int
+    var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) {
+        available = count
+    }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            available += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// Reads a file (or standard input) as numbered lines, without loading it whole. Blank lines are
+/// skipped but still counted; a line longer than `maxLineLength` is returned cut short (so it
+/// fails to parse and is reported) and the rest of it is skipped.
+public struct LineReader: Sequence, IteratorProtocol {
+    let descriptor: Int32
+    let closeWhenDone: Bool
+    var buffer: [UInt8] = []
+    var start = 0
+    var number = -1
+    var finished = false
+    public let maxLineLength: Int
+
+    /// Opens a file; `-` reads standard input.
+    public init(path: String, maxLineLength: Int = 32 << 20) throws {
+        if path == "-" {
+            descriptor = 0
+            closeWhenDone = false
+        } else {
+            descriptor = open(path, O_RDONLY)
+            guard descriptor >= 0 else {
+                throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+            }
+            closeWhenDone = true
+        }
+        self.maxLineLength = maxLineLength
+    }
+
+    mutating func fill() -> Bool {
+        guard !finished else { return false }
+        if start > 0 {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        let chunk = 1 << 20
+        let oldCount = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: chunk))
+        var readCount = 0
+        repeat {
+            readCount = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + oldCount, chunk) }
+        } while readCount < 0 && errno == EINTR
+        buffer.removeLast(chunk - Swift.max(0, readCount))
+        if readCount <= 0 {
+            if closeWhenDone { close(descriptor) }
+            finished = true
+            return false
+        }
+        return true
+    }
+
+    public mutating func next() -> InputPipeline.Line? {
+        let newlineByte = UInt8(ascii: "\n")
+        while true {
+            // Bytes after `start` already searched for a newline.
+            var scanned = 0
+            var newline: Int?
+            while newline == nil {
+                if let found = buffer[(start + scanned)...].firstIndex(of: newlineByte) {
+                    newline = found
+                    break
+                }
+                scanned = buffer.count - start
+                if scanned > maxLineLength || finished { break }
+                _ = fill()
+            }
+            let end = newline ?? buffer.count
+            if newline == nil && end == start { return nil }
+            number += 1
+            var line = Array(buffer[start..<Swift.min(end, start + maxLineLength)])
+            if let newline {
+                start = newline + 1
+            } else if finished {
+                start = buffer.count
+            } else {
+                // Too long: skip the rest of the line.
+                start = buffer.count
+                while fill() {
+                    if let found = buffer[start...].firstIndex(of: newlineByte) {
+                        start = found + 1
+                        break
+                    }
+                    start = buffer.count
+                }
+            }
+            if line.last == UInt8(ascii: "\r") { line.removeLast() }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            return InputPipeline.Line(number: number, bytes: line)
+        }
+    }
+}

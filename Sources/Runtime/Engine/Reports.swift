@@ -1,0 +1,66 @@
+/// What happened to one event (a Kubernetes change, or one alert of a webhook).
+public struct EventReport: Sendable {
+    /// What the event is about, e.g. `Pod default/web-1 update` or `alert KubePodCrashLooping firing`.
+    public var summary: String
+    /// `true` for an alert already handled within the de-duplication window (nothing ran).
+    public var duplicate = false
+    /// Display names of the playbooks that fired, in execution order.
+    public var playbooks: [String] = []
+    /// Actions invoked, in execution order.
+    public var actions: [ActionRun] = []
+    /// Findings, newest first, each with the sinks that accept it.
+    public var findings: [RoutedFinding] = []
+    /// Messages actions wrote to the log.
+    public var logs: [String] = []
+
+    public init(summary: String) {
+        self.summary = summary
+    }
+
+    public var failedActions: [ActionRun] { actions.filter { $0.failure != nil } }
+}
+
+/// One invocation of an action.
+public struct ActionRun: Sendable, Hashable {
+    public var action: String
+    public var playbook: String
+    /// Why it failed; `nil` when it succeeded.
+    public var failure: ActionFailure?
+}
+
+/// An action's error, as reported.
+public struct ActionFailure: Sendable, Hashable {
+    /// `event_mismatch`, `invalid_parameters`, `failed`, `not_implemented`, `unknown_action`.
+    public var code: String
+    public var message: String
+}
+
+/// A finding and the sinks it goes to (after the sinks' scope, match and stop).
+public struct RoutedFinding: Sendable {
+    public var finding: Finding
+    public var sinks: [String]
+}
+
+/// What happened to one input (one line of a recording, one HTTP body).
+public struct InputReport: Sendable {
+    public enum Kind: String, Sendable {
+        case kubernetes
+        case alertmanager
+    }
+
+    /// 0-based position in the input stream.
+    public var index: Int
+    /// `nil` when the input could not be read.
+    public var kind: Kind?
+    /// Why the input could not be read; `nil` when it was.
+    public var error: String?
+    /// The events it became: one for a Kubernetes change, one per alert of a webhook.
+    public var events: [EventReport]
+
+    public init(index: Int, kind: Kind?, error: String? = nil, events: [EventReport] = []) {
+        self.index = index
+        self.kind = kind
+        self.error = error
+        self.events = events
+    }
+}
