@@ -19,6 +19,30 @@ let package = Package(
             ],
             path: "Benchmarks/GeneratorBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // The benchmark's own action `bench_count`, declared in actions.yaml and checked by the
+        // Triggerfish plugin like any consumer's action.
+        .target(
+            name: "BenchSupport",
+            dependencies: [.product(name: "Triggerfish", package: "Triggerfish")],
+            path: "Sources/BenchSupport",
+            plugins: [.plugin(name: "TriggerfishPlugin", package: "Triggerfish")]
+        ),
+        .executableTarget(
+            name: "ReplayBenchmarks",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Triggerfish", package: "Triggerfish"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ReplayBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Whole-file replay throughput, latency percentiles and peak memory: `./run.sh throughput`.
+        .executableTarget(
+            name: "ReplayThroughput",
+            dependencies: ["BenchSupport", .product(name: "Triggerfish", package: "Triggerfish")],
+            path: "Sources/ReplayThroughput"
+        ),
     ]
 )

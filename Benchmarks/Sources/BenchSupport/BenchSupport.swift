@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+import Triggerfish
+
+/// How many times `bench_count` ran.
+public let benchCountRuns = Atomic<Int>(0)
+
+/// The implementation of the benchmark's `bench_count` action (declared in actions.yaml).
+struct BenchActions: PlaybookActions {
+    func benchCount(_ event: some ExecutionBaseEvent, parameters: BenchCountAction.Parameters, context: ActionContext) async throws {
+        benchCountRuns.add(1, ordering: .relaxed)
+    }
+}
+
+/// Where `run.sh` put the workload that ../shared/bench/gen_workload.py writes.
+public let workloadDirectory =
+    ProcessInfo.processInfo.environment["WORKLOAD_DIR"]
+    ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent(".workload").path
+
+public func workloadPath(_ name: String) -> String { (workloadDirectory as NSString).appendingPathComponent(name) }
+
+/// An engine for one of the workload's playbook configs, with the built-in actions and `bench_count`.
+public func makeEngine(config name: String) throws -> PlaybookEngine {
+    let schema = try PlaybookConfig.schema(addingActions: EmbeddedPlaybooks.actionFiles)
+    let config = try PlaybookConfig.load(path: workloadPath(name), schema: schema)
+    return try PlaybookEngine(config: config, actions: BuiltinActionImplementations().registrations + BenchActions().registrations)
+}
+
+/// The first `limit` lines of a workload file, as bytes.
+public func readLines(_ name: String, limit: Int) throws -> [[UInt8]] {
+    var lines: [[UInt8]] = []
+    for line in try LineReader(path: workloadPath(name)) {
+        lines.append(line.bytes)
+        if lines.count == limit { break }
+    }
+    return lines
+}
+
+/// The process's peak resident memory (VmHWM), in MiB; `nil` where /proc is not available.
+public func peakResidentMiB() -> Double? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return nil }
+    return kilobytes / 1024
+}
