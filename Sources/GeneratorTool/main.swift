@@ -81,7 +81,9 @@ do {
             }
         }
         if failed { exit(1) }
-        try Generation.writeIfChanged(SwiftEmitter(schema: schema).consumerFile(playbooks: playbooks), to: output)
+        try Generation.writeIfChanged(SwiftEmitter(schema: schema).consumerFile(
+                playbooks: playbooks, actionFiles: actionFiles.map { (($0.0 as NSString).lastPathComponent, $0.1) }),
+            to: output)
     default:
         fail("unknown command '\(command)'; expected 'runtime', 'consumer' or 'docs'")
     }

@@ -5,7 +5,9 @@ extension SwiftEmitter {
     /// Swift for a consumer target: its own actions (parameter types and the `PlaybookActions`
     /// protocol it implements), its validated playbook files embedded for loading at run time,
     /// and, for every trigger/action pair of its playbooks, a generic constraint the compiler checks.
-    public func consumerFile(playbooks: [(name: String, text: String, config: ValidatedConfig)]) -> String {
+    public func consumerFile(
+        playbooks: [(name: String, text: String, config: ValidatedConfig)], actionFiles: [(name: String, text: String)] = []
+    ) -> String {
         var out = Self.header + "import Triggerfish\n\n"
         out += records(schema.types.filter(\.isCustom), access: "public")
         out += actions(schema.actions.filter(\.isCustom), protocolName: "PlaybookActions", access: "public")
@@ -13,6 +15,13 @@ extension SwiftEmitter {
         out += "public enum EmbeddedPlaybooks {\n"
         out += "    public static let files: [(name: String, text: String)] = [\n"
         for file in playbooks {
+            out += "        (\(SwiftNames.literal(file.name)), \(SwiftNames.rawMultiline(file.text))),\n"
+        }
+        out += "    ]\n\n"
+        out += "    /// This target's action declarations, for `PlaybookConfig.schema(addingActions:)` when\n"
+        out += "    /// configs are loaded at run time.\n"
+        out += "    public static let actionFiles: [(name: String, text: String)] = [\n"
+        for file in actionFiles {
             out += "        (\(SwiftNames.literal(file.name)), \(SwiftNames.rawMultiline(file.text))),\n"
         }
         out += "    ]\n}\n\n"

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// `triggerfish replay` run as a process over Robusta's own configs and inputs.
+@Suite struct ReplayTests {
+    static let fixtures = repositoryRoot.deletingLastPathComponent().appending(path: "shared/fixtures/robusta")
+
+    /// The JSON reports of a replay, one per input line.
+    static func replayJSON(_ arguments: [String]) throws -> (reports: [[String: Any]], stderr: [String]) {
+        let result = try CLITests.triggerfish(["replay", "--output", "json"] + arguments)
+        #expect(result.status == 0, "stderr: \(result.stderr.joined(separator: "\n"))")
+        let reports = try result.stdout.map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+        }
+        return (reports, result.stderr)
+    }
+
+    /// What Robusta's runner does with each fixture input (../shared/fixtures/robusta/README.md).
+    /// The bundled recording holds these inputs in this order, the last alert twice.
+    static let robustaTable: [[String]] = [
+        ["cluster_discovery_updates", "resource_babysitter", "resource_events_diff"],
+        ["report_crash_loop"],
+        ["warning_events_report", "event_resource_events"],
+        ["name_silencer", "default_enricher"],
+        ["name_silencer", "default_enricher"],
+        ["name_silencer", "logs_enricher", "pod_events_enricher", "default_enricher"],
+        [],
+    ]
+
+    @Test(arguments: ["active_playbooks.rendered.yaml", "helm_values.yaml"])
+    func robustasDefaultPlaybooksRunTheActionsRobustaRuns(config: String) throws {
+        let (reports, _) = try Self.replayJSON(["--config", Self.fixtures.appending(path: config).path, "--events", "config/recording.jsonl"])
+        #expect(reports.map { $0["index"] as? Int } == Array(0..<7))
+        #expect(reports.map { $0["actions"] as? [String] ?? ["?"] } == Self.robustaTable)
+        #expect(reports.map { $0["duplicates"] as? Int } == [0, 0, 0, 0, 0, 0, 1])
+        #expect(reports.map { $0["input"] as? String } == ["kubernetes", "kubernetes", "kubernetes", "alertmanager", "alertmanager", "alertmanager", "alertmanager"])
+    }
+
+    @Test func twoRunsGiveTheSameReports() throws {
+        let first = try CLITests.triggerfish(["replay", "--output", "json"])
+        let second = try CLITests.triggerfish(["replay", "--output", "json"])
+        #expect(first.status == 0)
+        #expect(first.stdout == second.stdout)
+        #expect(first.stdout.count == 7)
+    }
+
+    @Test func badLinesAreReportedAndTheRestIsProcessed() throws {
+        let good = try String(contentsOf: repositoryRoot.appending(path: "config/recording.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let recording = try CLITests.write(
+            [
+                good[0],
+                "{\"data\": {\"operation\": \"unknown\", \"kind\": \"Pod\", \"obj\": {}}}",
+                "",
+                "{not json",
+                "[1, 2]",
+                "{\"receiver\": \"r\", \"status\": \"firing\", \"externalURL\": \"\", \"version\": \"4\", \"alerts\": []}",
+                good[1],
+            ].joined(separator: "\n") + "\n", named: "recording.jsonl")
+        let (reports, _) = try Self.replayJSON(["--events", recording.path])
+        #expect(reports.map { $0["index"] as? Int } == [0, 1, 3, 4, 5, 6])
+        #expect(reports.map { $0["input"] as? String } == ["kubernetes", nil, nil, nil, nil, "kubernetes"])
+        #expect(
+            reports.map { $0["error"] as? String } == [
+                nil,
+                "kubewatch event: data.operation: expected one of create, update, delete; found \"unknown\"",
+                "invalid JSON at byte 1: expected a string key",
+                "expected a kubewatch CloudEvent (an object with 'data') or an Alertmanager webhook (an object with 'alerts'); found a list",
+                "Alertmanager webhook: missing required field 'groupKey'",
+                nil,
+            ])
+        #expect((reports.last?["actions"] as? [String])?.isEmpty == false)
+    }
+
+    @Test func theBundledDefaultReadsWellAsText() throws {
+        let result = try CLITests.triggerfish(["replay"])
+        #expect(result.status == 0)
+        #expect(result.stderr == [])
+        #expect(result.stdout.first == "#0 Deployment default/xxx-deployment update")
+        #expect(result.stdout.contains("#6 alert KubePodCrashLooping firing: duplicate, already handled"))
+        #expect(result.stdout.last?.hasPrefix("Playbooks fired ") == true)
+    }
+
+    @Test func aMissingConfigOrRecordingIsAClearError() throws {
+        let noConfig = try CLITests.triggerfish(["replay", "--config", "nope.yaml"])
+        #expect(noConfig.status == 1)
+        #expect(noConfig.stderr == ["nope.yaml:1:1: error: no such config file"])
+        let noEvents = try CLITests.triggerfish(["replay", "--events", "nope.jsonl"])
+        #expect(noEvents.status == 1)
+        #expect(noEvents.stderr.last == "nope.jsonl: error: cannot read the recording: No such file or directory")
+        let badConfig = try CLITests.write("- triggers: [{on_pod_updat: {}}]\n  actions: [{echo: {message: hi}}]\n", named: "bad.yaml")
+        let invalid = try CLITests.triggerfish(["replay", "--config", badConfig.path])
+        #expect(invalid.status == 1)
+        #expect(
+            invalid.stderr == [
+                "\(badConfig.path):1:15: error: unknown trigger 'on_pod_updat' in the playbook at line 1; did you mean 'on_pod_update'?"
+            ])
+    }
+}
