@@ -26,6 +26,10 @@ public struct ValidatedConfig: Sendable {
         public var sinks: [String]?
         public var stop: Bool
         public var location: SourceLocation
+        /// Why Robusta's Helm chart would leave this playbook out of the runner's config
+        /// (`enablePlatformPlaybooks` off, or named in `disabledPlaybooks`); `nil` when it runs.
+        /// Such playbooks are still checked.
+        public var inactiveReason: String? = nil
     }
 
     public struct Sink: Sendable {
@@ -175,8 +179,22 @@ private struct Run {
     mutating func readHelm(_ root: YAMLNode, _ pairs: [YAMLPair]) -> ValidatedConfig {
         var config = ValidatedConfig(format: .helmValues)
         // Robusta's chart renders: priorityBuiltin + custom + namedCustom + builtin + platform.
+        let platformEnabled = root["enablePlatformPlaybooks"]?.scalar?.value == .bool(true)
+        let disabled = Set((root["disabledPlaybooks"]?.sequence ?? []).compactMap { $0.scalar?.string })
         for key in ConfigValidator.helmPlaybookKeys {
             guard let value = pairs.first(where: { $0.key == key })?.value else { continue }
+            let first = config.playbooks.count
+            defer {
+                for index in first..<config.playbooks.count {
+                    if key == "platformPlaybooks" && !platformEnabled {
+                        config.playbooks[index].inactiveReason = "a platform playbook, and enablePlatformPlaybooks is not true"
+                    } else if key != "customPlaybooks" && key != "namedCustomPlaybooks", let name = config.playbooks[index].name,
+                        disabled.contains(name)
+                    {
+                        config.playbooks[index].inactiveReason = "named in disabledPlaybooks"
+                    }
+                }
+            }
             if key == "namedCustomPlaybooks" {
                 guard let named = value.mapping else {
                     if value.scalar?.value != .null {

@@ -104,7 +104,13 @@ extension PlaybookConfig {
         guard !output.hasErrors, let validated = output.config else { throw ConfigLoadError(diagnostics: output.diagnostics) }
         let global = validated.globalConfig.map(JSONValue.init(yaml:))?.objectValue ?? [:]
         var playbooks: [Playbook] = []
-        for (index, playbook) in validated.playbooks.enumerated() {
+        var inactive: [Diagnostic] = []
+        for playbook in validated.playbooks {
+            if let reason = playbook.inactiveReason {
+                inactive.append(.warning(playbook.location, "this playbook does not run: \(reason) (as Robusta's Helm chart renders it)"))
+                continue
+            }
+            let index = playbooks.count
             playbooks.append(
                 Playbook(
                     index: index, name: playbook.name,
@@ -134,7 +140,7 @@ extension PlaybookConfig {
             guard let source = rule["source"]?.scalar?.string, let target = rule["target"]?.scalar?.string else { return nil }
             return AlertRelabel(source: source, target: target, replace: rule["operation"]?.scalar?.string == "replace")
         }
-        return PlaybookConfig(playbooks: playbooks, sinks: sinks, alertRelabel: relabel, warnings: output.diagnostics)
+        return PlaybookConfig(playbooks: playbooks, sinks: sinks, alertRelabel: relabel, warnings: output.diagnostics + inactive)
     }
 }
 
