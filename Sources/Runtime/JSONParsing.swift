@@ -108,6 +108,9 @@ private struct JSONParser {
         let offset = offset ?? position
         guard offset < end else { return "end of input" }
         let byte = base[offset]
+        if byte == 0xEF && offset + 2 < end && base[offset + 1] == 0xBB && base[offset + 2] == 0xBF {
+            return "a UTF-8 byte order mark (bytes 0xEF 0xBB 0xBF)"
+        }
         if byte > 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         return "byte 0x\(hex(byte))"
     }

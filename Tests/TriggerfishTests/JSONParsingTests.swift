@@ -155,7 +155,7 @@ enum RobustaInputFixtures {
         ("\"\\ud800\\u0041\"", 7, "unpaired surrogate \\uD800: expected a low surrogate (DC00-DFFF) to follow, found \\u0041"),
         ("\"\\ud800\\ud800\"", 7, "unpaired surrogate \\uD800: expected a low surrogate (DC00-DFFF) to follow, found \\uD800"),
         ("\"\\udc00\"", 1, "unpaired surrogate \\uDC00: a low surrogate must follow a high one (D800-DBFF)"),
-        ("\u{FEFF}{}", 0, "expected a value, found byte 0xEF"),
+        ("\u{FEFF}{}", 0, "expected a value, found a UTF-8 byte order mark (bytes 0xEF 0xBB 0xBF)"),
     ])
     func syntaxErrorsSayWhereAndWhat(input: String, offset: Int, message: String) {
         #expect(error(input) == JSONParseError(offset: offset, message: message))
