@@ -1,0 +1,568 @@
+/// A JSON text that is not valid RFC 8259 JSON: where (a byte offset into the text) and why.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Byte offset of the problem in the parsed text.
+    public var offset: Int
+    /// What was expected and what was found, e.g. `expected ':' after an object key, found '}'`.
+    public var message: String
+
+    public init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
+
+    public var description: String { "invalid JSON at byte \(offset): \(message)" }
+}
+
+extension JSONValue {
+    /// Parses one JSON text (UTF-8). Whole text must be one value (whitespace around allowed).
+    ///
+    /// Strict RFC 8259: no comments, trailing commas, `NaN`, leading zeros, unescaped control characters,
+    /// invalid UTF-8 or unpaired surrogate escapes. Integers that fit `Int64` become `.int`, other numbers
+    /// `.double` (a number too large for a `Double` is an error). Nesting deeper than
+    /// ``maximumParseDepth`` is an error, so hostile input cannot exhaust the stack. For duplicate object
+    /// keys the last one wins, as in Python's `json`.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            throw JSONParseError(offset: 0, message: "expected a value, found end of input")
+        }
+        var parser = JSONParser(base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        defer { parser.release() }
+        return try parser.parseDocument()
+    }
+
+    /// Parses the UTF-8 form of `text`; see ``parse(_:)-(UnsafeRawBufferPointer)``.
+    public static func parse(_ text: some StringProtocol) throws(JSONParseError) -> JSONValue {
+        let fast = text.utf8.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(buffer)) }
+        }
+        if let fast { return try fast.get() }
+        var copy = String(text)
+        return try copy.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(buffer)) }
+        }.get()
+    }
+
+    /// Parses a UTF-8 JSON text; see ``parse(_:)-(UnsafeRawBufferPointer)``.
+    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer) }
+        }.get()
+    }
+
+    /// How deeply arrays and objects may nest in a parsed text.
+    public static let maximumParseDepth = 512
+}
+
+// ASCII bytes the parser looks at.
+private let quote: UInt8 = 0x22  // "
+private let backslash: UInt8 = 0x5C  // \
+private let comma: UInt8 = 0x2C  // ,
+private let colon: UInt8 = 0x3A  // :
+private let openBrace: UInt8 = 0x7B  // {
+private let closeBrace: UInt8 = 0x7D  // }
+private let openBracket: UInt8 = 0x5B  // [
+private let closeBracket: UInt8 = 0x5D  // ]
+private let minus: UInt8 = 0x2D  // -
+private let plus: UInt8 = 0x2B  // +
+private let dot: UInt8 = 0x2E  // .
+private let zero: UInt8 = 0x30  // 0
+
+/// A recursive-descent parser over a borrowed UTF-8 buffer. It never reads outside `base[0..<end]`.
+private struct JSONParser {
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    var position = 0
+    var depth = 0
+    /// Reused for strings that contain escapes.
+    var scratch: [UInt8] = []
+    /// Members of the objects and elements of the arrays being parsed, innermost last.
+    var members = ScratchStack<(String, JSONValue)>(capacity: 64)
+    var elements = ScratchStack<JSONValue>(capacity: 64)
+
+    init(base: UnsafePointer<UInt8>, count: Int) {
+        self.base = base
+        self.end = count
+    }
+
+    /// Frees the scratch stacks, including what an error left on them.
+    func release() {
+        members.release()
+        elements.release()
+    }
+
+    mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+        let value = try parseValue()
+        skipWhitespace()
+        if position < end { throw failure("expected end of input after the JSON value, found \(found())") }
+        return value
+    }
+
+    // MARK: Errors
+
+    func failure(_ message: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? position, message: message)
+    }
+
+    /// The byte at `offset`, described for an error message.
+    func found(at offset: Int? = nil) -> String {
+        let offset = offset ?? position
+        guard offset < end else { return "end of input" }
+        let byte = base[offset]
+        if byte == 0xEF && offset + 2 < end && base[offset + 1] == 0xBB && base[offset + 2] == 0xBF {
+            return "a UTF-8 byte order mark (bytes 0xEF 0xBB 0xBF)"
+        }
+        if byte > 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x\(hex(byte))"
+    }
+
+    func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+    }
+
+    // MARK: Values
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while position < end {
+            switch base[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position &+= 1
+            default: return
+            }
+        }
+    }
+
+    mutating func parseValue() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        guard position < end else { throw failure("expected a value, found end of input") }
+        switch base[position] {
+        case quote: return .string(try parseString())
+        case openBrace: return try parseObject()
+        case openBracket: return try parseArray()
+        case UInt8(ascii: "t"):
+            try parseLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try parseLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try parseLiteral("null")
+            return .null
+        case minus, zero...UInt8(ascii: "9"): return try parseNumber()
+        default: throw failure("expected a value, found \(found())")
+        }
+    }
+
+    mutating func parseLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let bytes = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        for expected in bytes {
+            guard position < end, base[position] == expected else {
+                throw failure("expected '\(literal)', found \(found())")
+            }
+            position &+= 1
+        }
+    }
+
+    mutating func enterContainer() throws(JSONParseError) {
+        depth &+= 1
+        if depth > JSONValue.maximumParseDepth {
+            throw failure("arrays and objects nest deeper than \(JSONValue.maximumParseDepth) levels")
+        }
+    }
+
+    mutating func parseObject() throws(JSONParseError) -> JSONValue {
+        try enterContainer()
+        position &+= 1  // {
+        skipWhitespace()
+        if position < end && base[position] == closeBrace {
+            position &+= 1
+            depth &-= 1
+            return .object([:])
+        }
+        let first = members.count
+        while true {
+            guard position < end, base[position] == quote else {
+                // Only a ',' leads here with a '}' next: an empty object returned above.
+                if position < end && base[position] == closeBrace {
+                    throw failure("expected a string key after ',', found '}' (trailing commas are not allowed)")
+                }
+                throw failure("expected a string key, found \(found())")
+            }
+            let key = try parseString()
+            skipWhitespace()
+            guard position < end, base[position] == colon else {
+                throw failure("expected ':' after an object key, found \(found())")
+            }
+            position &+= 1
+            members.push((key, try parseValue()))
+            skipWhitespace()
+            guard position < end else { throw failure("expected ',' or '}' after an object member, found end of input") }
+            switch base[position] {
+            case comma:
+                position &+= 1
+                skipWhitespace()
+            case closeBrace:
+                position &+= 1
+                depth &-= 1
+                // Sized once, so the dictionary never rehashes while it fills; a later duplicate key wins.
+                var object = [String: JSONValue](minimumCapacity: members.count - first)
+                members.popAll(from: first) { key, value in object[key] = value }
+                return .object(object)
+            default:
+                throw failure("expected ',' or '}' after an object member, found \(found())")
+            }
+        }
+    }
+
+    mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        try enterContainer()
+        position &+= 1  // [
+        skipWhitespace()
+        if position < end && base[position] == closeBracket {
+            position &+= 1
+            depth &-= 1
+            return .array([])
+        }
+        let first = elements.count
+        while true {
+            skipWhitespace()
+            if position < end && base[position] == closeBracket {
+                // Only a ',' leads here with a ']' next: an empty array returned above.
+                throw failure("expected a value after ',', found ']' (trailing commas are not allowed)")
+            }
+            elements.push(try parseValue())
+            skipWhitespace()
+            guard position < end else { throw failure("expected ',' or ']' after an array element, found end of input") }
+            switch base[position] {
+            case comma:
+                position &+= 1
+            case closeBracket:
+                position &+= 1
+                depth &-= 1
+                return .array(elements.popArray(from: first))
+            default:
+                throw failure("expected ',' or ']' after an array element, found \(found())")
+            }
+        }
+    }
+
+    // MARK: Numbers
+
+    @inline(__always)
+    func isDigit(_ offset: Int) -> Bool {
+        offset < end && base[offset] &- zero < 10
+    }
+
+    mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = position
+        let negative = base[position] == minus
+        if negative {
+            position &+= 1
+            guard isDigit(position) else { throw failure("expected a digit after '-', found \(found())") }
+        }
+        var magnitude: UInt64 = 0
+        var fitsMagnitude = true
+        if base[position] == zero {
+            position &+= 1
+            if isDigit(position) { throw failure("leading zeros are not allowed in numbers", at: position - 1) }
+        } else {
+            while isDigit(position) {
+                let digit = UInt64(base[position] &- zero)
+                let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(digit)
+                if overflow1 || overflow2 { fitsMagnitude = false }
+                magnitude = sum
+                position &+= 1
+            }
+        }
+        var isInteger = true
+        if position < end && base[position] == dot {
+            isInteger = false
+            position &+= 1
+            guard isDigit(position) else { throw failure("expected a digit after '.' in a number, found \(found())") }
+            while isDigit(position) { position &+= 1 }
+        }
+        if position < end && base[position] | 0x20 == UInt8(ascii: "e") {
+            isInteger = false
+            position &+= 1
+            if position < end && (base[position] == plus || base[position] == minus) { position &+= 1 }
+            guard isDigit(position) else { throw failure("expected a digit in the exponent of a number, found \(found())") }
+            while isDigit(position) { position &+= 1 }
+        }
+        if isInteger && fitsMagnitude {
+            if !negative && magnitude <= UInt64(Int64.max) { return .int(Int(Int64(magnitude))) }
+            if negative && magnitude <= UInt64(Int64.max) + 1 { return .int(Int(Int64(bitPattern: 0 &- magnitude))) }
+        }
+        // Rare: fractions, exponents, integers beyond Int64. The grammar is already checked.
+        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: position - start), as: UTF8.self)
+        guard let double = Double(text), double.isFinite else {
+            throw failure("number is too large for a 64-bit floating-point value", at: start)
+        }
+        return .double(double)
+    }
+
+    // MARK: Strings
+
+    /// Parses the string whose opening quote is at `position`.
+    mutating func parseString() throws(JSONParseError) -> String {
+        let opening = position
+        position &+= 1
+        let start = position
+        while true {
+            skipPlainBytes()
+            guard position < end else {
+                throw failure("expected '\"' to end the string that starts at byte \(opening), found end of input")
+            }
+            let byte = base[position]
+            if byte == quote {
+                let string = String(decoding: UnsafeBufferPointer(start: base + start, count: position - start), as: UTF8.self)
+                position &+= 1
+                return string
+            } else if byte == backslash {
+                return try parseEscapedString(from: start, opening: opening)
+            } else if byte < 0x20 {
+                throw failure("control character 0x\(hex(byte)) must be escaped in a string")
+            } else if byte >= 0x80 {
+                try skipMultibyteCharacter()
+            } else {
+                position &+= 1
+            }
+        }
+    }
+
+    /// Advances past ASCII bytes that need no attention in a string (not `"`, `\`, a control character
+    /// or a non-ASCII byte), eight at a time where it can.
+    @inline(__always)
+    mutating func skipPlainBytes() {
+        #if _endian(little)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highBits: UInt64 = 0x8080_8080_8080_8080
+            while position &+ 8 <= end {
+                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+                let quotes = word ^ (ones &* UInt64(quote))
+                let backslashes = word ^ (ones &* UInt64(backslash))
+                // A byte's high bit is set where it is zero in `quotes`/`backslashes`, below 0x20, or non-ASCII.
+                // Borrows can only flag bytes above a truly flagged one, so the lowest flag is exact.
+                let flags =
+                    ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | (word &- ones &* 0x20) | word
+                let special = flags & highBits
+                if special != 0 {
+                    position &+= special.trailingZeroBitCount >> 3
+                    return
+                }
+                position &+= 8
+            }
+        #endif
+        while position < end {
+            let byte = base[position]
+            if byte == quote || byte == backslash || byte < 0x20 || byte >= 0x80 { return }
+            position &+= 1
+        }
+    }
+
+    /// Checks one well-formed UTF-8 multi-byte character at `position` (RFC 3629: no overlong forms,
+    /// no surrogates, nothing above U+10FFFF) and advances past it.
+    mutating func skipMultibyteCharacter() throws(JSONParseError) {
+        let lead = base[position]
+        var length = 0
+        var secondLow: UInt8 = 0x80
+        var secondHigh: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0:
+            length = 3
+            secondLow = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED:
+            length = 3
+            secondHigh = 0x9F
+        case 0xF0:
+            length = 4
+            secondLow = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4:
+            length = 4
+            secondHigh = 0x8F
+        default:
+            throw failure("invalid UTF-8: byte 0x\(hex(lead)) cannot start a character")
+        }
+        for index in 1..<length {
+            let low = index == 1 ? secondLow : 0x80
+            let high = index == 1 ? secondHigh : 0xBF
+            let offset = position + index
+            guard offset < end, base[offset] >= low && base[offset] <= high else {
+                throw failure(
+                    "invalid UTF-8: expected a byte in 0x\(hex(low))-0x\(hex(high)) to continue the character that starts with "
+                        + "byte 0x\(hex(lead)), found \(found(at: offset))", at: offset)
+            }
+        }
+        position &+= length
+    }
+
+    /// Finishes a string that has escapes; `start` is its first content byte, `position` its first `\`.
+    mutating func parseEscapedString(from start: Int, opening: Int) throws(JSONParseError) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: position - start))
+        while true {
+            let runStart = position
+            skipPlainBytes()
+            if position > runStart {
+                scratch.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: position - runStart))
+            }
+            guard position < end else {
+                throw failure("expected '\"' to end the string that starts at byte \(opening), found end of input")
+            }
+            let byte = base[position]
+            if byte == quote {
+                position &+= 1
+                return String(decoding: scratch, as: UTF8.self)
+            } else if byte == backslash {
+                try parseEscape()
+            } else if byte < 0x20 {
+                throw failure("control character 0x\(hex(byte)) must be escaped in a string")
+            } else {
+                let characterStart = position
+                try skipMultibyteCharacter()
+                scratch.append(contentsOf: UnsafeBufferPointer(start: base + characterStart, count: position - characterStart))
+            }
+        }
+    }
+
+    /// Decodes the escape at `position` (a `\`) into `scratch`.
+    mutating func parseEscape() throws(JSONParseError) {
+        let escapeStart = position
+        position &+= 1
+        guard position < end else { throw failure("expected an escape character after '\\', found end of input") }
+        let byte = base[position]
+        position &+= 1
+        switch byte {
+        case quote, backslash, UInt8(ascii: "/"): scratch.append(byte)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            let unit = try parseHexQuad()
+            var scalar = UInt32(unit)
+            if unit >= 0xD800 && unit <= 0xDBFF {
+                let hasLowEscape =
+                    position + 1 < end && base[position] == backslash && base[position + 1] == UInt8(ascii: "u")
+                guard hasLowEscape else {
+                    throw failure(
+                        "unpaired surrogate \\u\(hexUnit(unit)): expected a '\\u' low surrogate (DC00-DFFF) to follow, found \(found())"
+                    )
+                }
+                let lowStart = position
+                position &+= 2
+                let low = try parseHexQuad()
+                guard low >= 0xDC00 && low <= 0xDFFF else {
+                    throw failure(
+                        "unpaired surrogate \\u\(hexUnit(unit)): expected a low surrogate (DC00-DFFF) to follow, found \\u\(hexUnit(low))",
+                        at: lowStart)
+                }
+                scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+            } else if unit >= 0xDC00 && unit <= 0xDFFF {
+                throw failure("unpaired surrogate \\u\(hexUnit(unit)): a low surrogate must follow a high one (D800-DBFF)", at: escapeStart)
+            }
+            appendUTF8(scalar)
+        default:
+            throw failure(
+                "expected an escape character (\" \\ / b f n r t u) after '\\', found \(found(at: position - 1))", at: position - 1)
+        }
+    }
+
+    mutating func parseHexQuad() throws(JSONParseError) -> UInt16 {
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            guard position < end else { throw failure("expected 4 hex digits after '\\u', found end of input") }
+            let byte = base[position]
+            let digit: UInt8
+            switch byte {
+            case zero...UInt8(ascii: "9"): digit = byte - zero
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw failure("expected 4 hex digits after '\\u', found \(found())")
+            }
+            value = value << 4 | UInt16(digit)
+            position &+= 1
+        }
+        return value
+    }
+
+    func hexUnit(_ unit: UInt16) -> String {
+        hex(UInt8(unit >> 8)) + hex(UInt8(unit & 0xFF))
+    }
+
+    mutating func appendUTF8(_ scalar: UInt32) {
+        switch scalar {
+        case 0..<0x80:
+            scratch.append(UInt8(scalar))
+        case 0x80..<0x800:
+            scratch.append(UInt8(0xC0 | scalar >> 6))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        case 0x800..<0x10000:
+            scratch.append(UInt8(0xE0 | scalar >> 12))
+            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            scratch.append(UInt8(0xF0 | scalar >> 18))
+            scratch.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+}
+
+/// A growable stack in manually managed memory: finished containers move their members out of it,
+/// without the copies, reference counting and regrowth of building each container by appending.
+/// The owner calls ``release()``.
+private struct ScratchStack<Element> {
+    private var storage: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.storage = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func push(_ element: Element) {
+        if count == capacity { grow() }
+        (storage + count).initialize(to: element)
+        count &+= 1
+    }
+
+    mutating func grow() {
+        let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: storage, count: count)
+        storage.deallocate()
+        storage = larger
+        capacity *= 2
+    }
+
+    /// Moves the elements from index `first` on, in order, into `body`, and pops them.
+    @inline(__always)
+    mutating func popAll(from first: Int, _ body: (Element) -> Void) {
+        for index in first..<count { body((storage + index).move()) }
+        count = first
+    }
+
+    /// Moves the elements from index `first` on into an array, and pops them.
+    mutating func popArray(from first: Int) -> [Element] {
+        let length = count - first
+        let source = storage + first
+        count = first
+        return [Element](unsafeUninitializedCapacity: length) { buffer, initialized in
+            guard let target = buffer.baseAddress else { return }
+            target.moveInitialize(from: source, count: length)
+            initialized = length
+        }
+    }
+
+    func release() {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+}
