@@ -77,8 +77,21 @@ public enum InputDecoder {
         let expected =
             "expected a kubewatch CloudEvent (an object with 'data') or an Alertmanager webhook (an object with 'alerts' or 'receiver')"
         guard case .object(let members) = body else { throw InputError(message: "\(expected); found \(describe(body))") }
-        if members["data"] != nil { return .kubernetes(try decodeKubewatch(body)) }
-        if members["alerts"] != nil || members["receiver"] != nil { return .alerts(try decodeAlertmanager(body)) }
+        // The shape is known from here on, so messages say which kind of input was wrong.
+        if members["data"] != nil {
+            do throws(InputError) {
+                return .kubernetes(try decodeKubewatch(body))
+            } catch {
+                throw InputError(message: "kubewatch CloudEvent: \(error.message)")
+            }
+        }
+        if members["alerts"] != nil || members["receiver"] != nil {
+            do throws(InputError) {
+                return .alerts(try decodeAlertmanager(body))
+            } catch {
+                throw InputError(message: "Alertmanager webhook: \(error.message)")
+            }
+        }
         throw InputError(message: "\(expected); found \(describeKeys(members))")
     }
 

@@ -48,22 +48,3 @@ public enum FindingText { public static func render(_ finding: Finding) -> Strin
 extension Finding { public var jsonValue: JSONValue { ["title": .string(title)] } }
 extension JSONValue { public func serialized(sortedKeys: Bool = true) -> String { "\(self)" } }
 
-public enum RecordedInput: Sendable {
-    case kubernetes(KubernetesChange)
-    case alerts(AlertmanagerWebhook)
-}
-public struct AlertmanagerWebhook: Sendable, Hashable {
-    public var receiver, status, externalURL, groupKey, version: String
-    public var alerts: [PrometheusAlert]
-    public var commonLabels, commonAnnotations, groupLabels: [String: String]
-}
-public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
-public enum InputDecoder {
-    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(InputError) -> RecordedInput {
-        throw InputError(message: "stub")
-    }
-    public static func decode(_ text: String) throws(InputError) -> RecordedInput { throw InputError(message: "stub") }
-}

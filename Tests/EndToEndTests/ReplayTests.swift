@@ -84,10 +84,10 @@ import Testing
         #expect(
             reports.map { $0["error"] as? String } == [
                 nil,
-                "kubewatch event: data.operation: expected one of create, update, delete; found \"unknown\"",
-                "invalid JSON at byte 1: expected a string key",
-                "expected a kubewatch CloudEvent (an object with 'data') or an Alertmanager webhook (an object with 'alerts'); found a list",
-                "Alertmanager webhook: missing required field 'groupKey'",
+                #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "unknown""#,
+                "invalid JSON at byte 1: expected a string key, found 'n'",
+                "expected a kubewatch CloudEvent (an object with 'data') or an Alertmanager webhook (an object with 'alerts' or 'receiver'); found a list",
+                "Alertmanager webhook: groupKey: expected a string; found nothing (the field is missing)",
                 nil,
             ])
         #expect((reports.last?["actions"] as? [String])?.isEmpty == false)

@@ -268,67 +268,67 @@ import Testing
             "\(expectedShape); found an object with keys 'a', 'b', 'c', 'd', 'e' and 2 more"
         ),
         // kubewatch
-        (#"{"data": []}"#, "data: expected an object; found a list"),
-        (#"{"data": null}"#, "data: expected an object; found null"),
-        (kubewatch(#""kind": "Pod", "obj": {}"#), "data.operation: expected a string; found nothing (the field is missing)"),
+        (#"{"data": []}"#, "kubewatch CloudEvent: data: expected an object; found a list"),
+        (#"{"data": null}"#, "kubewatch CloudEvent: data: expected an object; found null"),
+        (kubewatch(#""kind": "Pod", "obj": {}"#), "kubewatch CloudEvent: data.operation: expected a string; found nothing (the field is missing)"),
         (
             kubewatch(#""operation": "unknown", "kind": "Pod", "obj": {}"#),
-            #"data.operation: expected "create", "update" or "delete"; found "unknown""#
+            #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "unknown""#
         ),
         (
             kubewatch(#""operation": "Updated", "kind": "Pod", "obj": {}"#),
-            #"data.operation: expected "create", "update" or "delete"; found "Updated""#
+            #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "Updated""#
         ),
-        (kubewatch(#""operation": 1, "kind": "Pod", "obj": {}"#), "data.operation: expected a string; found 1"),
-        (kubewatch(#""operation": "update", "obj": {}"#), "data.kind: expected a string; found nothing (the field is missing)"),
-        (kubewatch(#""operation": "update", "kind": ["Pod"], "obj": {}"#), "data.kind: expected a string; found a list"),
-        (kubewatch(#""operation": "update", "kind": "Pod", "apiVersion": 1, "obj": {}"#), "data.apiVersion: expected a string; found 1"),
-        (kubewatch(#""operation": "update", "kind": "Pod""#), "data.obj: expected an object; found nothing (the field is missing)"),
-        (kubewatch(#""operation": "update", "kind": "Pod", "obj": null"#), "data.obj: expected an object; found null"),
-        (kubewatch(#""operation": "update", "kind": "Pod", "obj": "{}""#), #"data.obj: expected an object; found "{}""#),
+        (kubewatch(#""operation": 1, "kind": "Pod", "obj": {}"#), "kubewatch CloudEvent: data.operation: expected a string; found 1"),
+        (kubewatch(#""operation": "update", "obj": {}"#), "kubewatch CloudEvent: data.kind: expected a string; found nothing (the field is missing)"),
+        (kubewatch(#""operation": "update", "kind": ["Pod"], "obj": {}"#), "kubewatch CloudEvent: data.kind: expected a string; found a list"),
+        (kubewatch(#""operation": "update", "kind": "Pod", "apiVersion": 1, "obj": {}"#), "kubewatch CloudEvent: data.apiVersion: expected a string; found 1"),
+        (kubewatch(#""operation": "update", "kind": "Pod""#), "kubewatch CloudEvent: data.obj: expected an object; found nothing (the field is missing)"),
+        (kubewatch(#""operation": "update", "kind": "Pod", "obj": null"#), "kubewatch CloudEvent: data.obj: expected an object; found null"),
+        (kubewatch(#""operation": "update", "kind": "Pod", "obj": "{}""#), #"kubewatch CloudEvent: data.obj: expected an object; found "{}""#),
         (
             kubewatch(#""operation": "update", "kind": "Pod", "obj": {}, "oldObj": []"#),
-            "data.oldObj: expected an object or null; found a list"
+            "kubewatch CloudEvent: data.oldObj: expected an object or null; found a list"
         ),
         (
             kubewatch(#""operation": "update", "kind": "Pod", "obj": {}, "oldObj": false"#),
-            "data.oldObj: expected an object or null; found false"
+            "kubewatch CloudEvent: data.oldObj: expected an object or null; found false"
         ),
         // Alertmanager envelope
-        (#"{"alerts": []}"#, "receiver: expected a string; found nothing (the field is missing)"),
+        (#"{"alerts": []}"#, "Alertmanager webhook: receiver: expected a string; found nothing (the field is missing)"),
         (
             #"{"receiver": "r", "status": "firing", "externalURL": "", "version": "4"}"#,
-            "groupKey: expected a string; found nothing (the field is missing)"
+            "Alertmanager webhook: groupKey: expected a string; found nothing (the field is missing)"
         ),
-        (#"{"receiver": "r", "status": null, "externalURL": "", "groupKey": "", "version": "4"}"#, "status: expected a string; found null"),
-        (#"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": 4}"#, "version: expected a string; found 4"),
-        (#"{\#(envelope), "alerts": {}}"#, "alerts: expected a list; found an object"),
-        (#"{\#(envelope), "commonLabels": []}"#, "commonLabels: expected an object of strings; found a list"),
-        (#"{\#(envelope), "groupLabels": {"alertname": 1.5}}"#, "groupLabels.alertname: expected a string; found 1.5"),
+        (#"{"receiver": "r", "status": null, "externalURL": "", "groupKey": "", "version": "4"}"#, "Alertmanager webhook: status: expected a string; found null"),
+        (#"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": 4}"#, "Alertmanager webhook: version: expected a string; found 4"),
+        (#"{\#(envelope), "alerts": {}}"#, "Alertmanager webhook: alerts: expected a list; found an object"),
+        (#"{\#(envelope), "commonLabels": []}"#, "Alertmanager webhook: commonLabels: expected an object of strings; found a list"),
+        (#"{\#(envelope), "groupLabels": {"alertname": 1.5}}"#, "Alertmanager webhook: groupLabels.alertname: expected a string; found 1.5"),
         // Alerts
-        (alerts(#"{"status": "firing"}, "x""#), #"alerts[1]: expected an object; found "x""#),
-        (alerts(#"{"labels": {}}"#), "alerts[0].status: expected a string; found nothing (the field is missing)"),
-        (alerts(#"{"status": true}"#), "alerts[0].status: expected a string; found true"),
+        (alerts(#"{"status": "firing"}, "x""#), #"Alertmanager webhook: alerts[1]: expected an object; found "x""#),
+        (alerts(#"{"labels": {}}"#), "Alertmanager webhook: alerts[0].status: expected a string; found nothing (the field is missing)"),
+        (alerts(#"{"status": true}"#), "Alertmanager webhook: alerts[0].status: expected a string; found true"),
         (
             alerts(#"{"status": "firing"}, {"status": "firing", "labels": {"alertname": "A", "severity": 3}}"#),
-            "alerts[1].labels.severity: expected a string; found 3"
+            "Alertmanager webhook: alerts[1].labels.severity: expected a string; found 3"
         ),
-        (alerts(#"{"status": "firing", "labels": {"z": 1, "b": 2, "a": "ok"}}"#), "alerts[0].labels.b: expected a string; found 2"),
+        (alerts(#"{"status": "firing", "labels": {"z": 1, "b": 2, "a": "ok"}}"#), "Alertmanager webhook: alerts[0].labels.b: expected a string; found 2"),
         (
             alerts(#"{"status": "firing", "labels": {"app.kubernetes.io/name": null}}"#),
-            #"alerts[0].labels["app.kubernetes.io/name"]: expected a string; found null"#
+            #"Alertmanager webhook: alerts[0].labels["app.kubernetes.io/name"]: expected a string; found null"#
         ),
-        (alerts(#"{"status": "firing", "labels": ["severity"]}"#), "alerts[0].labels: expected an object of strings; found a list"),
+        (alerts(#"{"status": "firing", "labels": ["severity"]}"#), "Alertmanager webhook: alerts[0].labels: expected an object of strings; found a list"),
         (
             alerts(#"{"status": "firing", "annotations": "summary"}"#),
-            #"alerts[0].annotations: expected an object of strings; found "summary""#
+            #"Alertmanager webhook: alerts[0].annotations: expected an object of strings; found "summary""#
         ),
         (
             alerts(#"{"status": "firing", "annotations": {"summary": {"text": "x"}}}"#),
-            "alerts[0].annotations.summary: expected a string; found an object"
+            "Alertmanager webhook: alerts[0].annotations.summary: expected a string; found an object"
         ),
-        (alerts(#"{"status": "firing", "startsAt": 1722500000}"#), "alerts[0].startsAt: expected a string; found 1722500000"),
-        (alerts(#"{"status": "firing", "fingerprint": 12}"#), "alerts[0].fingerprint: expected a string; found 12"),
+        (alerts(#"{"status": "firing", "startsAt": 1722500000}"#), "Alertmanager webhook: alerts[0].startsAt: expected a string; found 1722500000"),
+        (alerts(#"{"status": "firing", "fingerprint": 12}"#), "Alertmanager webhook: alerts[0].fingerprint: expected a string; found 12"),
     ])
     func badInputsSayWhatAndWhere(input: String, message: String) {
         #expect(failure(input) == message)
@@ -337,11 +337,11 @@ import Testing
     @Test func foundValuesAreQuotedAndShortened() {
         #expect(
             failure(Self.kubewatch(#""operation": "up\"da\\te\n", "kind": "Pod", "obj": {}"#))
-                == #"data.operation: expected "create", "update" or "delete"; found "up\"da\\te\n""#)
+                == #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "up\"da\\te\n""#)
         let long = String(repeating: "x", count: 100)
         #expect(
             failure(Self.kubewatch(#""operation": "\#(long)", "kind": "Pod", "obj": {}"#))
-                == #"data.operation: expected "create", "update" or "delete"; found "\#(String(repeating: "x", count: 60))"..."#)
+                == #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "\#(String(repeating: "x", count: 60))"..."#)
     }
 
     @Test func directDecodersRejectOtherShapes() {

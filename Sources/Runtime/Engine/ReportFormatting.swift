@@ -64,7 +64,7 @@ public enum ReportFormatting {
             }
             for log in event.logs { lines.append("    log: \(log)") }
             for routed in event.findings {
-                let target = routed.sinks.isEmpty ? "no sink accepts it" : "to \(routed.sinks.joined(separator: ", "))"
+                let target = routed.sinks.isEmpty ? "no sink accepts it" : routed.sinks.joined(separator: ", ")
                 lines.append("    finding [\(routed.finding.severity.rawValue.uppercased())] \(routed.finding.title) → \(target)")
                 if details {
                     for line in FindingText.render(routed.finding).split(separator: "\n", omittingEmptySubsequences: false) {
