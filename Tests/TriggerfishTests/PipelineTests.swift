@@ -1,0 +1,77 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Triggerfish
+
+@Suite struct PipelineTests {
+    static func podUpdate(_ name: String, version: Int) -> String {
+        let pod = #"{"kind": "Pod", "metadata": {"name": "\#(name)", "namespace": "default", "resourceVersion": "\#(version)"}}"#
+        return #"{"data": {"operation": "update", "kind": "Pod", "apiVersion": "v1", "obj": \#(pod), "oldObj": \#(pod)}}"#
+    }
+
+    @Test(arguments: [1, 4])
+    func eachObjectsInputsRunInOrderAndReportsComeOutInInputOrder(lanes: Int) async throws {
+        let seen = Mutex<[String: [Int]]>([:])
+        let recorder = ActionRegistration(RecordAction.self) { event, _, _ in
+            guard let change = event as? any KubernetesAnyChangeEvent, let name = change.object.name,
+                let version = change.object.json.value(atPath: "metadata.resourceVersion")?.stringValue.flatMap({ Int($0) })
+            else { return }
+            // Give other lanes a chance to overtake if ordering were broken.
+            if version % 3 == 0 { await Task.yield() }
+            seen.withLock { $0[name, default: []].append(version) }
+        }
+        let schema = try PlaybookConfig.schema(addingActions: [("test.actions.yaml", EngineHarness.actionDeclarations)])
+        let config = try PlaybookConfig.load(
+            text: "- triggers: [{on_pod_update: {}}]\n  actions: [{record: {tag: t}}]\n", file: "test.yaml", schema: schema)
+        let engine = try PlaybookEngine(config: config, actions: [recorder])
+        var lines: [InputPipeline.Line] = []
+        for version in 0..<40 {
+            for pod in 0..<6 { lines.append(.init(number: lines.count, bytes: Array(Self.podUpdate("pod-\(pod)", version: version).utf8))) }
+        }
+        lines.insert(.init(number: 7, bytes: Array("{oops".utf8)), at: 7)
+        for index in lines.indices { lines[index].number = index }
+        let reports = Mutex<[InputReport]>([])
+        await InputPipeline(engine: engine, lanes: lanes, parsers: 3, maxInFlight: 16).run(lines) { report in
+            reports.withLock { $0.append(report) }
+        }
+        let all = reports.withLock { $0 }
+        #expect(all.map(\.index) == Array(0..<lines.count))
+        #expect(all[7].error == "invalid JSON at byte 1: expected a string key, found 'o'")
+        #expect(all.filter { $0.error == nil }.allSatisfy { $0.events.first?.actions.map(\.action) == ["record"] })
+        let versions = seen.withLock { $0 }
+        #expect(versions.count == 6)
+        for (pod, order) in versions { #expect(order == Array(0..<40), "pod \(pod) handled out of order") }
+    }
+}
+
+@Suite struct LineReaderTests {
+    func lines(_ text: String, maxLineLength: Int = 1 << 20) throws -> [String] {
+        let url = FileManager.default.temporaryDirectory.appending(path: "lines-\(UUID().uuidString)")
+        try Data(text.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try LineReader(path: url.path, maxLineLength: maxLineLength).map { "\($0.number):" + String(decoding: $0.bytes, as: UTF8.self) }
+    }
+
+    @Test func blankLinesAreSkippedButCounted() throws {
+        #expect(try lines("a\n\n  \nb\r\nc") == ["0:a", "3:b", "4:c"])
+        #expect(try lines("") == [])
+        #expect(try lines("\n\n") == [])
+    }
+
+    @Test func aTooLongLineIsCutAndTheRestOfItSkipped() throws {
+        #expect(try lines("short\n" + String(repeating: "x", count: 50) + "\nnext\n", maxLineLength: 10) == ["0:short", "1:xxxxxxxxxx", "2:next"])
+    }
+
+    @Test func linesSpanningReadChunksStayWhole() throws {
+        let long = String(repeating: "y", count: 3 << 20)
+        let read = try lines("a\n\(long)\nb\n", maxLineLength: 8 << 20)
+        #expect(read.count == 3)
+        #expect(read[1] == "1:" + long)
+        #expect(read[2] == "2:b")
+    }
+
+    @Test func aMissingFileIsAnError() {
+        #expect(throws: (any Error).self) { try LineReader(path: "/nonexistent/recording.jsonl") }
+    }
+}
