@@ -53,7 +53,8 @@ struct Replay: AsyncParsableCommand {
             if !FileManager.default.fileExists(atPath: config) {
                 throw ConfigLoadError(
                     file: config,
-                    message: "no such config file\(config == "config/default.yaml" ? " (the bundled default is found relative to the Triggerfish checkout; run from there or pass --config)" : "")"
+                    message:
+                        "no such config file\(config == "config/default.yaml" ? " (the bundled default is found relative to the Triggerfish checkout; run from there or pass --config)" : "")"
                 )
             }
             let loaded = try PlaybookConfig.load(path: config, schema: schema)

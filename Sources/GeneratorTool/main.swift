@@ -81,7 +81,8 @@ do {
             }
         }
         if failed { exit(1) }
-        try Generation.writeIfChanged(SwiftEmitter(schema: schema).consumerFile(
+        try Generation.writeIfChanged(
+            SwiftEmitter(schema: schema).consumerFile(
                 playbooks: playbooks, actionFiles: actionFiles.map { (($0.0 as NSString).lastPathComponent, $0.1) }),
             to: output)
     default:

@@ -73,7 +73,8 @@ import Testing
         #expect(result.diagnostics == [])
         let config = try #require(result.config)
         try compare(
-            SwiftEmitter(schema: schema).consumerFile(playbooks: [("playbooks.yaml", playbooks, config)], actionFiles: [("actions.yaml", actions)]),
+            SwiftEmitter(schema: schema).consumerFile(
+                playbooks: [("playbooks.yaml", playbooks, config)], actionFiles: [("actions.yaml", actions)]),
             golden: "GeneratedPlaybooks.swift")
     }
 

@@ -87,7 +87,8 @@ func update(_ old: KubernetesObject, _ new: KubernetesObject) -> KubernetesChang
 }
 
 func alert(
-    _ name: String, status: String = "firing", labels: [String: String] = [:], fingerprint: String = "fp", startsAt: String = "2026-11-26T10:00:00Z"
+    _ name: String, status: String = "firing", labels: [String: String] = [:], fingerprint: String = "fp",
+    startsAt: String = "2026-11-26T10:00:00Z"
 ) -> PrometheusAlert {
     var all = labels
     all["alertname"] = name

@@ -183,7 +183,9 @@ import Testing
     }
 
     @Test func prefixesAndLabels() async throws {
-        let web = update(object("Pod", "web-1", namespace: "prod-eu", labels: ["app": "web"]), object("Pod", "web-1", namespace: "prod-eu", labels: ["app": "web"]))
+        let web = update(
+            object("Pod", "web-1", namespace: "prod-eu", labels: ["app": "web"]),
+            object("Pod", "web-1", namespace: "prod-eu", labels: ["app": "web"]))
         #expect(try await fired("on_pod_update: {name_prefix: web}", web))
         #expect(try await !fired("on_pod_update: {name_prefix: db}", web))
         #expect(try await fired("on_pod_update: {namespace_prefix: prod}", web))
@@ -200,9 +202,12 @@ import Testing
 
     @Test func changeFiltersDropUpdatesThatOnlyChangeIgnoredPaths() async throws {
         let old = object("Deployment", "d", ["spec": ["replicas": 1, "template": ["image": "a:1"]], "status": ["ready": 0]])
-        let statusOnly = update(old, object("Deployment", "d", ["spec": ["replicas": 1, "template": ["image": "a:1"]], "status": ["ready": 1]]))
-        let replicas = update(old, object("Deployment", "d", ["spec": ["replicas": 3, "template": ["image": "a:1"]], "status": ["ready": 0]]))
-        let image = update(old, object("Deployment", "d", ["spec": ["replicas": 1, "template": ["image": "a:2"]], "status": ["ready": 0]]))
+        let statusOnly = update(
+            old, object("Deployment", "d", ["spec": ["replicas": 1, "template": ["image": "a:1"]], "status": ["ready": 1]]))
+        let replicas = update(
+            old, object("Deployment", "d", ["spec": ["replicas": 3, "template": ["image": "a:1"]], "status": ["ready": 0]]))
+        let image = update(
+            old, object("Deployment", "d", ["spec": ["replicas": 1, "template": ["image": "a:2"]], "status": ["ready": 0]]))
         let filters = "on_deployment_update: {change_filters: {include: [spec], ignore: [status, spec.replicas]}}"
         #expect(try await !fired(filters, statusOnly))
         #expect(try await !fired(filters, replicas))
@@ -262,11 +267,14 @@ import Testing
 
     @Test func crashLoopNeedsAWaitingContainerEnoughRestartsAndTheReason() async throws {
         let engine = try EngineHarness.engine(
-            "- triggers: [{on_pod_crash_loop: {restart_reason: LoopBack, restart_count: 3, rate_limit: 0}}]\n  actions: [{record: {tag: t}}]")
+            "- triggers: [{on_pod_crash_loop: {restart_reason: LoopBack, restart_count: 3, rate_limit: 0}}]\n  actions: [{record: {tag: t}}]"
+        )
         #expect(await fire(engine, crashingPod("a", restarts: 3)))
         #expect(await !fire(engine, crashingPod("a", restarts: 2)))
         #expect(await !fire(engine, crashingPod("a", restarts: 5, reason: "ImagePullBackOff")))
-        let running = KubernetesObject(json: ["kind": "Pod", "metadata": ["name": "a"], "status": ["containerStatuses": [["restartCount": 9, "state": ["running": [:]]]]]])
+        let running = KubernetesObject(json: [
+            "kind": "Pod", "metadata": ["name": "a"], "status": ["containerStatuses": [["restartCount": 9, "state": ["running": [:]]]]],
+        ])
         #expect(await !fire(engine, update(running, running)))
     }
 
@@ -307,7 +315,8 @@ import Testing
         #expect(await !fire(engine, pod(startedSecondsAgo: 300, reason: "ErrImagePull")))
     }
 
-    func oomPod(_ name: String, namespace: String = "default", container: String = "app", reason: String = "OOMKilled") -> KubernetesChange {
+    func oomPod(_ name: String, namespace: String = "default", container: String = "app", reason: String = "OOMKilled") -> KubernetesChange
+    {
         let object = KubernetesObject(json: [
             "kind": "Pod", "metadata": ["name": .string(name), "namespace": .string(namespace)],
             "status": ["containerStatuses": [["name": .string(container), "state": ["terminated": ["reason": .string(reason)]]]]],
@@ -354,7 +363,9 @@ import Testing
         #expect(await !fire(engine, update(running, running)))
     }
 
-    func warning(_ reason: String, note: String = "", type: String = "Warning", operation: KubernetesOperation = .create, regarding: Bool = true)
+    func warning(
+        _ reason: String, note: String = "", type: String = "Warning", operation: KubernetesOperation = .create, regarding: Bool = true
+    )
         -> KubernetesChange
     {
         var json: [String: JSONValue] = [
@@ -413,7 +424,8 @@ import Testing
 
     @Test func alertsAreDeduplicatedOnFingerprintStatusAndTimesWithinTheTTL() async throws {
         let clock = TestClock()
-        let engine = try EngineHarness.engine("- triggers: [{on_prometheus_alert: {status: all}}]\n  actions: [{record: {tag: t}}]", clock: clock)
+        let engine = try EngineHarness.engine(
+            "- triggers: [{on_prometheus_alert: {status: all}}]\n  actions: [{record: {tag: t}}]", clock: clock)
         #expect(!(await engine.handle(alert("A", fingerprint: "f1"))).duplicate)
         let again = await engine.handle(alert("A", fingerprint: "f1"))
         #expect(again.duplicate)
@@ -429,7 +441,8 @@ import Testing
         let engine = try EngineHarness.engine("- triggers: [{on_prometheus_alert: {}}]\n  actions: [{record: {tag: t}}]")
         let one = alert("A", fingerprint: "same")
         let webhook = AlertmanagerWebhook(
-            receiver: "r", status: "firing", externalURL: "", groupKey: "g", version: "4", alerts: [one, one, alert("B", fingerprint: "other")],
+            receiver: "r", status: "firing", externalURL: "", groupKey: "g", version: "4",
+            alerts: [one, one, alert("B", fingerprint: "other")],
             commonLabels: [:], commonAnnotations: [:], groupLabels: [:])
         let reports = await engine.handle(webhook)
         #expect(reports.map(\.duplicate) == [false, true, false])
@@ -459,7 +472,9 @@ import Testing
         // An instance that is an address no known node has stays unresolved; the kube-state-metrics
         // scrape job's instance is never a node.
         #expect(AlertResources.resolve(alert("C", labels: ["instance": "10.9.9.9:9100"]), store: engine.objects)["Node"] == nil)
-        #expect(AlertResources.resolve(alert("C", labels: ["instance": "n2", "job": "kube-state-metrics"]), store: engine.objects)["Node"] == nil)
+        #expect(
+            AlertResources.resolve(alert("C", labels: ["instance": "n2", "job": "kube-state-metrics"]), store: engine.objects)["Node"]
+                == nil)
         #expect(AlertResources.resolve(alert("C", labels: ["node": "n2"]), store: engine.objects)["Node"]?.name == "n2")
 
         _ = await engine.handle(KubernetesChange(operation: .delete, kind: "Pod", object: seen))
@@ -476,7 +491,8 @@ import Testing
                 actions: [{record: {tag: t}}]
             """)
         let webhook = AlertmanagerWebhook(
-            receiver: "r", status: "firing", externalURL: "", groupKey: "g", version: "4", alerts: [alert("A", labels: ["pod_name": "web-1"])],
+            receiver: "r", status: "firing", externalURL: "", groupKey: "g", version: "4",
+            alerts: [alert("A", labels: ["pod_name": "web-1"])],
             commonLabels: [:], commonAnnotations: [:], groupLabels: [:])
         #expect((await engine.handle(webhook)).first?.playbooks.count == 1)
     }

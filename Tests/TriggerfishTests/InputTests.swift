@@ -270,7 +270,10 @@ import Testing
         // kubewatch
         (#"{"data": []}"#, "kubewatch CloudEvent: data: expected an object; found a list"),
         (#"{"data": null}"#, "kubewatch CloudEvent: data: expected an object; found null"),
-        (kubewatch(#""kind": "Pod", "obj": {}"#), "kubewatch CloudEvent: data.operation: expected a string; found nothing (the field is missing)"),
+        (
+            kubewatch(#""kind": "Pod", "obj": {}"#),
+            "kubewatch CloudEvent: data.operation: expected a string; found nothing (the field is missing)"
+        ),
         (
             kubewatch(#""operation": "unknown", "kind": "Pod", "obj": {}"#),
             #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "unknown""#
@@ -280,12 +283,30 @@ import Testing
             #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "Updated""#
         ),
         (kubewatch(#""operation": 1, "kind": "Pod", "obj": {}"#), "kubewatch CloudEvent: data.operation: expected a string; found 1"),
-        (kubewatch(#""operation": "update", "obj": {}"#), "kubewatch CloudEvent: data.kind: expected a string; found nothing (the field is missing)"),
-        (kubewatch(#""operation": "update", "kind": ["Pod"], "obj": {}"#), "kubewatch CloudEvent: data.kind: expected a string; found a list"),
-        (kubewatch(#""operation": "update", "kind": "Pod", "apiVersion": 1, "obj": {}"#), "kubewatch CloudEvent: data.apiVersion: expected a string; found 1"),
-        (kubewatch(#""operation": "update", "kind": "Pod""#), "kubewatch CloudEvent: data.obj: expected an object; found nothing (the field is missing)"),
-        (kubewatch(#""operation": "update", "kind": "Pod", "obj": null"#), "kubewatch CloudEvent: data.obj: expected an object; found null"),
-        (kubewatch(#""operation": "update", "kind": "Pod", "obj": "{}""#), #"kubewatch CloudEvent: data.obj: expected an object; found "{}""#),
+        (
+            kubewatch(#""operation": "update", "obj": {}"#),
+            "kubewatch CloudEvent: data.kind: expected a string; found nothing (the field is missing)"
+        ),
+        (
+            kubewatch(#""operation": "update", "kind": ["Pod"], "obj": {}"#),
+            "kubewatch CloudEvent: data.kind: expected a string; found a list"
+        ),
+        (
+            kubewatch(#""operation": "update", "kind": "Pod", "apiVersion": 1, "obj": {}"#),
+            "kubewatch CloudEvent: data.apiVersion: expected a string; found 1"
+        ),
+        (
+            kubewatch(#""operation": "update", "kind": "Pod""#),
+            "kubewatch CloudEvent: data.obj: expected an object; found nothing (the field is missing)"
+        ),
+        (
+            kubewatch(#""operation": "update", "kind": "Pod", "obj": null"#),
+            "kubewatch CloudEvent: data.obj: expected an object; found null"
+        ),
+        (
+            kubewatch(#""operation": "update", "kind": "Pod", "obj": "{}""#),
+            #"kubewatch CloudEvent: data.obj: expected an object; found "{}""#
+        ),
         (
             kubewatch(#""operation": "update", "kind": "Pod", "obj": {}, "oldObj": []"#),
             "kubewatch CloudEvent: data.oldObj: expected an object or null; found a list"
@@ -300,11 +321,20 @@ import Testing
             #"{"receiver": "r", "status": "firing", "externalURL": "", "version": "4"}"#,
             "Alertmanager webhook: groupKey: expected a string; found nothing (the field is missing)"
         ),
-        (#"{"receiver": "r", "status": null, "externalURL": "", "groupKey": "", "version": "4"}"#, "Alertmanager webhook: status: expected a string; found null"),
-        (#"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": 4}"#, "Alertmanager webhook: version: expected a string; found 4"),
+        (
+            #"{"receiver": "r", "status": null, "externalURL": "", "groupKey": "", "version": "4"}"#,
+            "Alertmanager webhook: status: expected a string; found null"
+        ),
+        (
+            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": 4}"#,
+            "Alertmanager webhook: version: expected a string; found 4"
+        ),
         (#"{\#(envelope), "alerts": {}}"#, "Alertmanager webhook: alerts: expected a list; found an object"),
         (#"{\#(envelope), "commonLabels": []}"#, "Alertmanager webhook: commonLabels: expected an object of strings; found a list"),
-        (#"{\#(envelope), "groupLabels": {"alertname": 1.5}}"#, "Alertmanager webhook: groupLabels.alertname: expected a string; found 1.5"),
+        (
+            #"{\#(envelope), "groupLabels": {"alertname": 1.5}}"#,
+            "Alertmanager webhook: groupLabels.alertname: expected a string; found 1.5"
+        ),
         // Alerts
         (alerts(#"{"status": "firing"}, "x""#), #"Alertmanager webhook: alerts[1]: expected an object; found "x""#),
         (alerts(#"{"labels": {}}"#), "Alertmanager webhook: alerts[0].status: expected a string; found nothing (the field is missing)"),
@@ -313,12 +343,18 @@ import Testing
             alerts(#"{"status": "firing"}, {"status": "firing", "labels": {"alertname": "A", "severity": 3}}"#),
             "Alertmanager webhook: alerts[1].labels.severity: expected a string; found 3"
         ),
-        (alerts(#"{"status": "firing", "labels": {"z": 1, "b": 2, "a": "ok"}}"#), "Alertmanager webhook: alerts[0].labels.b: expected a string; found 2"),
+        (
+            alerts(#"{"status": "firing", "labels": {"z": 1, "b": 2, "a": "ok"}}"#),
+            "Alertmanager webhook: alerts[0].labels.b: expected a string; found 2"
+        ),
         (
             alerts(#"{"status": "firing", "labels": {"app.kubernetes.io/name": null}}"#),
             #"Alertmanager webhook: alerts[0].labels["app.kubernetes.io/name"]: expected a string; found null"#
         ),
-        (alerts(#"{"status": "firing", "labels": ["severity"]}"#), "Alertmanager webhook: alerts[0].labels: expected an object of strings; found a list"),
+        (
+            alerts(#"{"status": "firing", "labels": ["severity"]}"#),
+            "Alertmanager webhook: alerts[0].labels: expected an object of strings; found a list"
+        ),
         (
             alerts(#"{"status": "firing", "annotations": "summary"}"#),
             #"Alertmanager webhook: alerts[0].annotations: expected an object of strings; found "summary""#
@@ -327,7 +363,10 @@ import Testing
             alerts(#"{"status": "firing", "annotations": {"summary": {"text": "x"}}}"#),
             "Alertmanager webhook: alerts[0].annotations.summary: expected a string; found an object"
         ),
-        (alerts(#"{"status": "firing", "startsAt": 1722500000}"#), "Alertmanager webhook: alerts[0].startsAt: expected a string; found 1722500000"),
+        (
+            alerts(#"{"status": "firing", "startsAt": 1722500000}"#),
+            "Alertmanager webhook: alerts[0].startsAt: expected a string; found 1722500000"
+        ),
         (alerts(#"{"status": "firing", "fingerprint": 12}"#), "Alertmanager webhook: alerts[0].fingerprint: expected a string; found 12"),
     ])
     func badInputsSayWhatAndWhere(input: String, message: String) {
@@ -341,7 +380,8 @@ import Testing
         let long = String(repeating: "x", count: 100)
         #expect(
             failure(Self.kubewatch(#""operation": "\#(long)", "kind": "Pod", "obj": {}"#))
-                == #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "\#(String(repeating: "x", count: 60))"..."#)
+                == #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "\#(String(repeating: "x", count: 60))"..."#
+        )
     }
 
     @Test func directDecodersRejectOtherShapes() {

@@ -50,7 +50,9 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appending(path: "lines-\(UUID().uuidString)")
         try Data(text.utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        return try LineReader(path: url.path, maxLineLength: maxLineLength).map { "\($0.number):" + String(decoding: $0.bytes, as: UTF8.self) }
+        return try LineReader(path: url.path, maxLineLength: maxLineLength).map {
+            "\($0.number):" + String(decoding: $0.bytes, as: UTF8.self)
+        }
     }
 
     @Test func blankLinesAreSkippedButCounted() throws {
@@ -60,7 +62,10 @@ import Testing
     }
 
     @Test func aTooLongLineIsCutAndTheRestOfItSkipped() throws {
-        #expect(try lines("short\n" + String(repeating: "x", count: 50) + "\nnext\n", maxLineLength: 10) == ["0:short", "1:xxxxxxxxxx", "2:next"])
+        #expect(
+            try lines("short\n" + String(repeating: "x", count: 50) + "\nnext\n", maxLineLength: 10) == [
+                "0:short", "1:xxxxxxxxxx", "2:next",
+            ])
     }
 
     @Test func linesSpanningReadChunksStayWhole() throws {

@@ -209,7 +209,8 @@ public struct LineReader: Sequence, IteratorProtocol {
         } else {
             descriptor = open(path, O_RDONLY)
             guard descriptor >= 0 else {
-                throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+                throw CocoaError(
+                    .fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
             }
             closeWhenDone = true
         }

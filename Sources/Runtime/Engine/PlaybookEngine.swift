@@ -19,7 +19,8 @@ public final class PlaybookEngine: Sendable {
         public var alertDeduplicationTTL: TimeInterval
 
         public init(
-            clusterProvider: String = "Unknown", now: @escaping @Sendable () -> Date = { Date() }, alertDeduplicationTTL: TimeInterval = 7200
+            clusterProvider: String = "Unknown", now: @escaping @Sendable () -> Date = { Date() },
+            alertDeduplicationTTL: TimeInterval = 7200
         ) {
             self.clusterProvider = clusterProvider
             self.now = now

@@ -117,10 +117,12 @@ public struct ReplayTotals: Sendable {
     }
 
     public var summary: String {
-        var text = "Replayed \(inputs) input\(inputs == 1 ? "" : "s"): \(kubernetesChanges) Kubernetes change\(kubernetesChanges == 1 ? "" : "s"), "
+        var text =
+            "Replayed \(inputs) input\(inputs == 1 ? "" : "s"): \(kubernetesChanges) Kubernetes change\(kubernetesChanges == 1 ? "" : "s"), "
         text += "\(webhooks) Alertmanager webhook\(webhooks == 1 ? "" : "s") with \(alerts) alert\(alerts == 1 ? "" : "s")"
         text += " (\(duplicates) duplicate\(duplicates == 1 ? "" : "s")), \(unreadable) unreadable.\n"
-        text += "Playbooks fired \(playbookRuns) time\(playbookRuns == 1 ? "" : "s"); \(actionRuns) action\(actionRuns == 1 ? "" : "s") ran, "
+        text +=
+            "Playbooks fired \(playbookRuns) time\(playbookRuns == 1 ? "" : "s"); \(actionRuns) action\(actionRuns == 1 ? "" : "s") ran, "
         text += "\(actionFailures) failed; \(findings) finding\(findings == 1 ? "" : "s")"
         let sinks = findingsBySink.keys.sorted().map { "\($0): \(findingsBySink[$0]!)" }
         if !sinks.isEmpty || unroutedFindings > 0 {
