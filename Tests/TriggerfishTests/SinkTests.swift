@@ -124,3 +124,144 @@ func sink(_ type: String, _ parameters: JSONValue) throws -> SinkConfiguration {
         #expect(router.route([]) == [])
     }
 }
+
+@Suite struct LocalSinkTests {
+    @Test func consoleSinkPrintsTheFindingAsText() async {
+        let capture = ConsoleCapture()
+        let sink = ConsoleSink(name: "console", console: capture.output)
+        await sink.deliver(sampleFinding())
+        await sink.deliver(Finding(title: "Node node-1 is not ready", severity: .low, aggregationKey: "NodeNotReady", fingerprint: "01"))
+        #expect(
+            capture.text == """
+                [HIGH] Crashing pod web-1
+                  aggregation key: CrashLoop
+                  source: kubernetes_api_server
+                  subject: Pod prod/web-1 on node node-1
+                  labels: app=web, tier=frontend
+                  annotations: owner=team-a
+                  fingerprint: 5f0c6e0f2a1d9b3e
+                  starts at: 2026-01-02T03:04:05Z
+                  description:
+                    The container restarted 3 times.
+                  Logs:
+                    line 1
+                    line 2
+                    file web.log:
+                      boot
+                      crash
+                  container  restarts
+                  ---------  --------
+                  web        3
+                  sidecar    0
+                  - OOMKilled
+                  - BackOff
+                  Changes:
+                    spec.image: "web:1" -> "web:2"
+                    spec.replicas: (none) -> 2
+                    {
+                      "ratio": 0.5,
+                      "ready": false
+                    }
+                [LOW] Node node-1 is not ready
+                  aggregation key: NodeNotReady
+                  source: none
+                  fingerprint: 01
+
+                """)
+        #expect(sink.statistics == SinkStatistics(delivered: 2))
+        #expect(capture.logLines == [])
+    }
+
+    @Test func subjectLineShapes() {
+        #expect(FindingText.subjectText(FindingSubject(kind: "Node", name: "node-1", node: "node-1")) == "Node node-1")
+        #expect(FindingText.subjectText(FindingSubject(name: "web-1", namespace: "prod")) == "prod/web-1")
+        #expect(FindingText.subjectText(FindingSubject(node: "node-2")) == "on node node-2")
+        #expect(FindingText.subjectText(FindingSubject()) == nil)
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("triggerfish-sink-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func fileSinkCreatesTheFileAndAppendsOneJSONLinePerFinding() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("findings.jsonl").path
+        let capture = ConsoleCapture()
+        let sink = FileSink(name: "audit", path: path, console: capture.output)
+        let first = Finding(title: "first", aggregationKey: "k", fingerprint: "1")
+        let second = Finding(title: "second\nline", aggregationKey: "k", fingerprint: "2")
+        await sink.deliver(first)
+        await sink.deliver(second)
+        #expect(
+            try String(contentsOfFile: path, encoding: .utf8)
+                == first.jsonValue.serialized() + "\n" + second.jsonValue.serialized() + "\n")
+        let again = FileSink(name: "audit", path: path, console: capture.output)
+        await again.deliver(first)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 3, "appends to what is there")
+        #expect(capture.text == "" && capture.logLines == [])
+        #expect(sink.statistics == SinkStatistics(delivered: 2))
+    }
+
+    @Test func fileSinkWithoutFileNameWritesJSONLinesToTheConsole() async {
+        let capture = ConsoleCapture()
+        let sink = FileSink(name: "stdout", path: nil, console: capture.output)
+        let finding = Finding(title: "t", aggregationKey: "k", fingerprint: "f")
+        await sink.deliver(finding)
+        await sink.deliver(finding)
+        #expect(capture.text == finding.jsonValue.serialized() + "\n" + finding.jsonValue.serialized() + "\n")
+    }
+
+    @Test func fileSinkReportsAFileItCannotWrite() async {
+        let capture = ConsoleCapture()
+        let sink = FileSink(name: "audit", path: "/nonexistent-triggerfish/dir/f.jsonl", console: capture.output)
+        await sink.deliver(Finding(title: "t", aggregationKey: "k"))
+        #expect(sink.statistics == SinkStatistics(failed: 1))
+        #expect(
+            capture.logLines == [
+                "file_sink 'audit': could not write finding 't' to /nonexistent-triggerfish/dir/f.jsonl: No such file or directory"
+            ])
+    }
+
+    @Test func concurrentAppendsGiveOnlyWholeLines() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("findings.jsonl").path
+        let capture = ConsoleCapture()
+        let sink = FileSink(name: "audit", path: path, console: capture.output)
+        let tasks = 32
+        let perTask = 25
+        // Lines of 20-70 KB: several pages each, so a non-atomic writer would interleave.
+        await withTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    for index in 0..<perTask {
+                        let filler = String(repeating: String(UnicodeScalar(UInt8(65 + (task + index) % 26))), count: 20_000 + 2000 * index)
+                        await sink.deliver(Finding(title: "\(task)-\(index)", description: filler, aggregationKey: "k"))
+                    }
+                }
+            }
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == tasks * perTask)
+        var titles: Set<String> = []
+        for line in lines {
+            let value = try JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
+            let title = try #require(value["title"]?.stringValue)
+            let parts = title.split(separator: "-").compactMap { Int($0) }
+            let expected = Finding(
+                title: title,
+                description: String(
+                    repeating: String(UnicodeScalar(UInt8(65 + (parts[0] + parts[1]) % 26))), count: 20_000 + 2000 * parts[1]),
+                aggregationKey: "k")
+            #expect(String(line) == expected.jsonValue.serialized())
+            titles.insert(title)
+        }
+        #expect(titles.count == tasks * perTask)
+        #expect(sink.statistics == SinkStatistics(delivered: tasks * perTask))
+    }
+}
