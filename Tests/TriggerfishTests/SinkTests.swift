@@ -265,3 +265,254 @@ func sink(_ type: String, _ parameters: JSONValue) throws -> SinkConfiguration {
         #expect(sink.statistics == SinkStatistics(delivered: tasks * perTask))
     }
 }
+
+@Suite struct SinkFactoryTests {
+    @Test func buildsTheSinksTriggerfishDelivers() throws {
+        let console = ConsoleCapture().output
+        #expect(try SinkFactory.make(sink("console_sink", ["name": "c"]), console: console) is ConsoleSink)
+        let file = try #require(
+            try SinkFactory.make(sink("file_sink", ["name": "f", "file_name": "/tmp/x"]), console: console) as? FileSink)
+        #expect(file.path == "/tmp/x")
+        #expect(try SinkFactory.make(sink("slack_sink", ["name": "s", "api_key": "k", "slack_channel": "c"]), console: console) == nil)
+        let webhook = try #require(
+            try SinkFactory.make(
+                sink(
+                    "webhook_sink",
+                    [
+                        "name": "w", "url": "https://example.invalid/hook", "format": "json", "size_limit": 100,
+                        "authorization": "Bearer t",
+                        "timeout_seconds": 3, "retries": 0, "slack_webhook": true,
+                    ]),
+                console: console) as? WebhookSink)
+        let options = webhook.options
+        #expect(
+            "\(options.url) \(options.format) \(options.sizeLimit) \(options.authorization ?? "-") \(options.timeout) \(options.retries) \(options.slackWebhook)"
+                == "https://example.invalid/hook json 100 Bearer t 3 0 true")
+        let defaults = try #require(
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x/"]), console: console) as? WebhookSink)
+        #expect(
+            "\(defaults.options.format) \(defaults.options.sizeLimit) \(defaults.options.timeout) \(defaults.options.retries) \(defaults.options.queueCapacity)"
+                == "text 4096 10 3 1000")
+    }
+
+    @Test func badWebhookParametersAreErrors() {
+        let console = ConsoleCapture().output
+        #expect(throws: ParameterError(path: "webhook_sink.url", message: "'ftp://x/y' is not an http or https URL")) {
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "ftp://x/y"]), console: console)
+        }
+        #expect(throws: ParameterError(path: "webhook_sink.format", message: "'xml' is not a body format; expected 'text' or 'json'")) {
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x", "format": "xml"]), console: console)
+        }
+        #expect(throws: ParameterError(path: "webhook_sink.timeout_seconds", message: "must be positive, found 0")) {
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x", "timeout_seconds": 0]), console: console)
+        }
+        #expect(throws: ParameterError(path: "webhook_sink.retries", message: "must not be negative, found -1")) {
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x", "retries": -1]), console: console)
+        }
+    }
+}
+
+/// The webhook sink against a real HTTP receiver on 127.0.0.1.
+@Suite(.timeLimit(.minutes(1))) struct WebhookSinkTests {
+    let capture = ConsoleCapture()
+
+    func webhook(
+        _ url: URL, format: WebhookSink.Format = .json, sizeLimit: Int = 1 << 20, authorization: String? = nil, timeout: Int = 5,
+        retries: Int = 3, queueCapacity: Int = 100
+    ) -> WebhookSink {
+        WebhookSink(
+            name: "hook",
+            options: WebhookSink.Options(
+                url: url, format: format, sizeLimit: sizeLimit, authorization: authorization, timeout: timeout, retries: retries,
+                queueCapacity: queueCapacity, initialBackoff: 0.01, maxBackoff: 0.05),
+            console: capture.output)
+    }
+
+    @Test func postsTheFindingJSON() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let sink = webhook(server.url)
+        let finding = sampleFinding()
+        await sink.deliver(finding)
+        await sink.flush()
+        let request = try #require(server.requests.first)
+        #expect(server.requests.count == 1)
+        #expect("\(request.method) \(request.path) \(request.headers["content-type"] ?? "-")" == "POST /hook application/json")
+        #expect(request.headers["authorization"] == nil)
+        #expect(request.text == finding.jsonValue.serialized())
+        #expect(try JSONDecoder().decode(JSONValue.self, from: request.body) == finding.jsonValue)
+        #expect(sink.statistics == SinkStatistics(delivered: 1))
+        #expect(capture.logLines == [])
+    }
+
+    @Test func textFormatPostsTheFindingText() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let sink = webhook(server.url, format: .text)
+        await sink.deliver(sampleFinding())
+        await sink.flush()
+        let request = try #require(server.requests.first)
+        #expect(request.headers["content-type"] == "text/plain; charset=utf-8")
+        #expect(request.text == FindingText.render(sampleFinding()))
+    }
+
+    @Test func sendsTheAuthorizationHeader() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let sink = webhook(server.url, authorization: "Bearer s3cret")
+        await sink.deliver(sampleFinding())
+        await sink.flush()
+        #expect(server.requests.map { $0.headers["authorization"] ?? "-" } == ["Bearer s3cret"])
+    }
+
+    @Test func retriesAfterServerErrorsThenSucceeds() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([.status(500), .status(503)])
+        let sink = webhook(server.url, retries: 3)
+        let finding = sampleFinding()
+        await sink.deliver(finding)
+        await sink.flush()
+        #expect(server.requests.map(\.text) == Array(repeating: finding.jsonValue.serialized(), count: 3))
+        #expect(sink.statistics == SinkStatistics(delivered: 1))
+        #expect(capture.logLines == [])
+    }
+
+    @Test func givesUpAfterTheRetriesAndSaysWhy() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([], otherwise: .status(500))
+        let sink = webhook(server.url, retries: 2)
+        await sink.deliver(sampleFinding())
+        await sink.flush()
+        #expect(server.requests.count == 3, "\(server.requests.map { "\($0.method) \($0.headers) \($0.body.count)" })")
+        #expect(sink.statistics == SinkStatistics(failed: 1))
+        #expect(
+            capture.logLines == [
+                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 3 attempts: HTTP 500"
+            ])
+    }
+
+    @Test func clientErrorsAreNotRetried() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([.status(400)])
+        let sink = webhook(server.url, retries: 3)
+        await sink.deliver(sampleFinding())
+        await sink.flush()
+        #expect(server.requests.count == 1)
+        #expect(
+            capture.logLines == [
+                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 1 attempt: HTTP 400"
+            ])
+    }
+
+    @Test func aReceiverThatIsDownDoesNotStallDelivery() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let url = server.url
+        server.stop()
+        let sink = webhook(url, retries: 2)
+        let clock = ContinuousClock()
+        let handing = await clock.measure {
+            for index in 0..<3 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
+        }
+        #expect(handing < .milliseconds(200), "deliver only queues")
+        let flushing = await clock.measure { await sink.flush() }
+        #expect(flushing < .seconds(10))
+        #expect(sink.statistics == SinkStatistics(failed: 3))
+        #expect(
+            capture.logLines
+                == (0..<3).map {
+                    "webhook_sink 'hook': gave up on finding 'f\($0)' (fingerprint \($0)) for \(url) after 3 attempts: connection refused"
+                })
+    }
+
+    @Test func aReceiverThatNeverAnswersTimesOut() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([], otherwise: .hang)
+        let sink = webhook(server.url, timeout: 1, retries: 1)
+        let clock = ContinuousClock()
+        let handing = await clock.measure { await sink.deliver(sampleFinding()) }
+        #expect(handing < .milliseconds(200))
+        let flushing = await clock.measure { await sink.flush() }
+        #expect(flushing >= .milliseconds(1900) && flushing < .seconds(10), "two attempts of 1 s each, took \(flushing)")
+        #expect(server.requests.count == 2)
+        #expect(sink.statistics == SinkStatistics(failed: 1))
+        #expect(
+            capture.logLines == [
+                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 2 attempts: timed out"
+            ])
+        server.stop()
+    }
+
+    @Test func aFullQueueDropsAndSaysSo() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([], otherwise: .hang)
+        let sink = webhook(server.url, timeout: 30, retries: 0, queueCapacity: 2)
+        await sink.deliver(Finding(title: "in flight", aggregationKey: "k", fingerprint: "0"))
+        #expect(await server.waitForRequests(1))
+        for index in 1...4 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
+        #expect(sink.statistics == SinkStatistics(dropped: 2))
+        #expect(
+            capture.logLines
+                == [3, 4].map {
+                    "webhook_sink 'hook': dropped finding 'f\($0)' (fingerprint \($0)) for \(server.url): the queue is full (2 findings waiting)"
+                })
+        server.stop()
+        await sink.flush()
+        #expect(sink.statistics == SinkStatistics(failed: 3, dropped: 2))
+        #expect(server.requests.map { $0.text.contains("in flight") } == [true])
+    }
+
+    @Test func sizeLimitLeavesOutWhatDoesNotFit() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let finding = sampleFinding()
+        var withoutEnrichments = try #require(finding.jsonValue.objectValue)
+        withoutEnrichments["enrichments"] = nil
+        let limit = JSONValue.object(withoutEnrichments).serialized().utf8.count
+        let json = webhook(server.url, sizeLimit: limit)
+        await json.deliver(finding)
+        await json.flush()
+        #expect(server.requests.last?.text == JSONValue.object(withoutEnrichments).serialized())
+
+        let lines = FindingText.lines(finding)
+        let text = webhook(server.url, format: .text, sizeLimit: lines[0..<3].map { $0.utf8.count + 1 }.reduce(0, +) + 5)
+        await text.deliver(finding)
+        await text.flush()
+        #expect(server.requests.last?.text == lines[0..<3].map { $0 + "\n" }.joined())
+
+        let tiny = webhook(server.url, format: .text, sizeLimit: 9)
+        await tiny.deliver(finding)
+        await tiny.flush()
+        #expect(server.requests.last?.text == "[HIGH] C\n", "a title longer than the limit is cut")
+    }
+
+    @Test func slackWebhookBody() {
+        let options = WebhookSink.Options(url: URL(string: "http://x")!, format: .json, slackWebhook: true)
+        let body = WebhookSink.body(for: sampleFinding(), options: options)
+        #expect(body.contentType == "application/json")
+        #expect(
+            String(decoding: body.data, as: UTF8.self)
+                == #"{"text":"*Title:* Crashing pod web-1\n*Description:* The container restarted 3 times.\n"#
+                + #"*Aggregation Key:* CrashLoop\n*labels*: app=web, tier=frontend\n"}"#)
+    }
+
+    @Test func shutdownSendsWhatIsQueuedThenRefuses() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let sink = webhook(server.url)
+        for index in 0..<5 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
+        await sink.shutdown()
+        #expect(server.requests.count == 5)
+        await sink.deliver(Finding(title: "late", aggregationKey: "k", fingerprint: "9"))
+        #expect(sink.statistics == SinkStatistics(delivered: 5, dropped: 1))
+        #expect(
+            capture.logLines == [
+                "webhook_sink 'hook': dropped finding 'late' (fingerprint 9) for \(server.url): the sink has shut down"
+            ])
+    }
+}
