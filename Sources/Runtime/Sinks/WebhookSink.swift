@@ -81,7 +81,6 @@ public final class WebhookSink: FindingSink {
     let progress: WebhookProgress
     let continuation: AsyncStream<Finding>.Continuation
     let worker: Task<Void, Never>
-    let session: URLSession
 
     public init(name: String, options: Options, console: ConsoleOutput) {
         self.name = name
@@ -95,7 +94,6 @@ public final class WebhookSink: FindingSink {
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         let session = URLSession(configuration: configuration)
-        self.session = session
         let (stream, continuation) = AsyncStream.makeStream(
             of: Finding.self, bufferingPolicy: .bufferingOldest(max(1, options.queueCapacity)))
         self.continuation = continuation
@@ -107,6 +105,7 @@ public final class WebhookSink: FindingSink {
                 let delivered = await sender.send(finding)
                 progress.finished(delivered ? .delivered : .failed)
             }
+            sender.session.finishTasksAndInvalidate()
         }
     }
 
@@ -139,7 +138,6 @@ public final class WebhookSink: FindingSink {
     public func shutdown() async {
         continuation.finish()
         await worker.value
-        session.finishTasksAndInvalidate()
     }
 
     public var statistics: SinkStatistics { progress.statistics }
