@@ -1,0 +1,197 @@
+import Foundation
+
+extension Finding {
+    /// The finding as JSON: what the file sink writes and the webhook sink posts.
+    ///
+    /// Enumerated values use Robusta's spelling, the same ones sink scopes match: `severity` is
+    /// `DEBUG`, `INFO`, `LOW` or `HIGH`; `source` is upper-cased (`KUBERNETES_API_SERVER`);
+    /// `subject.kind` is lower-cased (`pod`). Absent values are `null`; `starts_at` and
+    /// `ends_at` are RFC 3339 in UTC (with milliseconds when not whole seconds).
+    ///
+    /// ```json
+    /// {"aggregation_key":"CrashLoop","description":null,"ends_at":null,
+    ///  "enrichments":[{"blocks":[{"text":"restarted 3 times","type":"markdown"}],"title":null}],
+    ///  "fingerprint":"5f0c6e0f2a1d9b3e","severity":"HIGH","source":"KUBERNETES_API_SERVER",
+    ///  "starts_at":null,"subject":{"annotations":{},"kind":"pod","labels":{"app":"web"},
+    ///  "name":"web-1","namespace":"prod","node":"node-1"},"title":"Crashing pod web-1"}
+    /// ```
+    public var jsonValue: JSONValue {
+        .object([
+            "title": .string(title),
+            "description": description.map(JSONValue.string) ?? .null,
+            "severity": .string(severity.robustaName),
+            "aggregation_key": .string(aggregationKey),
+            "source": .string(source.uppercased()),
+            "subject": subject.jsonValue,
+            "fingerprint": .string(fingerprint),
+            "starts_at": startsAt.map { .string(RFC3339.format($0)) } ?? .null,
+            "ends_at": endsAt.map { .string(RFC3339.format($0)) } ?? .null,
+            "enrichments": .array(enrichments.map(\.jsonValue)),
+        ])
+    }
+}
+
+extension FindingSubject {
+    /// `{kind, name, namespace, node, labels, annotations}`, `kind` lower-cased as Robusta's.
+    public var jsonValue: JSONValue {
+        .object([
+            "kind": kind.map { .string($0.lowercased()) } ?? .null,
+            "name": name.map(JSONValue.string) ?? .null,
+            "namespace": namespace.map(JSONValue.string) ?? .null,
+            "node": node.map(JSONValue.string) ?? .null,
+            "labels": .object(labels.mapValues(JSONValue.string)),
+            "annotations": .object(annotations.mapValues(JSONValue.string)),
+        ])
+    }
+}
+
+extension Enrichment {
+    /// `{title, blocks}`.
+    public var jsonValue: JSONValue {
+        .object(["title": title.map(JSONValue.string) ?? .null, "blocks": .array(blocks.map(\.jsonValue))])
+    }
+}
+
+extension Block {
+    /// The block with its `type`: `markdown` {text}, `table` {headers, rows}, `list` {items},
+    /// `json` {value}, `file` {name, contents}, `kubernetes_diff` {changes: [{path, old, new}]}.
+    public var jsonValue: JSONValue {
+        switch self {
+        case .markdown(let text):
+            return ["type": "markdown", "text": .string(text)]
+        case .table(let headers, let rows):
+            return [
+                "type": "table", "headers": .array(headers.map(JSONValue.string)),
+                "rows": .array(rows.map { .array($0.map(JSONValue.string)) }),
+            ]
+        case .list(let items):
+            return ["type": "list", "items": .array(items.map(JSONValue.string))]
+        case .json(let value):
+            return ["type": "json", "value": value]
+        case .file(let name, let contents):
+            return ["type": "file", "name": .string(name), "contents": .string(contents)]
+        case .kubernetesDiff(let changes):
+            return [
+                "type": "kubernetes_diff",
+                "changes": .array(changes.map { ["path": .string($0.path), "old": $0.old ?? .null, "new": $0.new ?? .null] }),
+            ]
+        }
+    }
+}
+
+/// RFC 3339 timestamps in UTC: `2026-01-02T03:04:05Z`, or `2026-01-02T03:04:05.250Z` when the
+/// time has a fraction of a second.
+enum RFC3339 {
+    static func format(_ date: Date) -> String {
+        let whole = date.timeIntervalSince1970.rounded(.down)
+        let style =
+            date.timeIntervalSince1970 == whole
+            ? Date.ISO8601FormatStyle(timeZone: .gmt) : Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+        return date.formatted(style)
+    }
+}
+
+extension JSONValue {
+    /// Compact JSON text: no whitespace, strings escaped as RFC 8259 requires (quote, backslash
+    /// and control characters; everything else is written as UTF-8). With `sortedKeys` (the
+    /// default) object keys are in code point order, so equal values give equal text; without
+    /// it they are in dictionary order, which varies between runs. Non-finite numbers, which
+    /// JSON cannot hold, are written as `null`.
+    public func serialized(sortedKeys: Bool = true) -> String {
+        var output = ""
+        JSONWriter(sortedKeys: sortedKeys, indent: nil).write(self, into: &output, depth: 0)
+        return output
+    }
+
+    /// Sorted-keys JSON indented by two spaces per level, for people to read.
+    func prettySerialized() -> String {
+        var output = ""
+        JSONWriter(sortedKeys: true, indent: "  ").write(self, into: &output, depth: 0)
+        return output
+    }
+}
+
+struct JSONWriter {
+    let sortedKeys: Bool
+    let indent: String?
+
+    func write(_ value: JSONValue, into output: inout String, depth: Int) {
+        switch value {
+        case .null: output += "null"
+        case .bool(let b): output += b ? "true" : "false"
+        case .int(let i): output += String(i)
+        case .double(let d): output += d.isFinite ? String(d) : "null"
+        case .string(let s): Self.writeString(s, into: &output)
+        case .array(let items):
+            if items.isEmpty {
+                output += "[]"
+                return
+            }
+            output += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { output += "," }
+                newline(&output, depth: depth + 1)
+                write(item, into: &output, depth: depth + 1)
+            }
+            newline(&output, depth: depth)
+            output += "]"
+        case .object(let members):
+            if members.isEmpty {
+                output += "{}"
+                return
+            }
+            let keys = sortedKeys ? members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } : Array(members.keys)
+            output += "{"
+            for (index, key) in keys.enumerated() {
+                if index > 0 { output += "," }
+                newline(&output, depth: depth + 1)
+                Self.writeString(key, into: &output)
+                output += indent == nil ? ":" : ": "
+                write(members[key] ?? .null, into: &output, depth: depth + 1)
+            }
+            newline(&output, depth: depth)
+            output += "}"
+        }
+    }
+
+    func newline(_ output: inout String, depth: Int) {
+        guard let indent else { return }
+        output += "\n"
+        for _ in 0..<depth { output += indent }
+    }
+
+    static func writeString(_ string: String, into output: inout String) {
+        output += "\""
+        var pending = string.unicodeScalars.startIndex
+        let scalars = string.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            let escape: String?
+            switch scalar {
+            case "\"": escape = "\\\""
+            case "\\": escape = "\\\\"
+            case "\n": escape = "\\n"
+            case "\r": escape = "\\r"
+            case "\t": escape = "\\t"
+            case "\u{08}": escape = "\\b"
+            case "\u{0C}": escape = "\\f"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    escape = nil
+                }
+            }
+            if let escape {
+                output.unicodeScalars.append(contentsOf: scalars[pending..<index])
+                output += escape
+                pending = scalars.index(after: index)
+            }
+            index = scalars.index(after: index)
+        }
+        output.unicodeScalars.append(contentsOf: scalars[pending..<scalars.endIndex])
+        output += "\""
+    }
+}

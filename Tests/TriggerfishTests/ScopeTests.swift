@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+import TriggerfishGenerator
+
+@testable import Triggerfish
+
+/// A YAML node as the JSON value the runtime reads parameters from.
+func jsonValue(_ node: YAMLNode) -> JSONValue {
+    switch node.content {
+    case .scalar(let scalar):
+        switch scalar.value {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        }
+    case .sequence(let items): return .array(items.map(jsonValue))
+    case .mapping(let pairs):
+        return .object(Dictionary(pairs.map { ($0.key, jsonValue($0.value)) }, uniquingKeysWith: { first, _ in first }))
+    }
+}
+
+@Suite struct ScopeTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/fixtures/robusta")
+
+    /// One check of Robusta's `tests/scope_test_config.yaml`.
+    struct FixtureCase: CustomStringConvertible {
+        var number: Int
+        var scope: JSONValue
+        var message: String
+        var finding: JSONValue
+        var namespaceLabels: [String: String]?
+        var expected: Bool
+
+        var description: String { "case \(number): \(message)" }
+    }
+
+    static func fixtureCases() throws -> [FixtureCase] {
+        let text = try String(contentsOf: fixtures.appendingPathComponent("scope_test_config.yaml"), encoding: .utf8)
+        let parsed = YAMLDocument.parse(text, file: "scope_test_config.yaml")
+        let root = try #require(parsed.root)
+        var cases: [FixtureCase] = []
+        for test in root["tests"]?.sequence ?? [] {
+            let scope = jsonValue(try #require(test["scope"]))
+            for check in test["checks"]?.sequence ?? [] {
+                let namespaceLabels = check["namespace_labels"].map(jsonValue)?.objectValue?.compactMapValues(\.stringValue)
+                cases.append(
+                    FixtureCase(
+                        number: cases.count + 1, scope: scope, message: check["message"]?.scalar?.string ?? "",
+                        finding: jsonValue(try #require(check["finding"])), namespaceLabels: namespaceLabels,
+                        expected: try #require(check["expected"]?.scalar).value == .bool(true)))
+            }
+        }
+        return cases
+    }
+
+    /// A ``Finding`` built from a fixture finding (Robusta's field names; labels on the finding).
+    static func finding(_ json: JSONValue) -> Finding {
+        let subject = json["subject"]
+        func strings(_ value: JSONValue?) -> [String: String] { value?.objectValue?.compactMapValues(\.stringValue) ?? [:] }
+        return Finding(
+            title: json["title"]?.stringValue ?? "",
+            severity: json["severity"]?.stringValue.flatMap(Finding.Severity.init(configName:)) ?? .info,
+            aggregationKey: json["aggregation_key"]?.stringValue ?? "",
+            source: json["source"]?.stringValue?.lowercased() ?? "none",
+            subject: FindingSubject(
+                kind: subject?["kind"]?.stringValue, name: subject?["name"]?.stringValue, namespace: subject?["namespace"]?.stringValue,
+                node: subject?["node"]?.stringValue, labels: strings(json["labels"]), annotations: strings(json["annotations"])))
+    }
+
+    @Test func everyCaseOfRobustasScopeTable() throws {
+        let cases = try Self.fixtureCases()
+        #expect(cases.count == 46)
+        var failures: [String] = []
+        for check in cases {
+            let scope = try CompiledScope(ScopeParameters(parameterValue: check.scope, path: "scope"), path: "scope")
+            let finding = Self.finding(check.finding)
+            // What `Finding` does not model comes from the fixture: the finding type, and the
+            // namespace labels Robusta reads from the cluster.
+            let accepted = scope.accepts { attribute in
+                switch attribute {
+                case "type": check.finding["finding_type"]?.stringValue.map(ScopeValue.text)
+                case "namespace_labels": check.namespaceLabels.map(ScopeValue.pairs)
+                default: finding.scopeValue(attribute)
+                }
+            }
+            if accepted != check.expected { failures.append("\(check): expected \(check.expected), got \(accepted)") }
+        }
+        #expect(failures == [])
+    }
+
+    @Test func sinkScopesSeeNoTypeAndNoNamespaceLabels() throws {
+        let finding = Finding(title: "t", aggregationKey: "k")
+        #expect(finding.scopeValue("type") == nil)
+        #expect(finding.scopeValue("namespace_labels") == nil)
+        let scope = try CompiledScope(ScopeParameters(include: [["namespace_labels": ["foo=.*"]]]), path: "s")
+        #expect(!scope.accepts(finding.scopeValue))
+    }
+
+    @Test func findingAttributesUseRobustasSpelling() {
+        let finding = Finding(
+            title: "Crashing pod web-1", severity: .high, aggregationKey: "CrashLoop", source: "kubernetes_api_server",
+            subject: FindingSubject(kind: "Pod", name: "web-1", namespace: "prod", node: "node-1", labels: ["app": "web"]))
+        let names = ["title", "identifier", "severity", "source", "kind", "namespace", "node", "name", "labels", "annotations"]
+        #expect(
+            names.map { "\($0): \(finding.scopeValue($0).map(String.init(describing:)) ?? "absent")" } == [
+                "title: text(\"Crashing pod web-1\")", "identifier: text(\"CrashLoop\")", "severity: text(\"HIGH\")",
+                "source: text(\"KUBERNETES_API_SERVER\")", "kind: text(\"pod\")", "namespace: text(\"prod\")", "node: text(\"node-1\")",
+                "name: text(\"web-1\")", "labels: pairs([\"app\": \"web\"])", "annotations: pairs([:])",
+            ])
+        #expect(Finding(title: "t", aggregationKey: "k").scopeValue("namespace") == nil)
+    }
+
+    func scope(include: [ScopeParameters.Entry]? = nil, exclude: [ScopeParameters.Entry]? = nil) throws -> CompiledScope {
+        try CompiledScope(ScopeParameters(include: include, exclude: exclude), path: "on_pod_update.scope")
+    }
+
+    @Test func plainAttributesFullmatchAndAnyRegexOfAListMatches() throws {
+        let scope = try self.scope(include: [["name": ["web-.*", "api"], "namespace": ["prod"]]])
+        func accepts(_ name: String, _ namespace: String?) -> Bool {
+            scope.accepts { attribute in
+                switch attribute {
+                case "name": .text(name)
+                case "namespace": namespace.map(ScopeValue.text)
+                default: nil
+                }
+            }
+        }
+        #expect(accepts("web-1", "prod"))
+        #expect(accepts("api", "prod"))
+        #expect(!accepts("api-2", "prod"), "fullmatch, not a prefix")
+        #expect(!accepts("my-web-1", "prod"), "fullmatch, not a search")
+        #expect(!accepts("web-1", "production"))
+        #expect(!accepts("web-1", nil), "an attribute the subject lacks fails its entry")
+    }
+
+    @Test func excludeWinsAndNoIncludeAcceptsTheRest() throws {
+        let scope = try self.scope(exclude: [["namespace": ["kube-.*"]]])
+        #expect(scope.accepts { $0 == "namespace" ? .text("default") : nil })
+        #expect(!scope.accepts { $0 == "namespace" ? .text("kube-system") : nil })
+        #expect(scope.accepts { _ in nil }, "an exclude entry on an absent attribute does not match, so it does not exclude")
+    }
+
+    @Test func labelMatchersNeedEveryItemAndTheKey() throws {
+        let scope = try self.scope(include: [["labels": [" app = web.* , tier!=db "]]])
+        func accepts(_ labels: [String: String]) -> Bool { scope.accepts { $0 == "labels" ? .pairs(labels) : nil } }
+        #expect(accepts(["app": "web-frontend", "tier": "front"]))
+        #expect(accepts(["app": " web ", "tier": "front"]), "label values are trimmed")
+        #expect(!accepts(["app": "web", "tier": "db"]))
+        #expect(!accepts(["app": "web"]), "a missing key fails even for !=")
+        #expect(!accepts(["tier": "front"]))
+        #expect(!scope.accepts { $0 == "labels" ? .text("app=web") : nil }, "a value of the wrong shape does not match")
+    }
+
+    @Test func attributesCompareLeavesCaseInsensitively() throws {
+        let object: JSONValue = [
+            "kind": "Event", "reason": "Evicted", "count": 3, "spec": ["containers": [["name": "Web"], ["name": "sidecar"]]],
+            "metadata": ["labels": ["a": "b"]], "gone": nil,
+        ]
+        func accepts(_ expression: String) throws -> Bool {
+            try self.scope(include: [["attributes": [expression]]]).accepts { $0 == "attributes" ? .object(object) : nil }
+        }
+        #expect(try accepts("reason=evicted"))
+        #expect(try accepts("reason=Evicted, kind=event"))
+        #expect(try accepts("spec.containers[0].name=web"))
+        #expect(try accepts("spec.containers[1].name != web"))
+        #expect(try accepts("count=3"))
+        #expect(try !accepts("reason!=EVICTED"))
+        #expect(try !accepts("spec.containers[2].name!=web"), "a missing path fails even for !=")
+        #expect(try !accepts("metadata.labels=b"), "a mapping is not a leaf")
+        #expect(try !accepts("gone=None"), "null is not a leaf")
+        #expect(try !accepts("reason=Evict"), "equality, not a prefix")
+    }
+
+    @Test func badRegexesAndMatchersAreErrorsNamingTheirPath() {
+        #expect(throws: ParameterError(path: "on_pod_update.scope.include[1].name", message: "invalid regex 'web-(': expected ')'")) {
+            try self.scope(include: [["namespace": ["x"]], ["name": ["ok", "web-("]]])
+        }
+        #expect(
+            throws: ParameterError(
+                path: "on_pod_update.scope.exclude[0].labels", message: "'app' in 'tier=db, app' is not 'key=value' or 'key!=value'")
+        ) {
+            try self.scope(exclude: [["labels": ["tier=db, app"]]])
+        }
+        #expect(
+            throws: ParameterError(path: "on_pod_update.scope.include[0].attributes", message: "'=x' in 'a=b, =x' has an empty path")
+        ) {
+            try self.scope(include: [["attributes": ["a=b, =x"]]])
+        }
+        #expect(throws: ParameterError(path: "on_pod_update.scope", message: "a scope needs 'include' or 'exclude'")) {
+            try self.scope()
+        }
+        #expect(
+            throws: ParameterError(path: "on_pod_update.scope.include", message: "must not be an empty list; remove it instead")
+        ) {
+            try self.scope(include: [])
+        }
+    }
+}

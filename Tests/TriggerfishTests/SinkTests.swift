@@ -1,0 +1,518 @@
+import Foundation
+import Testing
+
+@testable import Triggerfish
+
+func sink(_ type: String, _ parameters: JSONValue) throws -> SinkConfiguration {
+    try SinkConfiguration(type: type, parameters: parameters)
+}
+
+@Suite struct SinkConfigurationTests {
+    @Test func readsTheSharedParameters() throws {
+        let plain = try sink("file_sink", ["name": "audit", "file_name": "/tmp/a.jsonl"])
+        #expect(
+            [plain.type, plain.name, "\(plain.isDefault)", "\(plain.stop)"] == ["file_sink", "audit", "true", "false"])
+        #expect(plain.parameters == ["name": "audit", "file_name": "/tmp/a.jsonl"])
+        let stopping = try sink("console_sink", ["name": "c", "default": false, "stop": true])
+        #expect(!stopping.isDefault && stopping.stop)
+    }
+
+    @Test func badParametersAreErrorsNamingTheirPath() {
+        #expect(throws: ParameterError(path: "file_sink", message: "missing required parameter 'name'")) {
+            try sink("file_sink", ["file_name": "x"])
+        }
+        #expect(throws: ParameterError(path: "console_sink.default", message: "expected true or false, found a string")) {
+            try sink("console_sink", ["name": "c", "default": "yes"])
+        }
+        #expect(throws: ParameterError(path: "webhook_sink.scope.include[0].title", message: "invalid regex '(': expected ')'")) {
+            try sink("webhook_sink", ["name": "w", "scope": ["include": [["title": "("]]]])
+        }
+        #expect(throws: ParameterError(path: "slack_sink.match.labels", message: "'app' in 'app' is not 'key=value'")) {
+            try sink("slack_sink", ["name": "s", "match": ["labels": "app"]])
+        }
+        #expect(
+            throws: ParameterError(path: "slack_sink.match.title", message: "invalid regex '[': expected custom character class members")
+        ) {
+            try sink("slack_sink", ["name": "s", "match": ["title": ["ok", "["]]])
+        }
+    }
+
+    let finding = sampleFinding()
+
+    @Test func scopeDecidesWhenThereIsNoMatch() throws {
+        #expect(try sink("console_sink", ["name": "c"]).accepts(finding))
+        #expect(try sink("console_sink", ["name": "c", "scope": ["include": [["severity": "HIGH", "kind": "pod"]]]]).accepts(finding))
+        #expect(try !sink("console_sink", ["name": "c", "scope": ["include": [["severity": "LOW"]]]]).accepts(finding))
+        #expect(try !sink("console_sink", ["name": "c", "scope": ["exclude": [["namespace": "prod"]]]]).accepts(finding))
+        #expect(try sink("console_sink", ["name": "c", "scope": ["exclude": [["namespace": "kube-.*"]]]]).accepts(finding))
+    }
+
+    @Test func legacyMatchIsAPrefixRegexOrALabelSubset() throws {
+        func accepts(_ match: JSONValue) throws -> Bool { try sink("console_sink", ["name": "c", "match": match]).accepts(finding) }
+        #expect(try accepts(["title": "Crash"]), "anchored at the start only")
+        #expect(try !accepts(["title": "pod"]))
+        #expect(try accepts(["identifier": ["Nope", "Crash"], "source": "KUBERNETES"]), "any regex of a list")
+        #expect(try !accepts(["identifier": ["Nope", "Other"]]))
+        #expect(try accepts(["labels": "app=web, tier=frontend"]))
+        #expect(try !accepts(["labels": "app=we"]), "label values are compared whole")
+        #expect(try accepts(["labels": ["app=api", "tier = frontend"]]))
+        #expect(try !accepts(["title": "Crash", "colour": "red"]), "an unknown attribute rejects every finding")
+        #expect(try !accepts(["type": "ISSUE"]), "findings have no type yet: the empty string")
+        #expect(try accepts(["type": ".*"]))
+    }
+
+    @Test func scopeThenMatchMustBothAccept() throws {
+        let both = try sink("console_sink", ["name": "c", "scope": ["include": [["name": "web-1"]]], "match": ["severity": "LOW"]])
+        #expect(!both.accepts(finding))
+        let neither = try sink("console_sink", ["name": "c", "scope": ["include": [["name": "web-2"]]], "match": ["severity": "HIGH"]])
+        #expect(!neither.accepts(finding))
+    }
+}
+
+@Suite struct SinkRouterTests {
+    func finding(_ title: String, namespace: String = "prod", severity: Finding.Severity = .high) -> Finding {
+        Finding(
+            title: title, severity: severity, aggregationKey: "k", subject: FindingSubject(kind: "Pod", name: title, namespace: namespace))
+    }
+
+    let router: SinkRouter
+
+    init() throws {
+        router = SinkRouter([
+            try sink("console_sink", ["name": "all"]),
+            try sink("file_sink", ["name": "audit", "default": false]),
+            try sink("webhook_sink", ["name": "pager", "url": "http://x", "scope": ["include": [["severity": "HIGH"]]]]),
+            try sink("slack_sink", ["name": "prod-only", "default": false, "stop": true, "scope": ["include": [["namespace": "prod"]]]]),
+        ])
+    }
+
+    @Test func defaultSinksAreThoseWithDefaultTrueInConfigOrder() {
+        #expect(router.defaultSinkNames == ["all", "pager"])
+    }
+
+    @Test func sinksInOrderOfFirstAppearanceAndFindingsInTheGivenOrder() {
+        let findings = [
+            PendingFinding(finding: finding("a"), sinks: ["audit", "all"]),
+            PendingFinding(finding: finding("b", severity: .low), sinks: ["all", "pager", "all"]),
+            PendingFinding(finding: finding("c"), sinks: ["pager", "audit"]),
+        ]
+        #expect(router.route(findings).map(\.description) == ["audit#0", "audit#2", "all#0", "all#1", "pager#2"])
+    }
+
+    @Test func unknownSinkNamesAreSkippedAndReported() {
+        let findings = [
+            PendingFinding(finding: finding("a"), sinks: ["nope", "all"]),
+            PendingFinding(finding: finding("b"), sinks: ["also-nope", "nope"]),
+        ]
+        #expect(
+            router.routing(findings) == Routing(deliveries: [Delivery(sink: "all", findingIndex: 0)], unknownSinks: ["nope", "also-nope"]))
+        #expect(router.route(findings) == [Delivery(sink: "all", findingIndex: 0)])
+    }
+
+    @Test func aStopSinkEndsRoutingOnceItAccepts() {
+        let findings = [
+            PendingFinding(finding: finding("staging", namespace: "staging"), sinks: ["prod-only", "all"]),
+            PendingFinding(finding: finding("prod"), sinks: ["prod-only", "all"]),
+            PendingFinding(finding: finding("later"), sinks: ["audit"]),
+        ]
+        #expect(router.routing(findings) == Routing(deliveries: [Delivery(sink: "prod-only", findingIndex: 1)], stoppedBy: "prod-only"))
+        let rejected = [PendingFinding(finding: finding("staging", namespace: "staging"), sinks: ["prod-only", "all"])]
+        #expect(router.routing(rejected) == Routing(deliveries: [Delivery(sink: "all", findingIndex: 0)]), "no stop when it rejects")
+    }
+
+    @Test func noFindingsNoDeliveries() {
+        #expect(router.route([]) == [])
+    }
+}
+
+@Suite struct LocalSinkTests {
+    @Test func consoleSinkPrintsTheFindingAsText() async {
+        let capture = ConsoleCapture()
+        let sink = ConsoleSink(name: "console", console: capture.output)
+        await sink.deliver(sampleFinding())
+        await sink.deliver(Finding(title: "Node node-1 is not ready", severity: .low, aggregationKey: "NodeNotReady", fingerprint: "01"))
+        #expect(
+            capture.text == """
+                [HIGH] Crashing pod web-1
+                  aggregation key: CrashLoop
+                  source: kubernetes_api_server
+                  subject: Pod prod/web-1 on node node-1
+                  labels: app=web, tier=frontend
+                  annotations: owner=team-a
+                  fingerprint: 5f0c6e0f2a1d9b3e
+                  starts at: 2026-01-02T03:04:05Z
+                  description:
+                    The container restarted 3 times.
+                  Logs:
+                    line 1
+                    line 2
+                    file web.log:
+                      boot
+                      crash
+                  container  restarts
+                  ---------  --------
+                  web        3
+                  sidecar    0
+                  - OOMKilled
+                  - BackOff
+                  Changes:
+                    spec.image: "web:1" -> "web:2"
+                    spec.replicas: (none) -> 2
+                    {
+                      "ratio": 0.5,
+                      "ready": false
+                    }
+                [LOW] Node node-1 is not ready
+                  aggregation key: NodeNotReady
+                  source: none
+                  fingerprint: 01
+
+                """)
+        #expect(sink.statistics == SinkStatistics(delivered: 2))
+        #expect(capture.logLines == [])
+    }
+
+    @Test func subjectLineShapes() {
+        #expect(FindingText.subjectText(FindingSubject(kind: "Node", name: "node-1", node: "node-1")) == "Node node-1")
+        #expect(FindingText.subjectText(FindingSubject(name: "web-1", namespace: "prod")) == "prod/web-1")
+        #expect(FindingText.subjectText(FindingSubject(node: "node-2")) == "on node node-2")
+        #expect(FindingText.subjectText(FindingSubject()) == nil)
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("triggerfish-sink-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func fileSinkCreatesTheFileAndAppendsOneJSONLinePerFinding() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("findings.jsonl").path
+        let capture = ConsoleCapture()
+        let sink = FileSink(name: "audit", path: path, console: capture.output)
+        let first = Finding(title: "first", aggregationKey: "k", fingerprint: "1")
+        let second = Finding(title: "second\nline", aggregationKey: "k", fingerprint: "2")
+        await sink.deliver(first)
+        await sink.deliver(second)
+        #expect(
+            try String(contentsOfFile: path, encoding: .utf8)
+                == first.jsonValue.serialized() + "\n" + second.jsonValue.serialized() + "\n")
+        let again = FileSink(name: "audit", path: path, console: capture.output)
+        await again.deliver(first)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 3, "appends to what is there")
+        #expect(capture.text == "" && capture.logLines == [])
+        #expect(sink.statistics == SinkStatistics(delivered: 2))
+    }
+
+    @Test func fileSinkWithoutFileNameWritesJSONLinesToTheConsole() async {
+        let capture = ConsoleCapture()
+        let sink = FileSink(name: "stdout", path: nil, console: capture.output)
+        let finding = Finding(title: "t", aggregationKey: "k", fingerprint: "f")
+        await sink.deliver(finding)
+        await sink.deliver(finding)
+        #expect(capture.text == finding.jsonValue.serialized() + "\n" + finding.jsonValue.serialized() + "\n")
+    }
+
+    @Test func fileSinkReportsAFileItCannotWrite() async {
+        let capture = ConsoleCapture()
+        let sink = FileSink(name: "audit", path: "/nonexistent-triggerfish/dir/f.jsonl", console: capture.output)
+        await sink.deliver(Finding(title: "t", aggregationKey: "k"))
+        #expect(sink.statistics == SinkStatistics(failed: 1))
+        #expect(
+            capture.logLines == [
+                "file_sink 'audit': could not write finding 't' to /nonexistent-triggerfish/dir/f.jsonl: No such file or directory"
+            ])
+    }
+
+    @Test func concurrentAppendsGiveOnlyWholeLines() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("findings.jsonl").path
+        let capture = ConsoleCapture()
+        let sink = FileSink(name: "audit", path: path, console: capture.output)
+        let tasks = 32
+        let perTask = 25
+        // Lines of 20-70 KB: several pages each, so a non-atomic writer would interleave.
+        await withTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    for index in 0..<perTask {
+                        let filler = String(repeating: String(UnicodeScalar(UInt8(65 + (task + index) % 26))), count: 20_000 + 2000 * index)
+                        await sink.deliver(Finding(title: "\(task)-\(index)", description: filler, aggregationKey: "k"))
+                    }
+                }
+            }
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == tasks * perTask)
+        var titles: Set<String> = []
+        for line in lines {
+            let value = try JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
+            let title = try #require(value["title"]?.stringValue)
+            let parts = title.split(separator: "-").compactMap { Int($0) }
+            let expected = Finding(
+                title: title,
+                description: String(
+                    repeating: String(UnicodeScalar(UInt8(65 + (parts[0] + parts[1]) % 26))), count: 20_000 + 2000 * parts[1]),
+                aggregationKey: "k")
+            #expect(String(line) == expected.jsonValue.serialized())
+            titles.insert(title)
+        }
+        #expect(titles.count == tasks * perTask)
+        #expect(sink.statistics == SinkStatistics(delivered: tasks * perTask))
+    }
+}
+
+@Suite struct SinkFactoryTests {
+    @Test func buildsTheSinksTriggerfishDelivers() throws {
+        let console = ConsoleCapture().output
+        #expect(try SinkFactory.make(sink("console_sink", ["name": "c"]), console: console) is ConsoleSink)
+        let file = try #require(
+            try SinkFactory.make(sink("file_sink", ["name": "f", "file_name": "/tmp/x"]), console: console) as? FileSink)
+        #expect(file.path == "/tmp/x")
+        #expect(try SinkFactory.make(sink("slack_sink", ["name": "s", "api_key": "k", "slack_channel": "c"]), console: console) == nil)
+        let webhook = try #require(
+            try SinkFactory.make(
+                sink(
+                    "webhook_sink",
+                    [
+                        "name": "w", "url": "https://example.invalid/hook", "format": "json", "size_limit": 100,
+                        "authorization": "Bearer t",
+                        "timeout_seconds": 3, "retries": 0, "slack_webhook": true,
+                    ]),
+                console: console) as? WebhookSink)
+        let options = webhook.options
+        #expect(
+            "\(options.url) \(options.format) \(options.sizeLimit) \(options.authorization ?? "-") \(options.timeout) \(options.retries) \(options.slackWebhook)"
+                == "https://example.invalid/hook json 100 Bearer t 3 0 true")
+        let defaults = try #require(
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x/"]), console: console) as? WebhookSink)
+        #expect(
+            "\(defaults.options.format) \(defaults.options.sizeLimit) \(defaults.options.timeout) \(defaults.options.retries) \(defaults.options.queueCapacity)"
+                == "text 4096 10 3 1000")
+    }
+
+    @Test func badWebhookParametersAreErrors() {
+        let console = ConsoleCapture().output
+        #expect(throws: ParameterError(path: "webhook_sink.url", message: "'ftp://x/y' is not an http or https URL")) {
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "ftp://x/y"]), console: console)
+        }
+        #expect(throws: ParameterError(path: "webhook_sink.format", message: "'xml' is not a body format; expected 'text' or 'json'")) {
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x", "format": "xml"]), console: console)
+        }
+        #expect(throws: ParameterError(path: "webhook_sink.timeout_seconds", message: "must be positive, found 0")) {
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x", "timeout_seconds": 0]), console: console)
+        }
+        #expect(throws: ParameterError(path: "webhook_sink.retries", message: "must not be negative, found -1")) {
+            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x", "retries": -1]), console: console)
+        }
+    }
+}
+
+/// The webhook sink against a real HTTP receiver on 127.0.0.1.
+@Suite(.timeLimit(.minutes(1))) struct WebhookSinkTests {
+    let capture = ConsoleCapture()
+
+    func webhook(
+        _ url: URL, format: WebhookSink.Format = .json, sizeLimit: Int = 1 << 20, authorization: String? = nil, timeout: Int = 5,
+        retries: Int = 3, queueCapacity: Int = 100
+    ) -> WebhookSink {
+        WebhookSink(
+            name: "hook",
+            options: WebhookSink.Options(
+                url: url, format: format, sizeLimit: sizeLimit, authorization: authorization, timeout: timeout, retries: retries,
+                queueCapacity: queueCapacity, initialBackoff: 0.01, maxBackoff: 0.05),
+            console: capture.output)
+    }
+
+    @Test func postsTheFindingJSON() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let sink = webhook(server.url)
+        let finding = sampleFinding()
+        await sink.deliver(finding)
+        await sink.flush()
+        let request = try #require(server.requests.first)
+        #expect(server.requests.count == 1)
+        #expect("\(request.method) \(request.path) \(request.headers["content-type"] ?? "-")" == "POST /hook application/json")
+        #expect(request.headers["authorization"] == nil)
+        #expect(request.text == finding.jsonValue.serialized())
+        #expect(try JSONDecoder().decode(JSONValue.self, from: request.body) == finding.jsonValue)
+        #expect(sink.statistics == SinkStatistics(delivered: 1))
+        #expect(capture.logLines == [])
+    }
+
+    @Test func textFormatPostsTheFindingText() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let sink = webhook(server.url, format: .text)
+        await sink.deliver(sampleFinding())
+        await sink.flush()
+        let request = try #require(server.requests.first)
+        #expect(request.headers["content-type"] == "text/plain; charset=utf-8")
+        #expect(request.text == FindingText.render(sampleFinding()))
+    }
+
+    @Test func sendsTheAuthorizationHeader() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let sink = webhook(server.url, authorization: "Bearer s3cret")
+        await sink.deliver(sampleFinding())
+        await sink.flush()
+        #expect(server.requests.map { $0.headers["authorization"] ?? "-" } == ["Bearer s3cret"])
+    }
+
+    @Test func retriesAfterServerErrorsThenSucceeds() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([.status(500), .status(503)])
+        let sink = webhook(server.url, retries: 3)
+        let finding = sampleFinding()
+        await sink.deliver(finding)
+        await sink.flush()
+        #expect(server.requests.map(\.text) == Array(repeating: finding.jsonValue.serialized(), count: 3))
+        #expect(sink.statistics == SinkStatistics(delivered: 1))
+        #expect(capture.logLines == [])
+    }
+
+    @Test func givesUpAfterTheRetriesAndSaysWhy() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([], otherwise: .status(500))
+        let sink = webhook(server.url, retries: 2)
+        await sink.deliver(sampleFinding())
+        await sink.flush()
+        #expect(server.requests.count == 3, "\(server.requests.map { "\($0.method) \($0.headers) \($0.body.count)" })")
+        #expect(sink.statistics == SinkStatistics(failed: 1))
+        #expect(
+            capture.logLines == [
+                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 3 attempts: HTTP 500"
+            ])
+    }
+
+    @Test func clientErrorsAreNotRetried() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([.status(400)])
+        let sink = webhook(server.url, retries: 3)
+        await sink.deliver(sampleFinding())
+        await sink.flush()
+        #expect(server.requests.count == 1)
+        #expect(
+            capture.logLines == [
+                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 1 attempt: HTTP 400"
+            ])
+    }
+
+    @Test func aReceiverThatIsDownDoesNotStallDelivery() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let url = server.url
+        server.stop()
+        let sink = webhook(url, retries: 2)
+        let clock = ContinuousClock()
+        let handing = await clock.measure {
+            for index in 0..<3 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
+        }
+        #expect(handing < .milliseconds(200), "deliver only queues")
+        let flushing = await clock.measure { await sink.flush() }
+        #expect(flushing < .seconds(10))
+        #expect(sink.statistics == SinkStatistics(failed: 3))
+        #expect(
+            capture.logLines
+                == (0..<3).map {
+                    "webhook_sink 'hook': gave up on finding 'f\($0)' (fingerprint \($0)) for \(url) after 3 attempts: connection refused"
+                })
+    }
+
+    @Test func aReceiverThatNeverAnswersTimesOut() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([], otherwise: .hang)
+        let sink = webhook(server.url, timeout: 1, retries: 1)
+        let clock = ContinuousClock()
+        let handing = await clock.measure { await sink.deliver(sampleFinding()) }
+        #expect(handing < .milliseconds(200))
+        let flushing = await clock.measure { await sink.flush() }
+        #expect(flushing >= .milliseconds(1900) && flushing < .seconds(10), "two attempts of 1 s each, took \(flushing)")
+        #expect(server.requests.count == 2)
+        #expect(sink.statistics == SinkStatistics(failed: 1))
+        #expect(
+            capture.logLines == [
+                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 2 attempts: timed out"
+            ])
+        server.stop()
+    }
+
+    @Test func aFullQueueDropsAndSaysSo() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        server.answer([], otherwise: .hang)
+        let sink = webhook(server.url, timeout: 30, retries: 0, queueCapacity: 2)
+        await sink.deliver(Finding(title: "in flight", aggregationKey: "k", fingerprint: "0"))
+        #expect(await server.waitForRequests(1))
+        for index in 1...4 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
+        #expect(sink.statistics == SinkStatistics(dropped: 2))
+        #expect(
+            capture.logLines
+                == [3, 4].map {
+                    "webhook_sink 'hook': dropped finding 'f\($0)' (fingerprint \($0)) for \(server.url): the queue is full (2 findings waiting)"
+                })
+        server.stop()
+        await sink.flush()
+        #expect(sink.statistics == SinkStatistics(failed: 3, dropped: 2))
+        #expect(server.requests.map { $0.text.contains("in flight") } == [true])
+    }
+
+    @Test func sizeLimitLeavesOutWhatDoesNotFit() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let finding = sampleFinding()
+        var withoutEnrichments = try #require(finding.jsonValue.objectValue)
+        withoutEnrichments["enrichments"] = nil
+        let limit = JSONValue.object(withoutEnrichments).serialized().utf8.count
+        let json = webhook(server.url, sizeLimit: limit)
+        await json.deliver(finding)
+        await json.flush()
+        #expect(server.requests.last?.text == JSONValue.object(withoutEnrichments).serialized())
+
+        let lines = FindingText.lines(finding)
+        let text = webhook(server.url, format: .text, sizeLimit: lines[0..<3].map { $0.utf8.count + 1 }.reduce(0, +) + 5)
+        await text.deliver(finding)
+        await text.flush()
+        #expect(server.requests.last?.text == lines[0..<3].map { $0 + "\n" }.joined())
+
+        let tiny = webhook(server.url, format: .text, sizeLimit: 9)
+        await tiny.deliver(finding)
+        await tiny.flush()
+        #expect(server.requests.last?.text == "[HIGH] C\n", "a title longer than the limit is cut")
+    }
+
+    @Test func slackWebhookBody() {
+        let options = WebhookSink.Options(url: URL(string: "http://x")!, format: .json, slackWebhook: true)
+        let body = WebhookSink.body(for: sampleFinding(), options: options)
+        #expect(body.contentType == "application/json")
+        #expect(
+            String(decoding: body.data, as: UTF8.self)
+                == #"{"text":"*Title:* Crashing pod web-1\n*Description:* The container restarted 3 times.\n"#
+                + #"*Aggregation Key:* CrashLoop\n*labels*: app=web, tier=frontend\n"}"#)
+    }
+
+    @Test func shutdownSendsWhatIsQueuedThenRefuses() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let sink = webhook(server.url)
+        for index in 0..<5 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
+        await sink.shutdown()
+        #expect(server.requests.count == 5)
+        await sink.deliver(Finding(title: "late", aggregationKey: "k", fingerprint: "9"))
+        #expect(sink.statistics == SinkStatistics(delivered: 5, dropped: 1))
+        #expect(
+            capture.logLines == [
+                "webhook_sink 'hook': dropped finding 'late' (fingerprint 9) for \(server.url): the sink has shut down"
+            ])
+    }
+}
