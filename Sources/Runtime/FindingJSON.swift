@@ -81,16 +81,6 @@ extension Block {
 
 /// RFC 3339 timestamps in UTC: `2026-01-02T03:04:05Z`, or `2026-01-02T03:04:05.250Z` when the
 /// time has a fraction of a second.
-enum RFC3339 {
-    static func format(_ date: Date) -> String {
-        let whole = date.timeIntervalSince1970.rounded(.down)
-        let style =
-            date.timeIntervalSince1970 == whole
-            ? Date.ISO8601FormatStyle(timeZone: .gmt) : Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-        return date.formatted(style)
-    }
-}
-
 extension JSONValue {
     /// Compact JSON text: no whitespace, strings escaped as RFC 8259 requires (quote, backslash
     /// and control characters; everything else is written as UTF-8). With `sortedKeys` (the
