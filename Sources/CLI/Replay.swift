@@ -29,6 +29,9 @@ struct Replay: AsyncParsableCommand {
     @Flag(help: "With text output, print each finding in full.")
     var details = false
 
+    @Flag(help: "Hand findings to the config's console, file and webhook sinks, instead of only reporting where they would go.")
+    var deliver = false
+
     @Option(name: .customLong("actions"), help: "A file declaring custom actions (actions.yaml format); repeatable.")
     var actionFiles: [String] = []
 
@@ -41,6 +44,7 @@ struct Replay: AsyncParsableCommand {
 
     func run() async throws {
         let engine: PlaybookEngine
+        var sinks: [(name: String, sink: any FindingSink)] = []
         do throws(ConfigLoadError) {
             let declarations = try actionFiles.map { file throws(ConfigLoadError) -> (name: String, text: String) in
                 do {
@@ -59,7 +63,28 @@ struct Replay: AsyncParsableCommand {
             }
             let loaded = try PlaybookConfig.load(path: config, schema: schema)
             for warning in loaded.warnings { printError(warning.description) }
-            engine = try PlaybookEngine(config: loaded, actions: BuiltinActionImplementations().registrations)
+            if deliver {
+                // With JSON reports on standard output, the console sink writes to standard error.
+                let console =
+                    output == .json
+                    ? ConsoleOutput(write: { printError($0, terminator: "") }, log: { printError($0) }) : ConsoleOutput.standard
+                for configuration in loaded.sinks {
+                    do throws(ParameterError) {
+                        if let sink = try SinkFactory.make(configuration, console: console) {
+                            sinks.append((configuration.name, sink))
+                        } else {
+                            printError(
+                                "\(config): warning: sink '\(configuration.name)' is a \(configuration.type), which Triggerfish does not deliver to yet; its findings are only reported"
+                            )
+                        }
+                    } catch {
+                        throw ConfigLoadError(file: config, message: "sink '\(configuration.name)': \(error)")
+                    }
+                }
+            }
+            engine = try PlaybookEngine(
+                config: loaded, actions: BuiltinActionImplementations().registrations,
+                sinks: Dictionary(sinks.map { ($0.name, $0.sink) }, uniquingKeysWith: { first, _ in first }))
             if !engine.unregisteredActions.isEmpty {
                 printError(
                     "\(config): warning: no implementation is registered for \(engine.unregisteredActions.joined(separator: ", ")); they fail as action errors when invoked"
@@ -79,6 +104,7 @@ struct Replay: AsyncParsableCommand {
         let totals = Mutex(ReplayTotals())
         let format = output
         let details = details
+        let delivering = deliver
         let pipeline = InputPipeline(engine: engine, lanes: lanes)
         await pipeline.run(lines) { report in
             totals.withLock { $0.add(report) }
@@ -86,8 +112,16 @@ struct Replay: AsyncParsableCommand {
             case .json: print(ReportFormatting.json(report).serialized())
             case .text: print(ReportFormatting.text(report, details: details), terminator: "")
             }
+            // Sinks write as findings are delivered; keep the reports in step with them.
+            if delivering { fflush(stdout) }
         }
         await engine.flushSinks()
+        for (name, sink) in sinks {
+            let statistics = sink.statistics
+            if statistics.failed > 0 || statistics.dropped > 0 || format == .text {
+                printError("sink '\(name)': \(statistics)")
+            }
+        }
         if format == .text {
             if !engine.scheduledPlaybooks.isEmpty {
                 print("\(engine.scheduledPlaybooks.count) scheduled playbook(s) not run: replay feeds recorded inputs only.")
