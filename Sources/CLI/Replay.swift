@@ -113,7 +113,7 @@ struct Replay: AsyncParsableCommand {
             case .text: print(ReportFormatting.text(report, details: details), terminator: "")
             }
             // Sinks write as findings are delivered; keep the reports in step with them.
-            if delivering { fflush(stdout) }
+            if delivering { fflush(nil) }
         }
         await engine.flushSinks()
         for (name, sink) in sinks {
