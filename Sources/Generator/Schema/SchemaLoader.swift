@@ -360,14 +360,21 @@ private struct State {
                 diagnostics.error(entry.keyLocation, "action '\(entry.key)' is already a built-in action; choose another name")
                 continue
             }
-            reader.rejectUnknownKeys(allowed: ["doc", "event", "parameters"], in: what, into: &diagnostics)
+            reader.rejectUnknownKeys(allowed: ["doc", "event", "parameters", "implemented"], in: what, into: &diagnostics)
             guard let event = reader.string("event", in: what, into: &diagnostics) else {
                 if reader["event"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'event'") }
                 continue
             }
+            let implemented = reader.bool("implemented", in: what, into: &diagnostics) ?? true
+            if isCustom && !implemented, let node = reader["implemented"] {
+                diagnostics.error(
+                    node.location,
+                    "'implemented: false' is only for Triggerfish's built-in actions; \(what) is this target's own, so its PlaybookActions conformance implements it: remove the key"
+                )
+            }
             let action = ActionDefinition(
                 name: entry.key, doc: doc(reader, what, &diagnostics), event: event, parameters: [], isCustom: isCustom,
-                location: entry.keyLocation)
+                isImplemented: implemented, location: entry.keyLocation)
             pendingActions.append(
                 (action, reader["parameters"].map { readParameters($0, owner: what) } ?? [], reader["event"]!.location))
         }
