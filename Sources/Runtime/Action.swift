@@ -10,6 +10,9 @@ public protocol ActionDefinition: Sendable {
     static var name: String { get }
     /// The schema name of the event type the action accepts.
     static var eventName: String { get }
+    /// `false` for a built-in action declared in the schema but not implemented yet; its
+    /// registration decodes the parameters and then throws a `notImplemented` action error.
+    static var isImplemented: Bool { get }
     /// Whether an event of this concrete type can be given to the action (the Swift type system's
     /// answer: does the type conform to the action's event protocol).
     static func accepts(_ eventType: any TriggerfishEvent.Type) -> Bool

@@ -1,6 +1,11 @@
 /// The runtime's implementations of the built-in actions declared in `schema/actions.yaml`.
 /// Conforming to the generated `BuiltinActions` makes the compiler hold each one to its declared
-/// event type and parameters.
+/// event type and parameters. Actions declared `implemented: false` (those that need the
+/// Kubernetes API, Prometheus or the Robusta platform) have no method here; their generated
+/// registrations throw `notImplemented`.
+///
+/// Behaviour follows Robusta's actions; where Robusta attaches a link (the alert's graph, a
+/// video), the link is a Markdown enrichment, as findings have no separate links.
 public struct BuiltinActionImplementations: BuiltinActions {
     public init() {}
 
@@ -67,5 +72,325 @@ public struct BuiltinActionImplementations: BuiltinActions {
         _ event: some PrometheusKubernetesAlert, parameters: SeveritySilencerAction.Parameters, context: ActionContext
     ) async throws {
         if event.alert.labels["severity"] == parameters.severity { context.stopProcessing = true }
+    }
+
+    public func silenceAlert(_ event: some PrometheusKubernetesAlert, parameters: SilenceAlertAction.Parameters, context: ActionContext)
+        async throws
+    {
+        if parameters.logSilence { context.log("silencing alert \(event.alert.name)") }
+        context.stopProcessing = true
+    }
+
+    // MARK: Findings
+
+    public func customiseFinding(
+        _ event: some ExecutionBaseEvent, parameters: CustomiseFindingAction.Parameters, context: ActionContext
+    ) async throws {
+        var severity: Finding.Severity?
+        if let name = parameters.severity, !name.isEmpty {
+            guard let known = Finding.Severity(configName: name) else {
+                throw ActionError(
+                    .invalidParameters, action: CustomiseFindingAction.name,
+                    message: "unknown severity '\(name)'; expected DEBUG, INFO, LOW, MEDIUM or HIGH")
+            }
+            severity = known
+        }
+        let subject = EventSubject.of(event)
+        func rendered(_ template: String?) -> String? {
+            guard let template, !template.isEmpty else { return nil }
+            return FindingTemplate.render(template, subject: subject)
+        }
+        let title = rendered(parameters.title)
+        let description = rendered(parameters.description)
+        let aggregationKey = rendered(parameters.aggregationKey)
+        let labels = try FindingLabels.apply(parameters.findingLabelRules ?? [], to: subject)
+        context.updateFindings { finding in
+            if let title { finding.title = title }
+            if let description { finding.description = description }
+            if let severity { finding.severity = severity }
+            if let aggregationKey { finding.aggregationKey = aggregationKey }
+            finding.subject.labels.merge(labels) { _, new in new }
+        }
+    }
+
+    public func externalVideoEnricher(
+        _ event: some ExecutionBaseEvent, parameters: ExternalVideoEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        let name = parameters.name ?? "See more"
+        context.addEnrichment([.markdown("[\(name)](\(parameters.url))")], title: "Video") { DefaultFinding.of(event) }
+    }
+
+    // MARK: Alerts
+
+    public func defaultEnricher(
+        _ event: some PrometheusKubernetesAlert, parameters: DefaultEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        let alert = event.alert
+        if parameters.alertGeneratorLink, !alert.generatorURL.isEmpty {
+            context.addEnrichment([.markdown("[View Graph](\(alert.generatorURL))")], title: "Links") {
+                DefaultFinding.forAlert(event)
+            }
+        }
+        context.addEnrichment([Self.table(alert.labels)], title: "Alert labels") { DefaultFinding.forAlert(event) }
+        if parameters.alertAnnotationsEnrichment, !alert.annotations.isEmpty {
+            context.addEnrichment([Self.table(alert.annotations)], title: "Alert annotations") { DefaultFinding.forAlert(event) }
+        }
+    }
+
+    /// A two-column table of an alert's labels or annotations, sorted by name (Robusta's
+    /// header is "label" for both).
+    static func table(_ pairs: [String: String]) -> Block {
+        .table(headers: ["label", "value"], rows: pairs.sorted { $0.key < $1.key }.map { [$0.key, $0.value] })
+    }
+
+    public func alertExplanationEnricher(
+        _ event: some PrometheusKubernetesAlert, parameters: AlertExplanationEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        var blocks: [Block] = [.markdown("📘 *Alert Explanation:* \(parameters.alertExplanation)")]
+        if let resolution = parameters.recommendedResolution, !resolution.isEmpty {
+            blocks.append(.markdown("🛠 *Robusta's Recommendation:* \(resolution)"))
+        }
+        context.addEnrichment(blocks) { DefaultFinding.forAlert(event) }
+    }
+
+    public func statefulsetReplicasEnricher(
+        _ event: some PrometheusKubernetesAlert, parameters: StatefulsetReplicasEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        guard let statefulSet = event.statefulSet?.json else {
+            context.log("statefulset_replicas_enricher: the alert \(event.alert.name) has no StatefulSet")
+            return
+        }
+        let ready = statefulSet.value(atPath: "status.readyReplicas")?.intValue ?? 0
+        let created = statefulSet.value(atPath: "status.replicas")?.intValue ?? 0
+        // Kubernetes defaults spec.replicas to 1.
+        let desired = statefulSet.value(atPath: "spec.replicas")?.intValue ?? 1
+        let readiness = ready > 0 ? "Only \(ready) replicas are ready." : "No replicas are ready."
+        let description =
+            event.alert.cleanDescription + " \(created) out of \(desired) replicas were created for this Statefulset. " + readiness
+        context.updateFindings { $0.description = description }
+    }
+
+    // MARK: Kubernetes events
+
+    public func createEventFinding(
+        _ event: some EventChangeEvent, parameters: CreateEventFindingAction.Parameters, context: ActionContext
+    ) async throws {
+        let kubernetesEvent = KubernetesEventFields(event.object)
+        context.addFinding(kubernetesEvent.finding(aggregationKey: parameters.aggregationKey, description: kubernetesEvent.note))
+    }
+
+    public func warningEventsReport(
+        _ event: some EventChangeEvent, parameters: WarningEventsReportAction.Parameters, context: ActionContext
+    ) async throws {
+        let kubernetesEvent = KubernetesEventFields(event.object)
+        var aggregationKey = "Kubernetes\(kubernetesEvent.type ?? "None")Event"
+        var description = kubernetesEvent.note
+        if let group = parameters.warningEventGroups.first(where: { group in
+            kubernetesEvent.reason.map(group.matchers.contains) ?? false
+        }) {
+            aggregationKey = group.aggregationKey
+            if let template = group.description, !template.isEmpty {
+                description = PythonTemplate.substitute(template, variables: kubernetesEvent.templateVariables, dottedNames: true)
+            }
+        }
+        context.addFinding(kubernetesEvent.finding(aggregationKey: aggregationKey, description: description))
+    }
+
+    // MARK: Resources
+
+    public func templateEnricher(
+        _ event: some KubernetesResourceEvent, parameters: TemplateEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        let subject = EventSubject.of(event)
+        var variables: [String: String] = [:]
+        if let alert = event as? any PrometheusKubernetesAlert {
+            variables.merge(alert.alert.labels) { _, new in new }
+            variables.merge(alert.alert.annotations) { _, new in new }
+        }
+        variables["name"] = subject.name
+        variables["namespace"] = subject.namespace
+        variables["node"] = subject.node
+        variables["kind"] = subject.kind?.lowercased()
+        let text = PythonTemplate.substitute(parameters.template, variables: variables, dottedNames: false)
+        context.addEnrichment([.markdown(text)]) { DefaultFinding.of(event) }
+    }
+
+    public func statusEnricher(
+        _ event: some KubernetesResourceEvent, parameters: StatusEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        guard let resource = event.resource else {
+            context.log("status_enricher: the event has no resource")
+            return
+        }
+        let conditions = resource.json.value(atPath: "status.conditions")?.arrayValue ?? []
+        guard !conditions.isEmpty else { return }
+        var headers = ["Type", "Status"]
+        if parameters.showDetails { headers.append("Message") }
+        let rows = conditions.map { condition in
+            let row = [condition["type"]?.stringValue ?? "", condition["status"]?.stringValue ?? ""]
+            return parameters.showDetails ? row + [condition["message"]?.stringValue ?? ""] : row
+        }
+        context.addEnrichment([.table(headers: headers, rows: rows)], title: "\(resource.kind ?? "Resource") status details") {
+            DefaultFinding.of(event)
+        }
+    }
+
+    public func nodeStatusEnricher(_ event: some NodeEvent, parameters: NodeStatusEnricherAction.Parameters, context: ActionContext)
+        async throws
+    {
+        guard let node = event.node else {
+            context.log("node_status_enricher: the event has no node")
+            return
+        }
+        let rows = (node.json.value(atPath: "status.conditions")?.arrayValue ?? []).map { condition in
+            [condition["type"]?.stringValue ?? "", condition["status"]?.stringValue ?? ""]
+        }
+        context.addEnrichment([.table(headers: ["Type", "Status"], rows: rows)], title: "Node status details") {
+            DefaultFinding.of(event)
+        }
+    }
+
+    public func nodeAllocatableResourcesEnricher(
+        _ event: some NodeEvent, parameters: NodeAllocatableResourcesEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        guard let node = event.node else {
+            context.log("node_allocatable_resources_enricher: the event has no node")
+            return
+        }
+        let allocatable = node.json.value(atPath: "status.allocatable")?.objectValue ?? [:]
+        let rows = allocatable.sorted { $0.key < $1.key }.map { [$0.key, Self.text($0.value)] }
+        context.addEnrichment(
+            [.table(headers: ["resource", "value"], rows: rows)],
+            title: "Node Allocatable Resources - The amount of compute resources that are available for pods"
+        ) { DefaultFinding.of(event) }
+    }
+
+    public func daemonsetStatusEnricher(
+        _ event: some DaemonSetEvent, parameters: DaemonsetStatusEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        guard let daemonSet = event.daemonSet else {
+            context.log("daemonset_status_enricher: the event has no DaemonSet")
+            return
+        }
+        let fields = ["desiredNumberScheduled", "currentNumberScheduled", "numberAvailable", "numberMisscheduled"]
+        let rows = fields.map { field in
+            ["status.\(field)", daemonSet.json.value(atPath: "status.\(field)").map(Self.text) ?? "None"]
+        }
+        context.addEnrichment(
+            [
+                .markdown("*Daemonset Stats for \(daemonSet.name ?? "")*"),
+                .table(headers: ["field", "value"], rows: rows),
+                .markdown(
+                    "_Daemonset lifecycle: pods start out as desired, then get scheduled, and then become available. If Kubernetes then decides a pod shouldn't be running on a node after all, it becomes misscheduled._"
+                ),
+            ]
+        ) { DefaultFinding.of(event) }
+    }
+
+    public func jobInfoEnricher(_ event: some JobEvent, parameters: JobInfoEnricherAction.Parameters, context: ActionContext) async throws {
+        guard let job = event.job?.json else {
+            context.log("job_info_enricher: the event has no Job")
+            return
+        }
+        func field(_ path: String) -> String { job.value(atPath: path).map(Self.text) ?? "None" }
+        var rows: [[String]] = []
+        let (status, message) = Self.jobStatus(job)
+        rows.append(["status", status])
+        if !message.isEmpty { rows.append(["message", message]) }
+        let succeeded = job.value(atPath: "status.succeeded")?.intValue ?? 0
+        let failed = job.value(atPath: "status.failed")?.intValue ?? 0
+        rows += [
+            ["completions", "\(succeeded)/\(field("spec.completions"))"],
+            ["failures", "\(failed)"],
+            ["backoffLimit", field("spec.backoffLimit")],
+            ["duration", "\(field("status.startTime")) - \(field("status.completionTime"))"],
+            ["containers", "------------------"],
+        ]
+        let podSpec = job.value(atPath: "spec.template.spec")
+        let containers = (podSpec?["initContainers"]?.arrayValue ?? []) + (podSpec?["containers"]?.arrayValue ?? [])
+        for container in containers {
+            let requests = ContainerResources(container["resources"]?["requests"])
+            let limits = ContainerResources(container["resources"]?["limits"])
+            rows += [
+                ["name", container["name"]?.stringValue ?? "None"],
+                ["image", container["image"]?.stringValue ?? "None"],
+                ["cpu (request/limit)", ContainerResources.pair(requests.cpu, limits.cpu)],
+                ["memory MB (request/limit)", ContainerResources.pair(requests.memoryMB, limits.memoryMB)],
+            ]
+        }
+        context.addEnrichment([.table(headers: ["description", "value"], rows: rows)], title: "Job information") {
+            DefaultFinding.of(event)
+        }
+    }
+
+    /// Running while it has active pods; otherwise the type and message of its first true
+    /// condition (Complete, Failed, ...); otherwise Unknown.
+    static func jobStatus(_ job: JSONValue) -> (String, String) {
+        if let active = job.value(atPath: "status.active")?.intValue, active != 0 { return ("Running", "") }
+        for condition in job.value(atPath: "status.conditions")?.arrayValue ?? [] where condition["status"]?.stringValue == "True" {
+            return (condition["type"]?.stringValue ?? "None", condition["message"]?.stringValue ?? "")
+        }
+        return ("Unknown", "")
+    }
+
+    public func cpuThrottlingAnalysisEnricher(
+        _ event: some PodEvent, parameters: CpuThrottlingAnalysisEnricherAction.Parameters, context: ActionContext
+    ) async throws {
+        guard let pod = event.pod else {
+            context.log("cpu_throttling_analysis_enricher: the event has no pod")
+            return
+        }
+        let isMetricsServer = pod.name?.hasPrefix("metrics-server-") ?? false
+        let tolerations = pod.json.value(atPath: "spec.tolerations")?.arrayValue ?? []
+        let gkeManaged = tolerations.contains { $0["key"]?.stringValue == "components.gke.io/gke-managed-components" }
+        let containers = pod.json.value(atPath: "spec.containers")?.arrayValue ?? []
+        let hasCPULimit = containers.contains { container in
+            guard let limit = container["resources"]?["limits"]?["cpu"] else { return false }
+            return !limit.isNull && limit != .string("")
+        }
+        let blocks: [Block]
+        if isMetricsServer && gkeManaged {
+            // GKE manages this pod: nothing can be done about its throttling.
+            context.log("cpu_throttling_analysis_enricher: ignoring CPU throttling of GKE's metrics-server")
+            context.stopProcessing = true
+            return
+        } else if isMetricsServer && hasCPULimit {
+            blocks = [
+                .markdown(
+                    "📘 *Alert Explanation:* This alert is likely due to a known issue with metrics-server. <https://github.com/kubernetes/autoscaler/issues/4141|The default metrics-server deployment has cpu limits which are too low.>"
+                ),
+                .markdown(
+                    "🛠 *Robusta's Recommendation:* Increase the CPU limit for the metrics-server deployment. Note that metrics-server does *not* respect normal cpu limits. For instructions on fixing this issue, see the <https://github.com/robusta-dev/alert-explanations/wiki/CPUThrottlingHigh-on-metrics-server-(Prometheus-alert)|Robusta wiki>."
+                ),
+            ]
+        } else if hasCPULimit {
+            blocks = [
+                .markdown(
+                    "📘 *Alert Explanation:* This pod is throttled due to its CPU limit. This can occur even when CPU usage is far below the limit. <https://github.com/robusta-dev/alert-explanations/wiki/CPUThrottlingHigh-(Prometheus-Alert)|Learn more.>"
+                ),
+                .markdown(
+                    "🛠 *Robusta's Recommendation:* Remove this pod's CPU limit entirely. <https://github.com/robusta-dev/alert-explanations/wiki/CPUThrottlingHigh-(Prometheus-Alert)#:~:text=relatively%20accurate%20one-,Explanation,-As%20long%20as|Using CPU limits is *not* a best practice.>"
+                ),
+            ]
+        } else {
+            blocks = [
+                .markdown(
+                    "📘 *Alert Explanation:* This pod is throttled because it is using more CPU than its request and the node doesn't have spare CPU to give. Increase the pod's CPU request. This will impact Kubernetes' scheduling decisions and guarantee the pod is placed on a node with sufficient CPU to match the new request."
+                )
+            ]
+        }
+        context.addEnrichment(blocks) { DefaultFinding.of(event) }
+    }
+
+    /// A JSON scalar as Robusta prints it in a table cell.
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): s
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        case .bool(let b): b ? "True" : "False"
+        case .null: "None"
+        case .array, .object: "\(value)"
+        }
     }
 }

@@ -824,9 +824,16 @@ import Testing
         #expect(result.config?.sinks.map(\.name) == ["my_sink1", "my_sink2"])
     }
 
-    /// Robusta's default playbooks read without YAML or format problems. The only errors are actions
-    /// Triggerfish does not implement yet; the only warnings are the Robusta UI sink, which the
-    /// chart defines when the platform is enabled.
+    static let uiSinkWarning =
+        "sink 'robusta_ui_sink' is not defined in this file; Robusta's chart defines it when the Robusta platform is enabled, otherwise findings for it are dropped"
+
+    static func notImplementedWarning(_ action: String) -> String {
+        "action '\(action)' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs"
+    }
+
+    /// Robusta's default playbooks validate: every action they use is declared, so there are no
+    /// errors. The only warnings are the uses of actions declared `implemented: false` and the
+    /// Robusta UI sink, which the chart defines when the platform is enabled.
     @Test(arguments: [
         ("helm_values.yaml", ValidatedConfig.Format.helmValues),
         ("active_playbooks.rendered.yaml", ValidatedConfig.Format.runnerConfig),
@@ -836,14 +843,29 @@ import Testing
         let config = try #require(result.config)
         #expect(config.format == format)
         #expect(config.playbooks.count == 42)
-        for error in result.diagnostics where error.severity == .error {
-            #expect(error.message.hasPrefix("unknown action '"), "\(error)")
+        #expect(!result.hasErrors)
+        let notImplemented = Set(try CoreFixtures.schema().actions.filter { !$0.isImplemented }.map(\.name))
+        for warning in result.diagnostics {
+            #expect(warning.severity == .warning, "\(warning)")
+            let known =
+                warning.message == Self.uiSinkWarning
+                || notImplemented.contains { warning.message == Self.notImplementedWarning($0) }
+            #expect(known, "\(warning)")
         }
-        for warning in result.diagnostics.filter({ $0.severity != .error }) {
-            #expect(
-                warning.message
-                    == "sink 'robusta_ui_sink' is not defined in this file; Robusta's chart defines it when the Robusta platform is enabled, otherwise findings for it are dropped",
-                "\(warning)")
-        }
+        // Every use of a declared but unimplemented action is reported, and only those.
+        let used = config.playbooks.flatMap(\.actions).filter { notImplemented.contains($0.name) }
+        #expect(result.diagnostics.filter { $0.message != Self.uiSinkWarning }.count == used.count)
+    }
+
+    @Test func robustaCrashLoopAlertPlaybookWarnsAtEachUnimplementedAction() throws {
+        let name = "active_playbooks.rendered.yaml"
+        // The playbook KubePodCrashLooping, lines 170-176.
+        let lines = try output(CoreFixtures.robustaFixture(name), file: name).diagnostics
+            .filter { (170...176).contains($0.location.line) }.map(\.description)
+        #expect(
+            lines == [
+                "active_playbooks.rendered.yaml:175:5: warning: action 'logs_enricher' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs",
+                "active_playbooks.rendered.yaml:176:5: warning: action 'pod_events_enricher' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs",
+            ])
     }
 }

@@ -515,6 +515,24 @@ import Testing
             ])
     }
 
+    @Test func parameterNamesMayBeCamelCaseAsSomeOfRobustasAre() throws {
+        let camel = Self.base + "  other:\n    event: BaseEvent\n    parameters:\n      serviceAccountName: {type: string}\n"
+        let schema = try #require(CoreFixtures.loadSchema([("s.yaml", camel)]).schema)
+        #expect(schema.action(named: "other")?.parameters.map(\.name) == ["serviceAccountName"])
+        #expect(
+            errors([("s.yaml", camel.replacingOccurrences(of: "serviceAccountName", with: "ServiceAccount"))]) == [
+                "s.yaml:18:7: error: invalid name 'ServiceAccount': expected a lower-case letter, then letters, digits and '_' (lower_snake_case or lowerCamelCase)"
+            ])
+    }
+
+    @Test func twoParametersMayNotBecomeOneSwiftProperty() {
+        let text = Self.base + "  other:\n    event: BaseEvent\n    parameters:\n      max_pods: {type: int}\n      maxPods: {type: int}\n"
+        #expect(
+            errors([("s.yaml", text)]) == [
+                "s.yaml:19:7: error: parameters 'max_pods' and 'maxPods' of action 'other' would both be the Swift property 'maxPods'; rename one"
+            ])
+    }
+
     @Test func yamlErrorsInASchemaFileAreReported() {
         #expect(
             errors([("s.yaml", "events:\n  A: {}\n  A: {}\n")]) == [

@@ -37,7 +37,18 @@ import TriggerfishGenerator
             #expect(Compatibility.triggersByAction[action.name] == schema.compatibleTriggers(for: action).map(\.key))
         }
         #expect(Compatibility.manualActions == Set(schema.actions.filter(schema.isManuallyTriggerable).map(\.name)))
-        #expect(Compatibility.manualActions == ["create_finding", "echo"])
+        // Robusta's "M" column (reference §1(i)): every action whose event can be built by hand.
+        #expect(
+            Compatibility.manualActions == [
+                "cleanup_robusta_pods", "cpu_throttling_analysis_enricher", "create_finding", "customise_finding",
+                "daemonset_misscheduled_analysis_enricher", "daemonset_status_enricher", "deployment_events_enricher", "echo",
+                "enrich_pod_with_node_events", "external_video_enricher", "fail_krr_scan", "image_pull_backoff_reporter",
+                "job_events_enricher", "job_info_enricher", "job_pod_enricher", "krr_scan", "logs_enricher",
+                "node_allocatable_resources_enricher", "node_cpu_enricher", "node_disk_analyzer", "node_pods_capacity_enricher",
+                "node_running_pods_enricher", "node_status_enricher", "pod_events_enricher", "pod_evicted_enricher",
+                "pod_issue_investigator", "pod_oom_killer_enricher", "related_pods", "report_crash_loop", "resource_events_enricher",
+                "status_enricher", "template_enricher",
+            ])
     }
 
     @Test func moduleWasGeneratedFromTheSchemaInTheRepository() throws {

@@ -106,15 +106,25 @@ public struct DocsEmitter: Sendable {
 
     func actions() -> String {
         var out = Self.header + "# Actions\n\n"
+        let missing = schema.actions.filter { !$0.isImplemented }.count
+        if missing > 0 {
+            out += "\(schema.actions.count) actions, of which \(missing) are declared but not implemented yet (marked below): playbooks\n"
+            out += "that use them validate with a warning, and running them is a `not_implemented` action error.\n\n"
+        }
         out += "| Action | Event | Manual trigger | Compatible triggers |\n|---|---|---|---|\n"
         for action in schema.actions {
             let count = schema.compatibleTriggers(for: action).count
+            let mark = action.isImplemented ? "" : " (not implemented yet)"
             out +=
-                "| [`\(action.name)`](#\(anchor(action.name))) | [\(action.event)](events.md#\(anchor(action.event))) | \(schema.isManuallyTriggerable(action) ? "yes" : "no") | \(count) |\n"
+                "| [`\(action.name)`](#\(anchor(action.name)))\(mark) | [\(action.event)](events.md#\(anchor(action.event))) | \(schema.isManuallyTriggerable(action) ? "yes" : "no") | \(count) |\n"
         }
         out += "\n"
         for action in schema.actions {
             out += "## \(action.name)\n\n"
+            if !action.isImplemented {
+                out += "> **Not implemented yet.** Triggerfish declares this action so that playbooks using it validate (with a\n"
+                out += "> warning), but running it fails with a `not_implemented` action error; the playbook's next action still runs.\n\n"
+            }
             if !action.doc.isEmpty { out += prose(action.doc) + "\n\n" }
             out += "Accepts [\(action.event)](events.md#\(anchor(action.event))). "
             out += schema.isManuallyTriggerable(action) ? "Can run from a manual trigger.\n\n" : "Cannot run from a manual trigger.\n\n"
@@ -131,7 +141,10 @@ public struct DocsEmitter: Sendable {
         out +=
             "An action accepting event A can be bound to trigger T iff T's event is A or descends from A\n(through any parent). ✓ marks a compatible pair.\n\n"
         let actions = schema.actions
-        out += "| Trigger (event) | " + actions.map { "`\($0.name)`" }.joined(separator: " | ") + " |\n"
+        if actions.contains(where: { !$0.isImplemented }) {
+            out += "An action marked * is declared but not implemented yet.\n\n"
+        }
+        out += "| Trigger (event) | " + actions.map { "`\($0.name)`\($0.isImplemented ? "" : "*")" }.joined(separator: " | ") + " |\n"
         out += "|---|" + actions.map { _ in ":-:|" }.joined() + "\n"
         for trigger in schema.triggers {
             out += "| `\(trigger.key)` (\(trigger.event)) | "

@@ -377,10 +377,12 @@ public struct SwiftEmitter: Sendable {
             let name = SwiftNames.actionType(action.name)
             var doc = action.doc
             doc += (doc.isEmpty ? "" : "\n\n") + "YAML name `\(action.name)`; accepts `\(action.event)`."
+            if !action.isImplemented { doc += " Not implemented yet: running it is a `notImplemented` action error." }
             out += SwiftNames.doc(doc)
             out += "\(access) enum \(name): ActionDefinition {\n"
             out += "    \(access) static let name = \(SwiftNames.literal(action.name))\n"
-            out += "    \(access) static let eventName = \(SwiftNames.literal(action.event))\n\n"
+            out += "    \(access) static let eventName = \(SwiftNames.literal(action.event))\n"
+            out += "    \(access) static let isImplemented: Bool = \(action.isImplemented)\n\n"
             out += "    \(access) static func accepts(_ eventType: any TriggerfishEvent.Type) -> Bool {\n"
             out += "        eventType is any \(action.event).Type\n    }\n\n"
             out += "    /// Parameters of `\(action.name)`.\n"
@@ -389,20 +391,31 @@ public struct SwiftEmitter: Sendable {
                 indent: "    ", access: access)
             out += "}\n\n"
         }
+        let implemented = actions.filter(\.isImplemented)
+        let notImplemented = actions.filter { !$0.isImplemented }
         out +=
-            "/// The implementations of \(actions.isEmpty ? "no actions" : "these actions"); the compiler holds each method to the\n/// event type and parameters the action declares.\n"
+            "/// The implementations of \(implemented.isEmpty ? "no actions" : "these actions"); the compiler holds each method to the\n/// event type and parameters the action declares.\n"
+        if !notImplemented.isEmpty {
+            out += "///\n/// Actions declared `implemented: false` have no requirement here; their registrations decode the\n"
+            out += "/// parameters and then throw a `notImplemented` action error.\n"
+        }
         out += "\(access) protocol \(protocolName): Sendable {\n"
-        for action in actions {
+        for action in implemented {
             out += SwiftNames.doc(action.doc.isEmpty ? "`\(action.name)`" : action.doc, indent: "    ")
             out +=
                 "    func \(SwiftNames.method(action.name))(_ event: some \(action.event), parameters: \(SwiftNames.actionType(action.name)).Parameters, context: ActionContext) async throws\n"
         }
         out += "}\n\n"
         out += "extension \(protocolName) {\n"
-        out += "    /// One registration per action, calling this implementation.\n"
+        if notImplemented.isEmpty {
+            out += "    /// One registration per action, calling this implementation.\n"
+        } else {
+            out += "    /// One registration per declared action: those implemented call this implementation, the\n"
+            out += "    /// others decode their parameters and throw `notImplemented`.\n"
+        }
         out += "    \(access) var registrations: [ActionRegistration] {\n"
         out += "        [\n"
-        for action in actions {
+        for action in implemented {
             let type = SwiftNames.actionType(action.name)
             out += "            ActionRegistration(\(type).self) { event, parameters, context in\n"
             out += "                guard let event = event as? any \(action.event) else {\n"
@@ -410,6 +423,13 @@ public struct SwiftEmitter: Sendable {
             out += "                        .eventMismatch, action: \(type).name, message: \"needs a \\(\(type).eventName)\")\n"
             out += "                }\n"
             out += "                try await self.\(SwiftNames.method(action.name))(event, parameters: parameters, context: context)\n"
+            out += "            },\n"
+        }
+        for action in notImplemented {
+            let type = SwiftNames.actionType(action.name)
+            out += "            ActionRegistration(\(type).self) { _, _, _ in\n"
+            out += "                throw ActionError(\n"
+            out += "                    .notImplemented, action: \(type).name, message: \"is not implemented in Triggerfish yet\")\n"
             out += "            },\n"
         }
         out += "        ]\n    }\n}\n"

@@ -135,16 +135,24 @@ private struct State {
 
     mutating func checkIdentifier(_ name: String, at location: SourceLocation, style: String) -> Bool {
         let ok: Bool
+        let expected: String
         switch style {
         case "Type":
             ok = name.first.map { $0.isUppercase && $0.isASCII } == true && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            expected = "UpperCamelCase letters and digits"
+        case "parameter":
+            // Robusta's own parameter names are snake_case, with a few in camelCase (serviceAccountName).
+            ok =
+                name.first.map { $0.isLowercase && $0.isASCII } == true
+                && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            expected = "a lower-case letter, then letters, digits and '_' (lower_snake_case or lowerCamelCase)"
         default:
             ok =
                 name.first.map { $0.isLowercase && $0.isASCII } == true
                 && name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
+            expected = "lower_snake_case letters, digits and '_'"
         }
         if !ok {
-            let expected = style == "Type" ? "UpperCamelCase letters and digits" : "lower_snake_case letters, digits and '_'"
             diagnostics.error(location, "invalid name '\(name)': expected \(expected)")
         }
         return ok
@@ -252,7 +260,7 @@ private struct State {
         var result: [PendingParameter] = []
         for entry in entries(node, "parameters") {
             let what = "parameter '\(entry.key)' of \(owner)"
-            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "snake"),
+            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "parameter"),
                 let reader = MappingReader(entry.value, what: what, into: &diagnostics)
             else { continue }
             reader.rejectUnknownKeys(allowed: ["type", "doc", "default", "required", "values"], in: what, into: &diagnostics)
@@ -360,14 +368,21 @@ private struct State {
                 diagnostics.error(entry.keyLocation, "action '\(entry.key)' is already a built-in action; choose another name")
                 continue
             }
-            reader.rejectUnknownKeys(allowed: ["doc", "event", "parameters"], in: what, into: &diagnostics)
+            reader.rejectUnknownKeys(allowed: ["doc", "event", "parameters", "implemented"], in: what, into: &diagnostics)
             guard let event = reader.string("event", in: what, into: &diagnostics) else {
                 if reader["event"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'event'") }
                 continue
             }
+            let implemented = reader.bool("implemented", in: what, into: &diagnostics) ?? true
+            if isCustom && !implemented, let node = reader["implemented"] {
+                diagnostics.error(
+                    node.location,
+                    "'implemented: false' is only for Triggerfish's built-in actions; \(what) is this target's own, so its PlaybookActions conformance implements it: remove the key"
+                )
+            }
             let action = ActionDefinition(
                 name: entry.key, doc: doc(reader, what, &diagnostics), event: event, parameters: [], isCustom: isCustom,
-                location: entry.keyLocation)
+                isImplemented: implemented, location: entry.keyLocation)
             pendingActions.append(
                 (action, reader["parameters"].map { readParameters($0, owner: what) } ?? [], reader["event"]!.location))
         }
@@ -396,6 +411,14 @@ private struct State {
         for parameter in pending {
             if result.contains(where: { $0.name == parameter.name }) {
                 diagnostics.error(parameter.location, "duplicate parameter '\(parameter.name)' in \(owner)")
+                continue
+            }
+            let property = SwiftNames.property(parameter.name)
+            if let other = result.first(where: { SwiftNames.property($0.name) == property }) {
+                diagnostics.error(
+                    parameter.location,
+                    "parameters '\(other.name)' and '\(parameter.name)' of \(owner) would both be the Swift property '\(property)'; rename one"
+                )
                 continue
             }
             let typeNames = schema.types.map(\.name) + pendingTypes.map(\.0.name)

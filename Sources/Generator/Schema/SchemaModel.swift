@@ -228,6 +228,9 @@ public struct ActionDefinition: Sendable {
     public var parameters: [ParameterDefinition]
     /// Declared by a consumer next to its playbooks rather than in `schema/`.
     public var isCustom: Bool
+    /// `false` for a built-in action Triggerfish declares (so playbooks using it validate) but does
+    /// not implement yet: validation warns where it is used, and running it is an action error.
+    public var isImplemented: Bool = true
     public var location: SourceLocation
 }
 

@@ -387,6 +387,9 @@ private struct Run {
                         "unknown action '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.actions.map(\.name)))")
                     return nil
                 }
+                if !action.isImplemented {
+                    diagnostics.warning(entry.keyLocation, Self.notImplementedMessage(action.name))
+                }
                 var checker = ParameterChecker(schema: schema, scopeAttributes: nil)
                 checker.checkParameters(
                     entry.value, against: action.parameters, owner: "action '\(action.name)'", ownerLocation: entry.keyLocation,
@@ -415,6 +418,11 @@ private struct Run {
             )
         }
         return playbook
+    }
+
+    /// The warning where a playbook uses a built-in action declared `implemented: false`.
+    static func notImplementedMessage(_ action: String) -> String {
+        "action '\(action)' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs"
     }
 
     func scopeAttributes(for trigger: TriggerDefinition) -> [String]? {
