@@ -39,7 +39,9 @@ public struct BuiltinActionImplementations: BuiltinActions {
         case .update: verb = "updated"
         case .delete: verb = "deleted"
         }
-        let diff = DiffEntry.between(event.oldObject?.json, event.operation == .delete ? nil : object.json)
+        // The differences the trigger's change filters kept, when it has change filters (as Robusta's
+        // babysitter reports the filtered diff); otherwise every difference but the noisy ones.
+        let diff = (context.filteredChanges ?? DiffEntry.between(event.oldObject?.json, event.operation == .delete ? nil : object.json))
             .filter { entry in
                 !Self.noisyPaths.contains(where: { entry.path == $0 || entry.path.hasPrefix($0 + ".") || entry.path.hasPrefix($0 + "[") })
             }
