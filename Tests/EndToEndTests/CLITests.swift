@@ -55,7 +55,7 @@ import Testing
     @Test func cleanConfigExitsZero() throws {
         let result = try Self.triggerfish(["validate", "config/default.yaml"])
         #expect(result.status == 0)
-        #expect(result.stdout == ["config/default.yaml: ok (runner config, 5 playbooks, 2 sinks)"])
+        #expect(result.stdout == ["config/default.yaml: ok (runner config, 8 playbooks, 2 sinks)"])
         #expect(result.stderr == [])
     }
 
@@ -71,7 +71,7 @@ import Testing
             "active_playbooks:\n  - triggers: [on_schedule: {}]\n    actions: [echo: {message: hi}]\n", named: "also.yaml")
         let result = try Self.triggerfish(["validate", "config/default.yaml", bad.path, alsoBad.path])
         #expect(result.status == 1)
-        #expect(result.stdout == ["config/default.yaml: ok (runner config, 5 playbooks, 2 sinks)"])
+        #expect(result.stdout == ["config/default.yaml: ok (runner config, 8 playbooks, 2 sinks)"])
         #expect(
             result.stderr == [
                 "\(bad.path):2:7: error: unknown trigger 'on_pod_updat' in the playbook at line 1; did you mean 'on_pod_update'?",

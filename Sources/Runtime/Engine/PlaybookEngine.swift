@@ -278,13 +278,16 @@ public final class PlaybookEngine: Sendable {
         let pending = context.pendingFindings
         report.logs = context.logs
         guard !pending.isEmpty else { return }
-        let deliveries = router.route(pending)
+        let routing = router.routing(pending)
         var sinksByFinding = Array(repeating: [String](), count: pending.count)
-        for delivery in deliveries {
+        for delivery in routing.deliveries {
             sinksByFinding[delivery.findingIndex].append(delivery.sink)
             await sinks[delivery.sink]?.deliver(pending[delivery.findingIndex].finding)
         }
-        report.findings = zip(pending, sinksByFinding).map { RoutedFinding(finding: $0.finding, sinks: $1) }
+        let unknown = Set(routing.unknownSinks)
+        report.findings = zip(pending, sinksByFinding).map { pending, accepted in
+            RoutedFinding(finding: pending.finding, sinks: accepted, undefinedSinks: pending.sinks.filter(unknown.contains))
+        }
     }
 
     /// Waits until every sink has written (or given up on) what it was handed.

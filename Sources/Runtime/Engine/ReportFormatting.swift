@@ -34,6 +34,7 @@ public enum ReportFormatting {
             events.flatMap(\.findings).map { routed in
                 guard case .object(var finding) = routed.finding.jsonValue else { return routed.finding.jsonValue }
                 finding["sinks"] = .array(routed.sinks.map(JSONValue.string))
+                finding["undefined_sinks"] = .array(routed.undefinedSinks.map(JSONValue.string))
                 return .object(finding)
             })
         object["logs"] = .array(events.flatMap(\.logs).map(JSONValue.string))
@@ -64,7 +65,13 @@ public enum ReportFormatting {
             }
             for log in event.logs { lines.append("    log: \(log)") }
             for routed in event.findings {
-                let target = routed.sinks.isEmpty ? "no sink accepts it" : routed.sinks.joined(separator: ", ")
+                var target = routed.sinks.isEmpty ? "no sink" : routed.sinks.joined(separator: ", ")
+                if !routed.undefinedSinks.isEmpty {
+                    let names = routed.undefinedSinks.joined(separator: ", ")
+                    target += " (\(names) \(routed.undefinedSinks.count == 1 ? "is" : "are") not defined)"
+                } else if routed.sinks.isEmpty {
+                    target += " accepts it"
+                }
                 lines.append("    finding [\(routed.finding.severity.rawValue.uppercased())] \(routed.finding.title) → \(target)")
                 if details {
                     for line in FindingText.render(routed.finding).split(separator: "\n", omittingEmptySubsequences: false) {

@@ -39,6 +39,8 @@ public struct ActionFailure: Sendable, Hashable {
 public struct RoutedFinding: Sendable {
     public var finding: Finding
     public var sinks: [String]
+    /// Sinks the playbook named that the config does not define (so nothing was sent there).
+    public var undefinedSinks: [String] = []
 }
 
 /// What happened to one input (one line of a recording, one HTTP body).
