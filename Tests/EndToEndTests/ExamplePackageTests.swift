@@ -21,14 +21,19 @@ struct ExamplePackageTests {
         #expect(run.status == 0, "PodCounter failed:\n\(run.output)")
         #expect(
             run.lines == [
-                "playbook files: playbooks.yaml",
-                "actions: count_pods, log_change",
-                "pod: update Pod default/web-1",
-                "finding: [info] 1 pod(s) named web-* seen (default/web-1 on node-1)",
-                "pod: update Pod default/web-2",
-                "finding: [high] 2 pod(s) named web-* seen (default/web-2 on node-1)",
-                "pod: update Pod default/db-1",
-                "refused: action 'count_pods': needs a PodEvent, but was given a NodeEvent",
+                "3 playbooks from playbooks.yaml; actions of this package: count_pods, log_change",
+                "change: update Pod default/web-1",
+                "Pod default/web-1 update: count_pods, log_change",
+                "  finding [info] 1 pod(s) named web-* seen (default/web-1)",
+                "change: update Pod default/web-2",
+                "Pod default/web-2 update: count_pods, log_change",
+                "  finding [high] 2 pod(s) named web-* seen (default/web-2)",
+                "Pod default/db-1 update: no action",
+                "alert KubePodNotReady firing: create_finding, count_pods",
+                "  finding [info] 1 pod(s) named api-* seen (shop/api-7)",
+                "  finding [low] Pod api-7 is not ready (shop/api-7)",
+                "alert KubePodNotReady firing: duplicate, skipped",
+                #"refused: kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "patch""#,
             ])
     }
 

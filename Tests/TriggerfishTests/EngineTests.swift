@@ -512,3 +512,71 @@ extension KubernetesObject {
         return KubernetesObject(json: .object(members))
     }
 }
+
+@Suite struct EngineSinkTests {
+    /// A config's sinks, built by `SinkFactory`, get an event's findings after its last playbook,
+    /// through each sink's scope, over a real HTTP receiver and a real file.
+    @Test func findingsReachTheWebhookAndFileSinksTheyAreRoutedTo() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let file = FileManager.default.temporaryDirectory.appending(path: "findings-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let schema = try PlaybookConfig.schema()
+        let config = try PlaybookConfig.load(
+            text: """
+                sinks_config:
+                  - webhook_sink:
+                      name: hook
+                      url: "\(server.url.absoluteString)"
+                      format: json
+                      scope:
+                        include: [{severity: HIGH}]
+                  - file_sink:
+                      name: all
+                      file_name: "\(file.path)"
+                active_playbooks:
+                  - triggers: [{on_pod_update: {}}]
+                    actions:
+                      - create_finding: {title: "low $name", aggregation_key: a, severity: LOW}
+                      - create_finding: {title: "high $name", aggregation_key: b, severity: HIGH}
+                """, file: "sinks.yaml", schema: schema)
+        var sinks: [String: any FindingSink] = [:]
+        for configuration in config.sinks {
+            sinks[configuration.name] = try #require(try SinkFactory.make(configuration, console: ConsoleCapture().output))
+        }
+        let engine = try PlaybookEngine(config: config, actions: BuiltinActionImplementations().registrations, sinks: sinks)
+        let report = await engine.handle(update(object("Pod", "web-1"), object("Pod", "web-1")))
+        await engine.flushSinks()
+        #expect(report.findings.map(\.finding.title) == ["high web-1", "low web-1"])
+        #expect(report.findings.map(\.sinks) == [["hook", "all"], ["all"]])
+        let request = try #require(server.requests.first)
+        #expect(server.requests.count == 1)
+        #expect(request.text == report.findings[0].finding.jsonValue.serialized())
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines == report.findings.map { $0.finding.jsonValue.serialized() })
+    }
+}
+
+@Suite struct TriggerScopeTests {
+    @Test func kubernetesTriggerScopeOverNameLabelsAndAttributes() async throws {
+        func fires(_ scope: String, _ change: KubernetesChange) async throws -> Bool {
+            let engine = try EngineHarness.engine("- triggers: [{on_pod_update: {scope: \(scope)}}]\n  actions: [{record: {tag: t}}]")
+            return !(await engine.handle(change)).playbooks.isEmpty
+        }
+        let pod = object("Pod", "web-1", namespace: "shop", labels: ["app": "web"], ["spec": ["containers": [["name": "nginx"]]]])
+        let change = update(pod, pod)
+        #expect(try await fires("{include: [{name: \"web-.*\"}]}", change))
+        #expect(try await !fires("{include: [{name: web}]}", change))  // a full match, not a prefix
+        #expect(try await fires("{include: [{name: db, namespace: shop}, {labels: \"app=web\"}]}", change))
+        #expect(try await !fires("{include: [{name: \"web-.*\", namespace: prod}]}", change))
+        #expect(try await !fires("{exclude: [{labels: \"app=web\"}]}", change))
+        #expect(try await fires("{exclude: [{labels: \"app!=web\"}]}", change))
+        #expect(try await fires("{include: [{attributes: \"spec.containers[0].name=NGINX\"}]}", change))
+        #expect(try await !fires("{include: [{attributes: \"spec.containers[0].name=envoy\"}]}", change))
+        // A cluster-scoped object has no namespace attribute: the entry does not match.
+        let node = object("Node", "n1", namespace: nil)
+        let engine = try EngineHarness.engine(
+            "- triggers: [{on_node_update: {scope: {include: [{namespace: \".*\"}]}}}]\n  actions: [{record: {tag: t}}]")
+        #expect((await engine.handle(update(node, node))).playbooks.isEmpty)
+    }
+}

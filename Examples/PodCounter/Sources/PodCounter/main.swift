@@ -1,43 +1,47 @@
-import Foundation
 import Triggerfish
 
-// A tiny run of the `count_pods` action: build the event a pod update produces, look the action up
-// among the generated registrations, run it with parameters as a playbook would give them, and
-// print the findings.
+// Embedding the Triggerfish runtime: the playbooks of playbooks.yaml (checked at build time, and
+// embedded by the plugin) run with the built-in actions and this package's own (Actions.swift),
+// fed with inputs from Swift, exactly as `triggerfish replay` or a runner would run them.
 
-let actions = Actions()
-let registrations = Dictionary(uniqueKeysWithValues: actions.registrations.map { ($0.name, $0) })
+let schema = try PlaybookConfig.schema(addingActions: EmbeddedPlaybooks.actionFiles)
+let file = EmbeddedPlaybooks.files[0]
+let config = try PlaybookConfig.load(text: file.text, file: file.name, schema: schema)
+let engine = try PlaybookEngine(config: config, actions: BuiltinActionImplementations().registrations + Actions().registrations)
+print(
+    "\(config.playbooks.count) playbooks from \(file.name); actions of this package: \(Actions().registrations.map(\.name).joined(separator: ", "))"
+)
 
-/// A pod as kubewatch sends it.
-func pod(_ name: String) throws -> KubernetesObject {
-    let json = """
-        {"apiVersion": "v1", "kind": "Pod",
-         "metadata": {"name": "\(name)", "namespace": "default", "labels": {"app": "web"}},
-         "spec": {"nodeName": "node-1"}}
-        """
-    return KubernetesObject(json: try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)))
-}
-
-print("playbook files: \(EmbeddedPlaybooks.files.map(\.name).joined(separator: ", "))")
-print("actions: \(registrations.keys.sorted().joined(separator: ", "))")
-
-for name in ["web-1", "web-2", "db-1"] {
-    let change = KubernetesChange(operation: .update, kind: "Pod", apiVersion: "v1", object: try pod(name))
-    let event = PodChangeEventInstance(change: change)
-    let context = ActionContext()
-    try await registrations["log_change"]!.run(event, parameters: ["label": "pod"], context: context)
-    try await registrations["count_pods"]!.run(event, parameters: ["prefix": "web-", "threshold": 2], context: context)
-    for finding in context.findings {
-        print(
-            "finding: [\(finding.severity.rawValue)] \(finding.title) (\(finding.subject.namespace ?? "-")/\(finding.subject.name ?? "?") on \(finding.subject.node ?? "?"))"
-        )
+func show(_ report: EventReport) {
+    let actions = report.actions.isEmpty ? "no action" : report.actions.map(\.action).joined(separator: ", ")
+    print("\(report.summary): \(report.duplicate ? "duplicate, skipped" : actions)")
+    for routed in report.findings {
+        let subject = "\(routed.finding.subject.namespace ?? "-")/\(routed.finding.subject.name ?? "?")"
+        print("  finding [\(routed.finding.severity.rawValue)] \(routed.finding.title) (\(subject))")
     }
 }
 
-// A node event is not a pod event: the registration refuses it.
+/// A pod update as kubewatch POSTs it to a runner.
+func podUpdate(_ name: String) -> String {
+    let pod =
+        #"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "\#(name)", "namespace": "default"}, "spec": {"nodeName": "node-1"}}"#
+    return #"{"specversion": "1.0", "data": {"operation": "update", "kind": "Pod", "apiVersion": "v1", "obj": \#(pod), "oldObj": \#(pod)}}"#
+}
+
+// Inputs in the wire format...
+for name in ["web-1", "web-2", "db-1"] {
+    for report in await engine.handle(try InputDecoder.decode(podUpdate(name))) { show(report) }
+}
+
+// ...or built in Swift.
+let alert = PrometheusAlert(
+    status: "firing", labels: ["alertname": "KubePodNotReady", "pod": "api-7", "namespace": "shop"], fingerprint: "f1")
+show(await engine.handle(alert))
+show(await engine.handle(alert))  // the same alert again is a duplicate
+
+// A bad input is an error value, not a crash.
 do {
-    let node = NodeEventInstance()
-    try await registrations["count_pods"]!.run(node, parameters: ["prefix": "web-"], context: ActionContext())
-} catch let error as ActionError {
+    _ = try InputDecoder.decode(#"{"data": {"operation": "patch", "kind": "Pod", "obj": {}}}"#)
+} catch {
     print("refused: \(error)")
 }
