@@ -45,6 +45,21 @@ import Testing
     }
 }
 
+extension PipelineTests {
+    /// Parsed inputs waiting for an earlier, slower parse must not hold the permits the lanes need:
+    /// with one permit and two parsers, an earlier version deadlocked on the second line.
+    @Test(.timeLimit(.minutes(1)), arguments: [1, 2, 5])
+    func aSmallInFlightLimitDoesNotDeadlock(maxInFlight: Int) async throws {
+        let engine = try EngineHarness.engine("- triggers: [{on_pod_update: {}}]\n  actions: [{record: {tag: t}}]\n")
+        let lines = (0..<300).map { InputPipeline.Line(number: $0, bytes: Array(Self.podUpdate("pod-\($0 % 7)", version: $0).utf8)) }
+        let count = Mutex(0)
+        await InputPipeline(engine: engine, lanes: 2, parsers: 4, maxInFlight: maxInFlight).run(lines) { _ in
+            count.withLock { $0 += 1 }
+        }
+        #expect(count.withLock { $0 } == 300)
+    }
+}
+
 @Suite struct LineReaderTests {
     func lines(_ text: String, maxLineLength: Int = 1 << 20) throws -> [String] {
         let url = FileManager.default.temporaryDirectory.appending(path: "lines-\(UUID().uuidString)")

@@ -37,6 +37,11 @@ public func readLines(_ name: String, limit: Int) throws -> [[UInt8]] {
     return lines
 }
 
+/// Starts a new peak-memory measurement (Linux: resets VmHWM through /proc/self/clear_refs).
+public func resetPeakResident() {
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+}
+
 /// The process's peak resident memory (VmHWM), in MiB; `nil` where /proc is not available.
 public func peakResidentMiB() -> Double? {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),

@@ -38,6 +38,7 @@ for configName in arguments.dropFirst() {
     let loadTime = clock.now - loadStart
 
     // Sequential, one core.
+    resetPeakResident()
     benchCountRuns.store(0, ordering: .relaxed)
     var latencies: [Duration] = []
     var inputs = 0
@@ -58,9 +59,11 @@ for configName in arguments.dropFirst() {
     }
     let sequential = clock.now - start
     let sequentialCount = benchCountRuns.load(ordering: .relaxed)
+    let sequentialPeak = peakResidentMiB()
     latencies.sort()
 
     // The replay pipeline, on a fresh engine (rate limits and de-duplication start empty again).
+    resetPeakResident()
     let pipelineEngine = try makeEngine(config: configName)
     benchCountRuns.store(0, ordering: .relaxed)
     let reports = Atomic<Int>(0)
@@ -70,13 +73,13 @@ for configName in arguments.dropFirst() {
     }
     let pipeline = clock.now - pipelineStart
     let pipelineCount = benchCountRuns.load(ordering: .relaxed)
+    func mib(_ value: Double?) -> String { value.map { String(format: "%.0f MiB", $0) } ?? "unknown" }
 
     print(
         """
         \(eventsFile) with \(configName) (\(engine.config.playbooks.count) playbooks, loaded in \(milliseconds(loadTime))):
-          sequential, one core: \(inputs) inputs (\(events) events, \(unreadable) unreadable) in \(String(format: "%.2f", seconds(sequential))) s = \(String(format: "%.0f", Double(inputs) / seconds(sequential))) inputs/s; bench_count ran \(sequentialCount) times
+          sequential, one core: \(inputs) inputs (\(events) events, \(unreadable) unreadable) in \(String(format: "%.2f", seconds(sequential))) s = \(String(format: "%.0f", Double(inputs) / seconds(sequential))) inputs/s; bench_count ran \(sequentialCount) times; peak RSS \(mib(sequentialPeak))
             latency per input: p50 \(milliseconds(percentile(latencies, 0.5))), p99 \(milliseconds(percentile(latencies, 0.99))), max \(milliseconds(latencies.last ?? .zero))
-          pipeline (\(ProcessInfo.processInfo.activeProcessorCount) parsers, 1 lane): \(reports.load(ordering: .relaxed)) inputs in \(String(format: "%.2f", seconds(pipeline))) s = \(String(format: "%.0f", Double(inputs) / seconds(pipeline))) inputs/s; bench_count ran \(pipelineCount) times
+          pipeline (\(ProcessInfo.processInfo.activeProcessorCount) parsers, 1 lane): \(reports.load(ordering: .relaxed)) inputs in \(String(format: "%.2f", seconds(pipeline))) s = \(String(format: "%.0f", Double(inputs) / seconds(pipeline))) inputs/s; bench_count ran \(pipelineCount) times; peak RSS \(mib(peakResidentMiB()))
         """)
 }
-print("peak resident memory: \(peakResidentMiB().map { String(format: "%.0f MiB", $0) } ?? "unknown")")

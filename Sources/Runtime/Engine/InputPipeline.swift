@@ -16,7 +16,7 @@ public struct InputPipeline: Sendable {
     public var parsers: Int
     public var maxInFlight: Int
 
-    public init(engine: PlaybookEngine, lanes: Int = 1, parsers: Int = ProcessInfo.processInfo.activeProcessorCount, maxInFlight: Int = 512)
+    public init(engine: PlaybookEngine, lanes: Int = 1, parsers: Int = ProcessInfo.processInfo.activeProcessorCount, maxInFlight: Int = 64)
     {
         self.engine = engine
         self.lanes = max(1, lanes)
@@ -62,6 +62,12 @@ public struct InputPipeline: Sendable {
                 }
             }
             await withTaskGroup(of: Work.self) { parseGroup in
+                // Lines are parsed `parsers` at a time. Parsed inputs wait in `ready` until every
+                // earlier one is parsed too, so they leave in order; `ready` is bounded, and when it
+                // is full the loop waits for the missing earlier parse, which is always running.
+                // Permits bound what the lanes hold; taking one can only wait for a lane, which
+                // always makes progress.
+                let readyLimit = 4 * parsers
                 var sequence = 0
                 var parsing = 0
                 var ready: [Int: Work] = [:]
@@ -69,9 +75,8 @@ public struct InputPipeline: Sendable {
                 var iterator = lines.makeIterator()
                 var exhausted = false
                 while true {
-                    if !exhausted, parsing < parsers {
+                    if !exhausted, parsing < parsers, ready.count < readyLimit {
                         if let line = iterator.next() {
-                            await permits.acquire()
                             let number = sequence
                             parseGroup.addTask {
                                 Work(sequence: number, line: line.number, input: Self.decode(line.bytes))
@@ -90,8 +95,8 @@ public struct InputPipeline: Sendable {
                         switch work.input {
                         case .failure(let error):
                             output.put(work.sequence, InputReport(index: work.line, kind: nil, error: error.message))
-                            await permits.release()
                         case .success(let input):
+                            await permits.acquire()
                             lanes[laneCount == 1 ? 0 : Self.lane(of: input, count: laneCount)].yield(work)
                         }
                     }

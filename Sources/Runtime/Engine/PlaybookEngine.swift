@@ -59,6 +59,7 @@ public final class PlaybookEngine: Sendable {
     /// Alert playbooks by the `alert_name` their triggers require; `anyAlert` have a trigger without one.
     let alertIndex: [String: [Int]]
     let anyAlert: [Int]
+    let hasAlertPlaybooks: Bool
 
     /// Action names the config uses that have no registration (they fail as `unknown_action`).
     public let unregisteredActions: [String]
@@ -142,6 +143,7 @@ public final class PlaybookEngine: Sendable {
         self.anyKindIndex = anyKind.mapValues(ordered)
         self.alertIndex = byAlert.mapValues(ordered)
         self.anyAlert = ordered(anyAlert)
+        self.hasAlertPlaybooks = !byAlert.isEmpty || !anyAlert.isEmpty
     }
 
     static func kubernetesTrigger(
@@ -174,7 +176,8 @@ public final class PlaybookEngine: Sendable {
 
     /// Runs the playbooks a Kubernetes change fires.
     public func handle(_ change: KubernetesChange) async -> EventReport {
-        objects.apply(change)
+        // Objects are kept only for resolving alerts, so only when some playbook takes alerts.
+        if hasAlertPlaybooks { objects.apply(change) }
         let object = change.object
         var report = EventReport(
             summary: "\(change.kind) \(object.namespace.map { $0 + "/" } ?? "")\(object.name ?? "<unnamed>") \(change.operation.rawValue)")
