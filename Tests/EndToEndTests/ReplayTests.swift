@@ -102,6 +102,38 @@ import Testing
         #expect(result.stdout.last?.hasPrefix("Playbooks fired ") == true)
     }
 
+    @Test func deliverWritesTheFindingsToTheFileSink() throws {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "replay-deliver-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let findings = directory.appending(path: "findings.jsonl")
+        let config = try CLITests.write(
+            """
+            sinks_config:
+              - file_sink: {name: file, file_name: "\(findings.path)"}
+              - slack_sink: {name: chat, api_key: x, slack_channel: alerts, default: false}
+            active_playbooks:
+              - triggers: [{on_prometheus_alert: {status: all}}]
+                actions: [{default_enricher: {}}]
+                sinks: [file, chat]
+            """, named: "deliver.yaml")
+        let result = try CLITests.triggerfish(["replay", "--deliver", "--output", "json", "--config", config.path])
+        #expect(result.status == 0)
+        #expect(
+            result.stderr == [
+                "\(config.path): warning: sink 'chat' is a slack_sink, which Triggerfish does not deliver to yet; its findings are only reported"
+            ])
+        let reported = try result.stdout.flatMap { line -> [String] in
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return (report["findings"] as? [[String: Any]] ?? []).map { $0["title"] as? String ?? "?" }
+        }
+        #expect(reported == ["GMP Webhook Test Alert", "Node is unschedulable.", "KubePodCrashLooping"])
+        let written = try String(contentsOf: findings, encoding: .utf8).split(separator: "\n").map { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["title"] as? String ?? "?"
+        }
+        #expect(written == reported)
+    }
+
     @Test func aMissingConfigOrRecordingIsAClearError() throws {
         let noConfig = try CLITests.triggerfish(["replay", "--config", "nope.yaml"])
         #expect(noConfig.status == 1)
