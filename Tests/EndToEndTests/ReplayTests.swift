@@ -93,6 +93,21 @@ import Testing
         #expect((reports.last?["actions"] as? [String])?.isEmpty == false)
     }
 
+    @Test func unreadableLinesInTextSayWhichLineAndWhy() throws {
+        let recording = try CLITests.write(
+            "\n{\"data\": {\"operation\": \"update\", \"kind\": \"Pod\"}}\n[]\n", named: "recording.jsonl")
+        let result = try CLITests.triggerfish(["replay", "--events", recording.path])
+        #expect(result.status == 0)
+        #expect(
+            result.stdout == [
+                "#1 unreadable input (line 2): kubewatch CloudEvent: data.obj: expected an object; found nothing (the field is missing)",
+                "#2 unreadable input (line 3): expected a kubewatch CloudEvent (an object with 'data') or an Alertmanager webhook (an object with 'alerts' or 'receiver'); found a list",
+                "1 scheduled playbook(s) not run: replay feeds recorded inputs only.",
+                "Replayed 2 inputs: 0 Kubernetes changes, 0 Alertmanager webhooks with 0 alerts (0 duplicates), 2 unreadable.",
+                "Playbooks fired 0 times; 0 actions ran, 0 failed; 0 findings.",
+            ])
+    }
+
     @Test func theBundledDefaultReadsWellAsText() throws {
         let result = try CLITests.triggerfish(["replay"])
         #expect(result.status == 0)

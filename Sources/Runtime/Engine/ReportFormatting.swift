@@ -46,7 +46,7 @@ public enum ReportFormatting {
     public static func text(_ report: InputReport, details: Bool = false) -> String {
         var lines: [String] = []
         guard report.error == nil else {
-            return "#\(report.index) unreadable input: \(report.error ?? "")\n"
+            return "#\(report.index) unreadable input (line \(report.index + 1)): \(report.error ?? "")\n"
         }
         for event in report.events {
             var head = "#\(report.index) \(event.summary)"
