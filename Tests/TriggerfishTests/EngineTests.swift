@@ -481,6 +481,19 @@ import Testing
         #expect(engine.objects.object(kind: "Pod", namespace: "shop", name: "web-1") == nil)
     }
 
+    @Test func helmAlertRelabelIsTheRunnersAlertRelabel() async throws {
+        let engine = try EngineHarness.engine(
+            """
+            alertRelabel:
+              - {source: pod_name, target: pod}
+            customPlaybooks:
+              - triggers: [{on_prometheus_alert: {pod_name_prefix: web}}]
+                actions: [{record: {tag: t}}]
+            """)
+        #expect(engine.config.alertRelabel == [.init(source: "pod_name", target: "pod", replace: false)])
+        #expect(!(await engine.handle(alert("A", labels: ["pod_name": "web-1"]))).playbooks.isEmpty)
+    }
+
     @Test func alertRelabelRulesApplyBeforeTriggers() async throws {
         let engine = try EngineHarness.engine(
             """

@@ -215,6 +215,11 @@ private struct Run {
         if let global = pairs.first(where: { $0.key == "globalConfig" })?.value {
             config.globalConfig = readGlobalConfig(global, what: "'globalConfig'")
         }
+        if let relabel = pairs.first(where: { $0.key == "alertRelabel" })?.value {
+            // The chart renders it as the runner's alert_relabel.
+            readAlertRelabel(relabel)
+            config.alertRelabel = relabel
+        }
         if let disabled = pairs.first(where: { $0.key == "disabledPlaybooks" })?.value {
             readStringList(disabled, what: "'disabledPlaybooks'")
         }

@@ -220,15 +220,15 @@ public final class PlaybookEngine: Sendable {
     /// Runs the playbooks each alert of a webhook fires; repeats within the TTL are reported as duplicates.
     public func handle(_ webhook: AlertmanagerWebhook) async -> [EventReport] {
         var reports: [EventReport] = []
-        for var alert in webhook.alerts {
-            for rule in config.alertRelabel { rule.apply(to: &alert.labels) }
-            reports.append(await handle(alert))
-        }
+        for alert in webhook.alerts { reports.append(await handle(alert)) }
         return reports
     }
 
-    /// Runs the playbooks one alert fires. All of them share one event, as in Robusta.
+    /// Runs the playbooks one alert fires, after the config's `alert_relabel` rules. All of them
+    /// share one event, as in Robusta.
     public func handle(_ alert: PrometheusAlert) async -> EventReport {
+        var alert = alert
+        for rule in config.alertRelabel { rule.apply(to: &alert.labels) }
         var report = EventReport(summary: "alert \(alert.name.isEmpty ? "<no alertname>" : alert.name) \(alert.status)")
         let now = options.now()
         guard deduplicator.isFirst(alert, now: now) else {
