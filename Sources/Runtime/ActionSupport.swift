@@ -114,26 +114,13 @@ enum FindingLabels {
                     .invalidParameters, action: CustomiseFindingAction.name,
                     message: "invalid regex '\(rule.regex)' in finding_label_rules: \(error)")
             }
-            let value = rule.sourceFields.map { field($0, of: working) ?? "" }.joined(separator: rule.separator)
+            let value = rule.sourceFields.map { FindingTemplate.value(for: $0, subject: working) ?? "" }.joined(separator: rule.separator)
             guard let match = try? regex.wholeMatch(in: value) else { continue }
             let label = expand(rule.replacement ?? "$1", groups: match.output)
             working.labels[rule.targetLabel] = label
             result[rule.targetLabel] = label
         }
         return result
-    }
-
-    /// `name`, `namespace`, `kind` (lower case), `node`, `labels.<key>` or `annotations.<key>`.
-    static func field(_ name: String, of subject: FindingSubject) -> String? {
-        if name.hasPrefix("labels.") { return subject.labels[String(name.dropFirst("labels.".count))] }
-        if name.hasPrefix("annotations.") { return subject.annotations[String(name.dropFirst("annotations.".count))] }
-        switch name {
-        case "name": return subject.name
-        case "namespace": return subject.namespace
-        case "kind": return subject.kind?.lowercased()
-        case "node": return subject.node
-        default: return nil
-        }
     }
 
     /// Replaces `$1` and `${1}` with the regex's groups (an unmatched or absent group is empty)

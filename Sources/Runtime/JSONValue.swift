@@ -19,19 +19,15 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Follows a dotted path with optional list indexes, as Robusta's scope attributes do:
-    /// `spec.containers[0].name`.
+    /// `spec.containers[0].name`. `nil` when the path is not there or is not a valid path.
     public func value(atPath path: String) -> JSONValue? {
+        guard let components = JSONPathComponent.parse(path) else { return nil }
         var current: JSONValue? = self
-        for component in path.split(separator: ".") {
-            var name = Substring(component)
-            var indexes: [Int] = []
-            while name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
-                guard let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]) else { return nil }
-                indexes.insert(index, at: 0)
-                name = name[..<open]
+        for component in components {
+            switch component {
+            case .key(let key): current = current?[key]
+            case .index(let index): current = current?[index]
             }
-            if !name.isEmpty { current = current?[String(name)] }
-            for index in indexes { current = current?[index] }
         }
         return current
     }
@@ -115,5 +111,28 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+/// One step of a dotted path: a mapping key or a list index.
+enum JSONPathComponent: Equatable {
+    case key(String)
+    case index(Int)
+
+    /// `a.b[0].c` → key a, key b, index 0, key c; `nil` when a bracket holds no integer.
+    static func parse(_ path: String) -> [JSONPathComponent]? {
+        var result: [JSONPathComponent] = []
+        for component in path.split(separator: ".") {
+            var name = Substring(component)
+            var indexes: [Int] = []
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
+                guard let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]) else { return nil }
+                indexes.insert(index, at: 0)
+                name = name[..<open]
+            }
+            if !name.isEmpty { result.append(.key(String(name))) }
+            result += indexes.map(JSONPathComponent.index)
+        }
+        return result
     }
 }

@@ -70,6 +70,8 @@ public enum FindingTemplate {
         return output
     }
 
+    /// A subject's value for a template key or a `finding_label_rules` source field: `name`,
+    /// `namespace`, `kind` (lower case), `node`, `labels.<key>` or `annotations.<key>`.
     static func value(for key: String, subject: FindingSubject) -> String? {
         if key.hasPrefix("labels.") { return subject.labels[String(key.dropFirst("labels.".count))] }
         if key.hasPrefix("annotations.") { return subject.annotations[String(key.dropFirst("annotations.".count))] }

@@ -74,12 +74,11 @@ extension ChangeFilters {
 
 extension JSONValue {
     /// A copy without the values at the given dotted paths (`status`, `metadata.managedFields`,
-    /// `spec.containers[0].image`); paths that are not there are ignored.
+    /// `spec.containers[0].image`); paths that are not there, or not valid paths, are ignored.
     public func removing(paths: [String]) -> JSONValue {
         var result = self
         for path in paths {
-            let components = JSONPathComponent.parse(path)
-            if !components.isEmpty { result.remove(components[...]) }
+            if let components = JSONPathComponent.parse(path), !components.isEmpty { result.remove(components[...]) }
         }
         return result
     }
@@ -108,29 +107,5 @@ extension JSONValue {
         default:
             return
         }
-    }
-}
-
-/// One step of a dotted path: a mapping key or a list index.
-enum JSONPathComponent: Equatable {
-    case key(String)
-    case index(Int)
-
-    /// `a.b[0].c` → key a, key b, index 0, key c. Unparseable brackets are read as part of the key.
-    static func parse(_ path: String) -> [JSONPathComponent] {
-        var result: [JSONPathComponent] = []
-        for component in path.split(separator: ".") {
-            var name = Substring(component)
-            var indexes: [Int] = []
-            while name.hasSuffix("]"), let open = name.lastIndex(of: "["),
-                let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)])
-            {
-                indexes.insert(index, at: 0)
-                name = name[..<open]
-            }
-            if !name.isEmpty { result.append(.key(String(name))) }
-            result += indexes.map(JSONPathComponent.index)
-        }
-        return result
     }
 }
