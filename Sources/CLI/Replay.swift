@@ -17,11 +17,15 @@ struct Replay: AsyncParsableCommand {
             cannot be used.
             """)
 
+    static let bundledConfig = "config/default.yaml"
+    static let bundledRecording = "config/recording.jsonl"
+    static let lanesRange = 1...256
+
     @Option(help: "The playbook config (runner config, Helm values or a list of playbooks).")
-    var config = "config/default.yaml"
+    var config = bundledConfig
 
     @Option(help: "The recording: one JSON input per line; '-' reads standard input.")
-    var events = "config/recording.jsonl"
+    var events = bundledRecording
 
     @Option(help: "'text' for people, 'json' for one JSON object per input line (see docs/replay.md).")
     var output: OutputFormat = .text
@@ -35,11 +39,26 @@ struct Replay: AsyncParsableCommand {
     @Option(name: .customLong("actions"), help: "A file declaring custom actions (actions.yaml format); repeatable.")
     var actionFiles: [String] = []
 
-    @Option(help: "How many inputs about different objects to handle at once; 1 keeps every run identical.")
+    @Option(help: "How many inputs about different objects to handle at once (1 to 256); 1 keeps every run identical.")
     var lanes = 1
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
+    }
+
+    func validate() throws {
+        guard Self.lanesRange.contains(lanes) else {
+            throw ValidationError("--lanes must be from \(Self.lanesRange.lowerBound) to \(Self.lanesRange.upperBound); got \(lanes)")
+        }
+        if config == "-" && events == "-" { throw ValidationError("--config and --events cannot both read standard input") }
+    }
+
+    /// A bundled file that is missing: say where it is looked for.
+    static func checkBundled(_ path: String, option: String) throws(FileReadError) {
+        guard path == bundledConfig || path == bundledRecording, !FileManager.default.fileExists(atPath: path) else { return }
+        throw FileReadError(
+            path: path,
+            reason: "no such file; the bundled default is found relative to the Triggerfish checkout: run from there or pass \(option)")
     }
 
     func run() async throws {
@@ -47,21 +66,19 @@ struct Replay: AsyncParsableCommand {
         var sinks: [(name: String, sink: any FindingSink)] = []
         do throws(ConfigLoadError) {
             let declarations = try actionFiles.map { file throws(ConfigLoadError) -> (name: String, text: String) in
-                do {
+                do throws(FileReadError) {
                     return (file, try Generation.readText(file))
                 } catch {
-                    throw ConfigLoadError(file: file, message: "cannot read the action declarations: \(error)")
+                    throw ConfigLoadError(error)
                 }
             }
             let schema = try PlaybookConfig.schema(addingActions: declarations)
-            if !FileManager.default.fileExists(atPath: config) {
-                throw ConfigLoadError(
-                    file: config,
-                    message:
-                        "no such config file\(config == "config/default.yaml" ? " (the bundled default is found relative to the Triggerfish checkout; run from there or pass --config)" : "")"
-                )
+            do throws(FileReadError) {
+                try Self.checkBundled(config, option: "--config")
+            } catch {
+                throw ConfigLoadError(error)
             }
-            let loaded = try PlaybookConfig.load(path: config, schema: schema)
+            let loaded = try PlaybookConfig.load(path: config, schema: schema, customActionsHint: customActionsHint)
             for warning in loaded.warnings { printError(warning.description) }
             if deliver {
                 // With JSON reports on standard output, the console sink writes to standard error.
@@ -96,9 +113,10 @@ struct Replay: AsyncParsableCommand {
         }
         let lines: LineReader
         do {
+            try Self.checkBundled(events, option: "--events")
             lines = try LineReader(path: events)
         } catch {
-            printError("\(events): error: cannot read the recording: \(error.localizedDescription)")
+            printError(error.description)
             throw ExitCode(1)
         }
         let totals = Mutex(ReplayTotals())

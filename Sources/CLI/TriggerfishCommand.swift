@@ -8,6 +8,7 @@ struct TriggerfishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "triggerfish",
         abstract: "Kubernetes automation whose playbooks are checked at build time.",
+        version: TriggerfishVersion.current,
         subcommands: [Replay.self, Validate.self])
 }
 
@@ -18,10 +19,10 @@ struct Validate: ParsableCommand {
         discussion: """
             Accepts a runner config (active_playbooks), Helm values (customPlaybooks, builtinPlaybooks, ...) \
             or a list of playbooks. Problems are printed as 'path:line:column: error: message'. \
-            Exits 0 when every file is clean, 1 when any has an error.
+            Exits 0 when every file is clean, 1 when any has an error (or cannot be read).
             """)
 
-    @Argument(help: "Config files to check.")
+    @Argument(help: "Config files to check; '-' reads standard input.")
     var files: [String] = []
 
     @Option(name: .customLong("actions"), help: "A file declaring custom actions (actions.yaml format); repeatable.")
@@ -33,17 +34,18 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let schema = try loadSchema()
-        let validator = ConfigValidator(schema: schema)
+        let validator = ConfigValidator(schema: schema, customActionsHint: customActionsHint)
         var failed = false
-        for file in files {
+        for path in files {
             let text: String
             do {
-                text = try Generation.readText(file)
+                text = try Generation.readText(path)
             } catch {
-                printError("\(file): error: \(error)")
+                printError(error.description)
                 failed = true
                 continue
             }
+            let file = path == "-" ? Generation.standardInputName : path
             let result = validator.validate(text: text, file: file)
             for diagnostic in result.diagnostics { printError(diagnostic.description) }
             if result.hasErrors {
@@ -70,7 +72,7 @@ struct Validate: ParsableCommand {
                 do {
                     declarations.append((file, try Generation.readText(file)))
                 } catch {
-                    printError("\(file): error: \(error)")
+                    printError(error.description)
                     throw ExitCode(1)
                 }
             }
@@ -82,6 +84,9 @@ struct Validate: ParsableCommand {
         return schema
     }
 }
+
+/// Added to "unknown action" errors of configs the CLI reads.
+let customActionsHint = "if it is a custom action, pass the file that declares it with --actions FILE"
 
 func printError(_ line: String, terminator: String = "\n") {
     FileHandle.standardError.write(Data((line + terminator).utf8))

@@ -10,6 +10,11 @@ public struct SourceLocation: Hashable, Sendable, Comparable {
         self.column = column
     }
 
+    /// A problem with a file as a whole (it cannot be read, say): printed without line and column.
+    public static func wholeFile(_ file: String) -> SourceLocation {
+        SourceLocation(file: file, line: 0, column: 0)
+    }
+
     public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
         (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
     }
@@ -39,9 +44,10 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         Diagnostic(.warning, location, message)
     }
 
-    /// `path:line:column: error: message`
+    /// `path:line:column: error: message`, or `path: error: message` for a whole file.
     public var description: String {
-        "\(location.file):\(location.line):\(location.column): \(severity.rawValue): \(message)"
+        let place = location.line == 0 ? location.file : "\(location.file):\(location.line):\(location.column)"
+        return "\(place): \(severity.rawValue): \(message)"
     }
 }
 

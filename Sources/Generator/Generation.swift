@@ -30,15 +30,69 @@ public enum Generation {
         return true
     }
 
-    /// Reads a text file, turning "not UTF-8" and "missing" into diagnostics-friendly errors.
-    public static func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw GenerationError("cannot read '\(path)': no such file or it is not readable")
+    /// Reads a text file, turning "missing", "a directory", "a FIFO", "not permitted" and "not
+    /// UTF-8" into a ``FileReadError`` worded the same wherever a file is read; `-` reads standard input.
+    public static func readText(_ path: String) throws(FileReadError) -> String {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            let descriptor = try FileReadError.openRegularFile(path)
+            data = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true).readDataToEndOfFile()
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw GenerationError("cannot read '\(path)': it is not UTF-8 text")
+            throw FileReadError(path: path, reason: "it is not UTF-8 text")
         }
         return text
+    }
+
+    /// How diagnostics name standard input.
+    public static let standardInputName = "<stdin>"
+}
+
+/// A file that cannot be read, said the same way for configs, recordings and action files:
+/// `PATH: error: cannot read the file: REASON`.
+public struct FileReadError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    /// Why, e.g. "no such file" or "it is a directory, not a file".
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    /// The error as a diagnostic about the whole file.
+    public var diagnostic: Diagnostic {
+        .error(.wholeFile(path == "-" ? Generation.standardInputName : path), "cannot read the file: \(reason)")
+    }
+
+    public var description: String { diagnostic.description }
+
+    /// Opens a regular file for reading. Directories, FIFOs, sockets and devices are refused
+    /// before opening: opening a FIFO with no writer would block forever.
+    public static func openRegularFile(_ path: String) throws(FileReadError) -> Int32 {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw FileReadError(path: path, reason: reason(errno: errno)) }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw FileReadError(path: path, reason: "it is a directory, not a file")
+        case S_IFIFO:
+            throw FileReadError(path: path, reason: "it is a FIFO (named pipe), not a regular file; '-' reads standard input")
+        default: throw FileReadError(path: path, reason: "it is not a regular file")
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileReadError(path: path, reason: reason(errno: errno)) }
+        return descriptor
+    }
+
+    static func reason(errno code: Int32) -> String {
+        switch code {
+        case ENOENT: "no such file"
+        case ENOTDIR: "no such file (a part of the path is not a directory)"
+        case EACCES: "permission denied"
+        default: String(cString: strerror(code)).lowercased()
+        }
     }
 }
 

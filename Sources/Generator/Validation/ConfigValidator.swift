@@ -53,10 +53,14 @@ public struct ValidatedConfig: Sendable {
 public struct ConfigValidator: Sendable {
     public let schema: Schema
     public var limits: YAMLLimits
+    /// Where custom actions are declared for this caller, added to "unknown action" errors that
+    /// have no close match: the build reads a target's `actions.yaml`, the CLI takes `--actions FILE`.
+    public var customActionsHint: String?
 
-    public init(schema: Schema, limits: YAMLLimits = .default) {
+    public init(schema: Schema, limits: YAMLLimits = .default, customActionsHint: String? = nil) {
         self.schema = schema
         self.limits = limits
+        self.customActionsHint = customActionsHint
     }
 
     public struct Output: Sendable {
@@ -83,7 +87,7 @@ public struct ConfigValidator: Sendable {
 
     public func validate(text: String, file: String) -> Output {
         let parsed = YAMLDocument.parse(text, file: file, limits: limits)
-        var run = Run(schema: schema)
+        var run = Run(schema: schema, customActionsHint: customActionsHint)
         run.diagnostics.append(contentsOf: parsed.diagnostics)
         guard let root = parsed.root else {
             // Empty, or YAML too broken to read on.
@@ -104,7 +108,12 @@ private struct Run {
     /// `global_config`, merged under every action's parameters (Robusta's rule).
     var globalParameters: [YAMLPair] = []
 
-    init(schema: Schema) { self.schema = schema }
+    let customActionsHint: String?
+
+    init(schema: Schema, customActionsHint: String?) {
+        self.schema = schema
+        self.customActionsHint = customActionsHint
+    }
 
     mutating func read(_ root: YAMLNode) -> ValidatedConfig {
         var config: ValidatedConfig
@@ -387,9 +396,9 @@ private struct Run {
         if let actionsNode = reader["actions"] {
             playbook.actions = readEntries(actionsNode, noun: "action", in: what).compactMap { entry in
                 guard let action = schema.action(named: entry.key) else {
-                    diagnostics.error(
-                        entry.keyLocation,
-                        "unknown action '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.actions.map(\.name)))")
+                    var suggestion = Suggestions.didYouMean(entry.key, in: schema.actions.map(\.name))
+                    if suggestion.isEmpty, let customActionsHint { suggestion = "; \(customActionsHint)" }
+                    diagnostics.error(entry.keyLocation, "unknown action '\(entry.key)' in \(what)\(suggestion)")
                     return nil
                 }
                 if !action.isImplemented {

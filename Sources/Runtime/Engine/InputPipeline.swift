@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TriggerfishGenerator
 
 /// Feeds a stream of recorded inputs (one JSON document per line) through a ``PlaybookEngine``:
 /// lines are parsed in parallel, inputs about the same object are handled one after another in
@@ -206,17 +207,13 @@ public struct LineReader: Sequence, IteratorProtocol {
     var finished = false
     public let maxLineLength: Int
 
-    /// Opens a file; `-` reads standard input.
-    public init(path: String, maxLineLength: Int = 32 << 20) throws {
+    /// Opens a regular file; `-` reads standard input.
+    public init(path: String, maxLineLength: Int = 32 << 20) throws(FileReadError) {
         if path == "-" {
             descriptor = 0
             closeWhenDone = false
         } else {
-            descriptor = open(path, O_RDONLY)
-            guard descriptor >= 0 else {
-                throw CocoaError(
-                    .fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-            }
+            descriptor = try FileReadError.openRegularFile(path)
             closeWhenDone = true
         }
         self.maxLineLength = maxLineLength

@@ -65,8 +65,13 @@ public struct ConfigLoadError: Error, Sendable, CustomStringConvertible {
         self.diagnostics = diagnostics
     }
 
+    /// A problem with the file as a whole: `file: error: message`.
     public init(file: String, message: String) {
-        self.diagnostics = [Diagnostic.error(SourceLocation(file: file, line: 1, column: 1), message)]
+        self.diagnostics = [Diagnostic.error(.wholeFile(file), message)]
+    }
+
+    public init(_ error: FileReadError) {
+        self.diagnostics = [error.diagnostic]
     }
 
     /// One line per diagnostic, `file:line:column: severity: message`.
@@ -87,20 +92,24 @@ extension PlaybookConfig {
         return schema
     }
 
-    /// Reads and validates a config file.
-    public static func load(path: String, schema: Schema) throws(ConfigLoadError) -> PlaybookConfig {
+    /// Reads and validates a config file; `-` reads standard input. `customActionsHint` is added to
+    /// "unknown action" errors (see ``ConfigValidator/customActionsHint``).
+    public static func load(path: String, schema: Schema, customActionsHint: String? = nil) throws(ConfigLoadError) -> PlaybookConfig {
         let text: String
         do {
             text = try Generation.readText(path)
         } catch {
-            throw ConfigLoadError(file: path, message: "cannot read the config: \(error)")
+            throw ConfigLoadError(error)
         }
-        return try load(text: text, file: path, schema: schema)
+        let file = path == "-" ? Generation.standardInputName : path
+        return try load(text: text, file: file, schema: schema, customActionsHint: customActionsHint)
     }
 
     /// Validates a config and converts it for running. Errors throw; warnings are kept in `warnings`.
-    public static func load(text: String, file: String, schema: Schema) throws(ConfigLoadError) -> PlaybookConfig {
-        let output = ConfigValidator(schema: schema).validate(text: text, file: file)
+    public static func load(
+        text: String, file: String, schema: Schema, customActionsHint: String? = nil
+    ) throws(ConfigLoadError) -> PlaybookConfig {
+        let output = ConfigValidator(schema: schema, customActionsHint: customActionsHint).validate(text: text, file: file)
         guard !output.hasErrors, let validated = output.config else { throw ConfigLoadError(diagnostics: output.diagnostics) }
         let global = validated.globalConfig.map(JSONValue.init(yaml:))?.objectValue ?? [:]
         var playbooks: [Playbook] = []
