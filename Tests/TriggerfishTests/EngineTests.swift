@@ -555,7 +555,8 @@ extension KubernetesObject {
                 """, file: "sinks.yaml", schema: schema)
         var sinks: [String: any FindingSink] = [:]
         for configuration in config.sinks {
-            sinks[configuration.name] = try #require(try SinkFactory.make(configuration, console: ConsoleCapture().output))
+            let sink: any FindingSink = try #require(try SinkFactory.make(configuration, console: ConsoleCapture().output))
+            sinks[configuration.name] = sink
         }
         let engine = try PlaybookEngine(config: config, actions: BuiltinActionImplementations().registrations, sinks: sinks)
         let report = await engine.handle(update(object("Pod", "web-1"), object("Pod", "web-1")))

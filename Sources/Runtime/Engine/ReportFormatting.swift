@@ -48,6 +48,9 @@ public enum ReportFormatting {
         guard report.error == nil else {
             return "#\(report.index) unreadable input (line \(report.index + 1)): \(report.error ?? "")\n"
         }
+        if report.events.isEmpty {
+            return "#\(report.index) \(report.kind == .alertmanager ? "Alertmanager webhook with no alerts" : "input with no events")\n"
+        }
         for event in report.events {
             var head = "#\(report.index) \(event.summary)"
             if event.duplicate { head += ": duplicate, already handled" }
