@@ -1,7 +1,7 @@
 import Foundation
 
-/// Emits the reference docs of the schema as Markdown: the event hierarchy (a Mermaid class
-/// diagram GitHub renders, and tables), triggers, actions and the trigger × action matrix.
+/// Emits the reference docs of the schema as Markdown: the event hierarchy (small Mermaid class
+/// diagrams GitHub renders, and tables), triggers, actions and the trigger × action matrix.
 public struct DocsEmitter: Sendable {
     public let schema: Schema
 
@@ -9,10 +9,11 @@ public struct DocsEmitter: Sendable {
         self.schema = schema
     }
 
+    /// The files ``files()`` produces, in that order.
     public static let fileNames = ["events.md", "triggers.md", "actions.md", "compatibility.md"]
 
-    static let header =
-        "<!-- Generated from schema/ by `swift run TriggerfishGenerateTool docs --schema schema --output docs`. Do not edit. -->\n\n"
+    static let command = "swift run TriggerfishGenerateTool docs --schema schema --output docs"
+    static let header = "<!-- Generated from schema/ by `\(command)`. Do not edit. -->\n\n"
 
     public func files() -> [(name: String, contents: String)] {
         [("events.md", events()), ("triggers.md", triggers()), ("actions.md", actions()), ("compatibility.md", compatibility())]
@@ -30,21 +31,85 @@ public struct DocsEmitter: Sendable {
 
     func anchor(_ name: String) -> String { name.lowercased() }
 
+    func code(_ names: [String]) -> String { names.map { "`\($0)`" }.joined(separator: ", ") }
+
+    /// `a`, `a and b`, `a, b and c`.
+    func andList(_ items: [String]) -> String {
+        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
+    }
+
+    func eventLink(_ name: String) -> String { "[\(name)](events.md#\(anchor(name)))" }
+
+    // MARK: Events
+
+    /// The events of the hierarchy diagram: those written in the schema rather than expanded from a
+    /// kind, with all their ancestors (so the alert appears with the kind events it refines).
+    func hierarchyEvents() -> [EventDefinition] {
+        var names: Set<String> = []
+        for event in schema.events where event.kind == nil { names.formUnion(schema.selfAndAncestors(of: event.name)) }
+        return parentsFirst(schema.events.filter { names.contains($0.name) })
+    }
+
+    /// The events of the per-kind diagram, for `kind`: its two events and their parents.
+    func kindPatternEvents(_ kind: KindDefinition) -> [EventDefinition] {
+        let names = [schema.kindResourceParent, schema.kindChangeParent, kind.eventName, kind.changeEventName].compactMap { $0 }
+        return parentsFirst(schema.events.filter { names.contains($0.name) })
+    }
+
+    /// Events ordered by their depth in the hierarchy (schema order within a depth), so each diagram
+    /// declares parents before children and the layout reads from the root outwards.
+    func parentsFirst(_ events: [EventDefinition]) -> [EventDefinition] {
+        var depths: [String: Int] = [:]
+        func depth(_ name: String) -> Int {
+            if let known = depths[name] { return known }
+            depths[name] = 0  // the loader rejects cycles; this only guards the recursion
+            let value = (schema.event(named: name)?.parents.map { depth($0) + 1 }.max()) ?? 0
+            depths[name] = value
+            return value
+        }
+        return events.enumerated().sorted { (depth($0.element.name), $0.offset) < (depth($1.element.name), $1.offset) }.map(\.element)
+    }
+
+    /// A Mermaid class diagram of `events` and the parent edges among them (an arrow points at the parent).
+    func classDiagram(_ events: [EventDefinition]) -> String {
+        let included = Set(events.map(\.name))
+        var out = "```mermaid\nclassDiagram\n    direction LR\n"
+        for event in events {
+            let parents = event.parents.filter { included.contains($0) }
+            if parents.isEmpty && !events.contains(where: { $0.parents.contains(event.name) }) {
+                out += "    class \(event.name)\n"
+            }
+            for parent in parents { out += "    \(parent) <|-- \(event.name)\n" }
+        }
+        return out + "```\n"
+    }
+
+    /// The triggers expanded from a kind (`on_pod_create`, ...), in operation order.
+    func kindTriggers(_ kind: KindDefinition) -> [TriggerDefinition] {
+        TriggerDefinition.Operation.allCases.compactMap { schema.trigger(named: "on_\(kind.lowercased)_\($0.rawValue)") }
+    }
+
     func events() -> String {
         var out = Self.header + "# Events\n\n"
         out += "Every trigger produces an event; every action accepts one. An event with several parents is accepted\n"
         out += "wherever any parent is. In Swift each event is a protocol of the same name (write actions as\n"
         out += "`func run(_ event: some PodEvent, ...)`), and `<Event>Instance` is its concrete type.\n\n"
-        out += "## Hierarchy\n\n```mermaid\nclassDiagram\n    direction LR\n"
-        for event in schema.events {
-            for parent in event.parents { out += "    \(parent) <|-- \(event.name)\n" }
+        let written = schema.events.filter { $0.kind == nil }
+        out += "The schema has \(schema.events.count) events: \(written.count) written in it, described below, and "
+        out +=
+            "\(schema.events.count - written.count) generated from its \(schema.kinds.count) [Kubernetes kinds](#kinds), two per kind.\n\n"
+
+        out += "## Hierarchy\n\n"
+        out += "The events written in the schema, with every event they refine. An arrow points from an event to its parent:\n"
+        out += "an action that accepts the parent accepts the child too.\n\n"
+        out += classDiagram(hierarchyEvents()) + "\n"
+        if let parent = schema.kindResourceParent, let change = schema.kindChangeParent {
+            out += "Each kind adds `<Kind>Event` under \(parent), and `<Kind>ChangeEvent` under `<Kind>Event`\n"
+            out += "and \(change): the pattern is drawn once, [under Kinds](#kinds).\n\n"
         }
-        for event in schema.events where event.parents.isEmpty && !schema.events.contains(where: { $0.parents.contains(event.name) }) {
-            out += "    class \(event.name)\n"
-        }
-        out += "```\n\n"
+
         out += "## Events\n\n| Event | Parents | Fields | Manual trigger parameters |\n|---|---|---|---|\n"
-        for event in schema.events {
+        for event in written {
             let parents = event.parents.map { "[\($0)](#\(anchor($0)))" }.joined(separator: ", ")
             let fields = event.fields.map { "`\($0.name)`: \($0.type.rawValue)\($0.optional ? "?" : "")" }.joined(separator: "<br>")
             let manual =
@@ -55,17 +120,38 @@ public struct DocsEmitter: Sendable {
             out +=
                 "| <a id=\"\(anchor(event.name))\"></a>**\(event.name)** | \(parents.isEmpty ? "—" : parents) | \(fields.isEmpty ? "—" : fields) | \(manual) |\n"
         }
-        out += "\n## Descriptions\n\n"
-        for event in schema.events where !event.doc.isEmpty {
+        out += "\n"
+        for event in written where !event.doc.isEmpty {
             out += "- **\(event.name)**: \(cell(event.doc))\n"
         }
-        out += "\n## Kinds\n\n| Kind | apiVersion | Namespaced | Events |\n|---|---|---|---|\n"
+
+        guard let example = schema.kinds.first else { return out }
+        out += "\n## Kinds\n\n"
+        out += "Each Kubernetes kind adds two events and four triggers, all in the same pattern, drawn here for \(example.name):\n\n"
+        out += classDiagram(kindPatternEvents(example)) + "\n"
+        let manual = schema.event(named: example.eventName)?.manualParameters?.map(\.name) ?? []
+        out += "- `\(example.eventName)` has the field `\(example.accessor)`, the object when known (for every kind, its name in\n"
+        out += "  lowerCamelCase), and can be built by hand (a manual trigger) from \(andList(manual.map { "`\($0)`" }))"
+        out +=
+            example.namespaced ? " (from `name` alone for a kind that is not namespaced).\n" : " (and `namespace` for a namespaced kind).\n"
+        out += "- `\(example.changeEventName)` is what \(andList(kindTriggers(example).map { "`\($0.key)`" })) produce, as do\n"
+        out += "  the kind's smart triggers (in [triggers](triggers.md)); it holds the change, so it cannot be built by hand.\n\n"
+        // Three columns, the first two stacked, so the table fits GitHub's width.
+        out += "| Kind, apiVersion | Events | Triggers |\n|---|---|---|\n"
         for kind in schema.kinds {
-            out +=
-                "| \(kind.name) | `\(kind.apiVersion)` | \(kind.namespaced ? "yes" : "no") | \(kind.eventName), \(kind.changeEventName) |\n"
+            let triggers = kindTriggers(kind).map { "[`\($0.key)`](triggers.md#\(anchor($0.key)))" }.joined(separator: ", ")
+            out += "| **\(kind.name)**<br>`\(kind.apiVersion)`, \(kind.namespaced ? "namespaced" : "not namespaced") "
+            out += "| <a id=\"\(anchor(kind.eventName))\"></a>\(kind.eventName)<br>"
+            out += "<a id=\"\(anchor(kind.changeEventName))\"></a>\(kind.changeEventName) | \(triggers) |\n"
+        }
+        out += "\n"
+        for kind in schema.kinds where !kind.doc.isEmpty {
+            out += "- **\(kind.name)**: \(cell(kind.doc))\n"
         }
         return out
     }
+
+    // MARK: Triggers, actions
 
     func parameterRows(_ parameters: [ParameterDefinition]) -> String {
         guard !parameters.isEmpty else { return "No parameters.\n" }
@@ -135,6 +221,8 @@ public struct DocsEmitter: Sendable {
         }
         return out
     }
+
+    // MARK: Compatibility
 
     func compatibility() -> String {
         var out = Self.header + "# Trigger × action compatibility\n\n"

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+@testable import TriggerfishGenerator
+
+/// What the generated reference docs say, checked against the schema they come from: small diagrams
+/// and the kinds as a table.
+@Suite struct DocsEmitterTests {
+    static let schema = Result { try CoreFixtures.schema() }
+    static let docs = Result {
+        try Dictionary(uniqueKeysWithValues: DocsEmitter(schema: schema.get()).files().map { ($0.name, $0.contents) })
+    }
+
+    func schema() throws -> Schema { try Self.schema.get() }
+
+    func doc(_ name: String) throws -> String {
+        try #require(try Self.docs.get()[name], "the emitter produces no \(name)")
+    }
+
+    func lines(_ name: String) throws -> [String] {
+        try doc(name).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// The Mermaid blocks of a Markdown file, each as its lines without the fences.
+    func diagrams(_ name: String) throws -> [[String]] {
+        var result: [[String]] = []
+        var current: [String]?
+        for line in try lines(name) {
+            if line == "```mermaid" {
+                current = []
+            } else if line == "```", let block = current {
+                result.append(block)
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return result
+    }
+
+    /// The boxes of a class diagram: every class named in an edge or declared alone.
+    func boxes(_ diagram: [String]) -> Set<String> {
+        var names: Set<String> = []
+        for line in diagram {
+            let words = line.split(separator: " ").map(String.init)
+            if words.count == 3 && words[1] == "<|--" {
+                names.formUnion([words[0], words[2]])
+            } else if words.count == 2 && words[0] == "class" {
+                names.insert(words[1])
+            }
+        }
+        return names
+    }
+
+    /// The lines of the section under `heading` (a whole line), up to the next heading of its level or higher.
+    func section(_ heading: String, in name: String) throws -> [String] {
+        let all = try lines(name)
+        let start = try #require(all.firstIndex(of: heading), "\(name) has no line '\(heading)'")
+        let level = heading.prefix { $0 == "#" }.count
+        let rest = all[(start + 1)...]
+        let end =
+            rest.firstIndex { line in
+                let hashes = line.prefix { $0 == "#" }.count
+                return hashes > 0 && hashes <= level && line.dropFirst(hashes).hasPrefix(" ")
+            } ?? all.endIndex
+        return Array(all[(start + 1)..<end])
+    }
+
+    /// The names in backticks on a line, without the `*` that marks an action not implemented yet.
+    func codeNames(_ line: String) -> [String] {
+        line.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+
+    /// GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
+    func slug(_ heading: String) -> String {
+        String(
+            heading.lowercased().unicodeScalars.compactMap { scalar -> Character? in
+                if scalar == " " { return "-" }
+                let character = Character(scalar)
+                return character.isLetter || character.isNumber || character == "-" || character == "_" ? character : nil
+            })
+    }
+
+    @Test func theEmitterProducesTheFilesItNames() throws {
+        #expect(try Self.docs.get().keys.sorted() == DocsEmitter.fileNames.sorted())
+        #expect(DocsEmitter(schema: try schema()).files().map(\.name) == DocsEmitter.fileNames)
+    }
+
+    // MARK: events.md
+
+    @Test func theHierarchyIsOneSmallDiagramWithTheAlertsSevenParents() throws {
+        let diagrams = try diagrams("events.md")
+        #expect(diagrams.count == 2)
+        let hierarchy = try #require(diagrams.first)
+        #expect(
+            boxes(hierarchy) == [
+                "ExecutionBaseEvent", "KubernetesResourceEvent", "KubernetesAnyChangeEvent", "ScheduledExecutionEvent",
+                "PrometheusKubernetesAlert", "PodEvent", "NodeEvent", "DeploymentEvent", "JobEvent", "DaemonSetEvent", "StatefulSetEvent",
+                "HorizontalPodAutoscalerEvent",
+            ])
+        let alertParents = try #require(try schema().event(named: "PrometheusKubernetesAlert")?.parents)
+        #expect(alertParents.count == 7)
+        for parent in alertParents {
+            #expect(hierarchy.contains("    \(parent) <|-- PrometheusKubernetesAlert"))
+            #expect(hierarchy.contains("    KubernetesResourceEvent <|-- \(parent)"))
+        }
+        #expect(hierarchy.contains("    ExecutionBaseEvent <|-- ScheduledExecutionEvent"))
+        // Edges: the three under the root, the seven kinds under KubernetesResourceEvent, the alert's seven.
+        #expect(hierarchy.filter { $0.contains(" <|-- ") }.count == 17)
+        #expect(!hierarchy.contains { $0.contains("ChangeEvent") && $0.contains("<|--") && !$0.contains("KubernetesAnyChangeEvent") })
+    }
+
+    @Test func thePerKindPatternIsDrawnOnce() throws {
+        let pattern = try #require(try diagrams("events.md").last)
+        #expect(
+            pattern == [
+                "classDiagram",
+                "    direction LR",
+                "    KubernetesResourceEvent <|-- PodEvent",
+                "    PodEvent <|-- PodChangeEvent",
+                "    KubernetesAnyChangeEvent <|-- PodChangeEvent",
+            ])
+    }
+
+    @Test func everyDiagramIsSmallAndItsEdgesAreTheSchemas() throws {
+        let schema = try schema()
+        for name in DocsEmitter.fileNames where name.hasSuffix(".md") {
+            for diagram in try diagrams(name) {
+                #expect(boxes(diagram).count <= 12, "\(name): \(boxes(diagram).count) boxes")
+                for line in diagram where line.contains(" <|-- ") {
+                    let words = line.split(separator: " ").map(String.init)
+                    #expect(schema.event(named: words[2])?.parents.contains(words[0]) == true, "\(name): \(line)")
+                }
+            }
+        }
+    }
+
+    @Test func theKindsAreATable() throws {
+        let schema = try schema()
+        let lines = try lines("events.md")
+        #expect(lines.contains("| Kind, apiVersion | Events | Triggers |"))
+        #expect(
+            lines.contains(
+                "| **Pod**<br>`v1`, namespaced | <a id=\"podevent\"></a>PodEvent<br><a id=\"podchangeevent\"></a>PodChangeEvent | [`on_pod_create`](triggers.md#on_pod_create), [`on_pod_update`](triggers.md#on_pod_update), [`on_pod_delete`](triggers.md#on_pod_delete), [`on_pod_all_changes`](triggers.md#on_pod_all_changes) |"
+            ))
+        #expect(
+            lines.contains(
+                "| **Node**<br>`v1`, not namespaced | <a id=\"nodeevent\"></a>NodeEvent<br><a id=\"nodechangeevent\"></a>NodeChangeEvent | [`on_node_create`](triggers.md#on_node_create), [`on_node_update`](triggers.md#on_node_update), [`on_node_delete`](triggers.md#on_node_delete), [`on_node_all_changes`](triggers.md#on_node_all_changes) |"
+            ))
+        let rows = lines.filter { $0.hasPrefix("| **") }
+        #expect(rows.count == schema.kinds.count)
+        for (row, kind) in zip(rows, schema.kinds) {
+            #expect(row.hasPrefix("| **\(kind.name)**<br>`\(kind.apiVersion)`, \(kind.namespaced ? "namespaced" : "not namespaced") |"))
+        }
+    }
+
+    @Test func everyLinkBetweenTheDocsLandsOnAnAnchor() throws {
+        let docs = try Self.docs.get()
+        var anchors: [String: Set<String>] = [:]
+        for (name, text) in docs where name.hasSuffix(".md") {
+            for line in text.split(separator: "\n").map(String.init) {
+                if line.hasPrefix("#") { anchors[name, default: []].insert(slug(String(line.drop { $0 == "#" }.dropFirst()))) }
+                for piece in line.components(separatedBy: "<a id=\"").dropFirst() {
+                    anchors[name, default: []].insert(String(piece.prefix { $0 != "\"" }))
+                }
+            }
+        }
+        var checked = 0
+        for (name, text) in docs where name.hasSuffix(".md") {
+            for piece in text.components(separatedBy: "](").dropFirst() {
+                let target = piece.prefix { $0 != ")" }
+                guard !target.hasPrefix("http") else { continue }
+                let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                let file = parts[0].isEmpty ? name : parts[0]
+                #expect(docs[file] != nil, "\(name) links to \(target), which the emitter does not produce")
+                if parts.count == 2 {
+                    #expect(anchors[file]?.contains(parts[1]) == true, "\(name) links to \(target), which has no such anchor")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked > 500)
+    }
+}
