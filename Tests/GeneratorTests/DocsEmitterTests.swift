@@ -3,8 +3,8 @@ import Testing
 
 @testable import TriggerfishGenerator
 
-/// What the generated reference docs say, checked against the schema they come from: small diagrams
-/// and the kinds as a table.
+/// What the generated reference docs say, checked against the schema they come from: small diagrams,
+/// the kinds as a table, and the sinks.
 @Suite struct DocsEmitterTests {
     static let schema = Result { try CoreFixtures.schema() }
     static let docs = Result {
@@ -180,5 +180,46 @@ import Testing
             }
         }
         #expect(checked > 500)
+    }
+
+    // MARK: sinks.md
+
+    @Test func sinksListEveryTypeWithItsParametersAndWhetherItDelivers() throws {
+        let schema = try schema()
+        let lines = try lines("sinks.md")
+        #expect(lines.contains("22 sink types validate; 3 of them deliver findings: `console_sink`, `file_sink` and `webhook_sink`."))
+        #expect(lines.contains("| [`console_sink`](#console_sink) | yes | — | — |"))
+        #expect(
+            lines.contains(
+                "| [`webhook_sink`](#webhook_sink) | yes | `url` | `size_limit`, `authorization`, `format`, `slack_webhook`, `timeout_seconds`, `retries` |"
+            ))
+        #expect(
+            lines.contains(
+                "| [`slack_sink`](#slack_sink) | no | `api_key`, `slack_channel` | `channel_override`, `max_log_file_limit_kb`, `investigate_link` |"
+            ))
+        let rows = lines.filter { $0.hasPrefix("| [`") }
+        #expect(rows.count == schema.sinks.count)
+        for (row, sink) in zip(rows, schema.sinks) {
+            #expect(row.hasPrefix("| [`\(sink.key)`](#\(sink.key)) | \(sink.delivers ? "yes" : "no") | "), "\(row)")
+            let section = try section("## \(sink.key)", in: "sinks.md")
+            #expect(
+                section.contains(
+                    sink.delivers
+                        ? "Delivers: yes. Triggerfish sends findings to it."
+                        : "Delivers: no. Triggerfish validates it and routes findings to it, but does not send them yet."),
+                "\(sink.key)")
+            for parameter in sink.parameters {
+                #expect(codeNames(row).contains(parameter.name), "\(sink.key).\(parameter.name) is not in its row")
+                #expect(section.contains { $0.hasPrefix("| `\(parameter.name)` | `\(parameter.type)`") }, "\(sink.key).\(parameter.name)")
+            }
+            if sink.parameters.isEmpty { #expect(section.contains("No parameters of its own.")) }
+        }
+        let shared = try section("## Parameters of every sink", in: "sinks.md")
+        for parameter in schema.sinkBaseParameters {
+            #expect(shared.contains { $0.hasPrefix("| `\(parameter.name)` | `\(parameter.type)`") }, "\(parameter.name)")
+        }
+        #expect(
+            shared.contains(
+                "| `name` | `string` | **required** | Name of the sink, unique among all sinks; playbooks list sinks by this name. |"))
     }
 }

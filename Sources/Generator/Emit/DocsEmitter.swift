@@ -1,7 +1,7 @@
 import Foundation
 
 /// Emits the reference docs of the schema as Markdown: the event hierarchy (small Mermaid class
-/// diagrams GitHub renders, and tables), triggers, actions and the trigger × action matrix.
+/// diagrams GitHub renders, and tables), triggers, actions, sinks and the trigger × action matrix.
 public struct DocsEmitter: Sendable {
     public let schema: Schema
 
@@ -10,13 +10,16 @@ public struct DocsEmitter: Sendable {
     }
 
     /// The files ``files()`` produces, in that order.
-    public static let fileNames = ["events.md", "triggers.md", "actions.md", "compatibility.md"]
+    public static let fileNames = ["events.md", "triggers.md", "actions.md", "sinks.md", "compatibility.md"]
 
     static let command = "swift run TriggerfishGenerateTool docs --schema schema --output docs"
     static let header = "<!-- Generated from schema/ by `\(command)`. Do not edit. -->\n\n"
 
     public func files() -> [(name: String, contents: String)] {
-        [("events.md", events()), ("triggers.md", triggers()), ("actions.md", actions()), ("compatibility.md", compatibility())]
+        [
+            ("events.md", events()), ("triggers.md", triggers()), ("actions.md", actions()), ("sinks.md", sinks()),
+            ("compatibility.md", compatibility()),
+        ]
     }
 
     /// Schema doc text as Markdown prose: `<missing>` must not turn into an HTML tag.
@@ -151,7 +154,7 @@ public struct DocsEmitter: Sendable {
         return out
     }
 
-    // MARK: Triggers, actions
+    // MARK: Triggers, actions, sinks
 
     func parameterRows(_ parameters: [ParameterDefinition]) -> String {
         guard !parameters.isEmpty else { return "No parameters.\n" }
@@ -218,6 +221,37 @@ public struct DocsEmitter: Sendable {
             let compatible = schema.compatibleTriggers(for: action).map { "`\($0.key)`" }
             out +=
                 "Compatible triggers (\(compatible.count)): " + (compatible.isEmpty ? "none" : compatible.joined(separator: ", ")) + ".\n\n"
+        }
+        return out
+    }
+
+    func sinks() -> String {
+        var out = Self.header + "# Sinks\n\n"
+        let delivering = schema.sinks.filter(\.delivers).map(\.key)
+        out += "Sinks receive the findings of playbooks. A config defines them under `sinks_config` (in Helm values,\n"
+        out += "`sinksConfig`), each as `- <sink type>: {name: ..., <parameters>}`, and a playbook names the sinks its\n"
+        out += "findings go to in `sinks` (by default, every sink with `default: true`).\n\n"
+        out +=
+            "\(schema.sinks.count) sink types validate; \(delivering.count) of them deliver findings: \(andList(delivering.map { "`\($0)`" })).\n"
+        out += "The others are checked like the rest of the config (unknown keys, types, required parameters), and\n"
+        out += "their findings are routed and reported, but not sent.\n\n"
+        out += "| Sink type | Delivers | Required parameters | Optional parameters |\n|---|---|---|---|\n"
+        for sink in schema.sinks {
+            let required = sink.parameters.filter(\.required).map(\.name)
+            let optional = sink.parameters.filter { !$0.required }.map(\.name)
+            out += "| [`\(sink.key)`](#\(anchor(sink.key))) | \(sink.delivers ? "yes" : "no") "
+            out += "| \(required.isEmpty ? "—" : code(required)) | \(optional.isEmpty ? "—" : code(optional)) |\n"
+        }
+        out += "\nEvery sink also takes the [parameters of every sink](#parameters-of-every-sink).\n\n"
+        out += "## Parameters of every sink\n\n" + parameterRows(schema.sinkBaseParameters) + "\n"
+        for sink in schema.sinks {
+            out += "## \(sink.key)\n\n"
+            if !sink.doc.isEmpty { out += prose(sink.doc) + "\n\n" }
+            out +=
+                sink.delivers
+                ? "Delivers: yes. Triggerfish sends findings to it.\n\n"
+                : "Delivers: no. Triggerfish validates it and routes findings to it, but does not send them yet.\n\n"
+            out += (sink.parameters.isEmpty ? "No parameters of its own.\n" : parameterRows(sink.parameters)) + "\n"
         }
         return out
     }
