@@ -4,7 +4,7 @@ import Testing
 @testable import TriggerfishGenerator
 
 /// What the generated reference docs say, checked against the schema they come from: small diagrams,
-/// the kinds as a table, and the sinks.
+/// the kinds as a table, compatibility per action and per trigger (and as JSON), and the sinks.
 @Suite struct DocsEmitterTests {
     static let schema = Result { try CoreFixtures.schema() }
     static let docs = Result {
@@ -180,6 +180,100 @@ import Testing
             }
         }
         #expect(checked > 500)
+    }
+
+    // MARK: compatibility.md and compatibility.json
+
+    @Test func compatibilityListsForEachActionTheTriggersThatCanRunIt() throws {
+        let schema = try schema()
+        let part = try section("## For each action, the triggers that can run it", in: "compatibility.md")
+        for action in schema.actions {
+            let heading = "### Actions accepting \(action.event)"
+            let group = try section(heading, in: "compatibility.md")
+            #expect(part.contains(heading))
+            let names = codeNames(try #require(group.first { $0.hasPrefix("Actions (") }))
+            #expect(names.contains(action.name), "\(action.name) is not listed under '\(heading)'")
+            let triggers = group.filter { $0.hasPrefix("- ") }.flatMap(codeNames)
+            #expect(triggers.sorted() == schema.compatibleTriggers(for: action).map(\.key).sorted(), "\(action.name)")
+        }
+        // Every action is listed in exactly one group.
+        let listed = part.filter { $0.hasPrefix("Actions (") }.flatMap(codeNames)
+        #expect(listed.sorted() == schema.actions.map(\.name).sorted())
+    }
+
+    @Test func compatibilityListsForEachTriggerTheActionsItCanRun() throws {
+        let schema = try schema()
+        let part = try section("## For each trigger, the actions it can run", in: "compatibility.md")
+        for trigger in schema.triggers {
+            let group = try section("### Triggers producing \(trigger.event)", in: "compatibility.md")
+            let names = codeNames(try #require(group.first { $0.hasPrefix("Triggers (") }))
+            #expect(names.contains(trigger.key), "\(trigger.key)")
+            let actions = group.filter { $0.hasPrefix("- ") }.flatMap(codeNames)
+            let expected = schema.actions.filter { schema.isCompatible(trigger: trigger, action: $0) }.map(\.name)
+            #expect(actions.sorted() == expected.sorted(), "\(trigger.key)")
+        }
+        let listed = part.filter { $0.hasPrefix("Triggers (") }.flatMap(codeNames)
+        #expect(listed.sorted() == schema.triggers.map(\.key).sorted())
+    }
+
+    @Test func compatibilityIsGroupedAndNoLongerAMatrix() throws {
+        let lines = try lines("compatibility.md")
+        #expect(!lines.contains { $0.contains("✓") })
+        #expect(
+            lines.contains(
+                "Actions (2): `resource_babysitter`, `resource_events_diff`*."
+            ))
+        #expect(
+            lines.contains(
+                "- [PodChangeEvent](events.md#podchangeevent): `on_pod_crash_loop`, `on_image_pull_backoff`, `on_pod_oom_killed`, `on_container_oom_killed`, `on_pod_evicted`, `on_pod_create`, `on_pod_update`, `on_pod_delete`, `on_pod_all_changes`"
+            ))
+        #expect(
+            lines.contains(
+                "They produce [ScheduledExecutionEvent](events.md#scheduledexecutionevent), so they can run these actions (6), by the event they accept:"
+            ))
+    }
+
+    @Test func theJSONMatrixIsIsCompatibleForEveryPair() throws {
+        let schema = try schema()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(try doc("compatibility.json").utf8)) as? [String: Any])
+        let triggers = try #require(object["triggers"] as? [String: [String: Any]])
+        let actions = try #require(object["actions"] as? [String: [String: Any]])
+        #expect(triggers.keys.sorted() == schema.triggers.map(\.key).sorted())
+        #expect(actions.keys.sorted() == schema.actions.map(\.name).sorted())
+        var pairs = 0
+        for trigger in schema.triggers {
+            let entry = try #require(triggers[trigger.key])
+            #expect(entry["event"] as? String == trigger.event)
+            let runs = Set(try #require(entry["actions"] as? [String]))
+            for action in schema.actions {
+                let canRun = try #require(actions[action.name]?["triggers"] as? [String]).contains(trigger.key)
+                let compatible = schema.isCompatible(trigger: trigger, action: action)
+                #expect(runs.contains(action.name) == compatible, "\(trigger.key) × \(action.name)")
+                #expect(canRun == compatible, "\(action.name) × \(trigger.key)")
+                pairs += 1
+            }
+        }
+        #expect(pairs == schema.triggers.count * schema.actions.count)
+        for action in schema.actions {
+            let entry = try #require(actions[action.name])
+            #expect(entry["event"] as? String == action.event)
+            #expect(entry["implemented"] as? Bool == action.isImplemented)
+            #expect(entry["manual_trigger"] as? Bool == schema.isManuallyTriggerable(action))
+        }
+    }
+
+    @Test func theValidatorPointsAtADocThatListsTheCompatibleTriggers() throws {
+        let diagnostics = try CoreFixtures.validate(
+            """
+            - triggers:
+                - on_prometheus_alert: {}
+              actions:
+                - resource_babysitter: {}
+            """)
+        let message = try #require(diagnostics.first)
+        let pointer = try #require(message.components(separatedBy: "(see docs/").last?.components(separatedBy: ")").first)
+        #expect(pointer == "compatibility.md")
+        #expect(try lines(pointer).contains("### Actions accepting KubernetesAnyChangeEvent"))
     }
 
     // MARK: sinks.md

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Emits the reference docs of the schema as Markdown: the event hierarchy (small Mermaid class
-/// diagrams GitHub renders, and tables), triggers, actions, sinks and the trigger × action matrix.
+/// Emits the reference docs of the schema: the event hierarchy (small Mermaid class diagrams GitHub
+/// renders, and tables), triggers, actions, sinks, and trigger × action compatibility as Markdown
+/// for people and as JSON for tools.
 public struct DocsEmitter: Sendable {
     public let schema: Schema
 
@@ -10,7 +11,7 @@ public struct DocsEmitter: Sendable {
     }
 
     /// The files ``files()`` produces, in that order.
-    public static let fileNames = ["events.md", "triggers.md", "actions.md", "sinks.md", "compatibility.md"]
+    public static let fileNames = ["events.md", "triggers.md", "actions.md", "sinks.md", "compatibility.md", "compatibility.json"]
 
     static let command = "swift run TriggerfishGenerateTool docs --schema schema --output docs"
     static let header = "<!-- Generated from schema/ by `\(command)`. Do not edit. -->\n\n"
@@ -18,7 +19,7 @@ public struct DocsEmitter: Sendable {
     public func files() -> [(name: String, contents: String)] {
         [
             ("events.md", events()), ("triggers.md", triggers()), ("actions.md", actions()), ("sinks.md", sinks()),
-            ("compatibility.md", compatibility()),
+            ("compatibility.md", compatibility()), ("compatibility.json", compatibilityJSON()),
         ]
     }
 
@@ -205,7 +206,7 @@ public struct DocsEmitter: Sendable {
             let count = schema.compatibleTriggers(for: action).count
             let mark = action.isImplemented ? "" : " (not implemented yet)"
             out +=
-                "| [`\(action.name)`](#\(anchor(action.name)))\(mark) | [\(action.event)](events.md#\(anchor(action.event))) | \(schema.isManuallyTriggerable(action) ? "yes" : "no") | \(count) |\n"
+                "| [`\(action.name)`](#\(anchor(action.name)))\(mark) | [\(action.event)](events.md#\(anchor(action.event))) | \(schema.isManuallyTriggerable(action) ? "yes" : "no") | [\(count)](compatibility.md#actions-accepting-\(anchor(action.event))) |\n"
         }
         out += "\n"
         for action in schema.actions {
@@ -258,20 +259,116 @@ public struct DocsEmitter: Sendable {
 
     // MARK: Compatibility
 
+    /// Events in schema order, each with the items that name it, for the events that have any.
+    func grouped<Item>(_ items: [Item], by event: (Item) -> String) -> [(event: String, items: [Item])] {
+        let byEvent = Dictionary(grouping: items, by: event)
+        return schema.events.compactMap { definition in byEvent[definition.name].map { (definition.name, $0) } }
+    }
+
+    func actionNames(_ actions: [ActionDefinition]) -> String {
+        actions.map { "`\($0.name)`\($0.isImplemented ? "" : "*")" }.joined(separator: ", ")
+    }
+
     func compatibility() -> String {
         var out = Self.header + "# Trigger × action compatibility\n\n"
+        out += "An action accepting event A can run from trigger T iff T's event is A or descends from A (through any\n"
+        out += "parent). The actions that accept the same event run from the same triggers, and the triggers that produce\n"
+        out += "the same event run the same actions, so both lists below are grouped by event.\n"
+        if schema.actions.contains(where: { !$0.isImplemented }) {
+            out += "An action marked * is declared but not implemented yet.\n"
+        }
+        out += "\nThe whole matrix, for tools, is [compatibility.json](compatibility.json): `triggers` maps each trigger\n"
+        out += "to its event and the actions it can run, `actions` maps each action to its event and the triggers that can run it.\n\n"
+        let actionGroups = grouped(schema.actions, by: \.event)
+        let triggerGroups = grouped(schema.triggers, by: \.event)
+        out += "- [For each action, the triggers that can run it](#for-each-action-the-triggers-that-can-run-it): actions accepting "
+        out += actionGroups.map { "[\($0.event)](#actions-accepting-\(anchor($0.event)))" }.joined(separator: ", ") + "\n"
+        out += "- [For each trigger, the actions it can run](#for-each-trigger-the-actions-it-can-run): triggers producing "
+        out += triggerGroups.map { "[\($0.event)](#triggers-producing-\(anchor($0.event)))" }.joined(separator: ", ") + "\n\n"
+
+        out += "## For each action, the triggers that can run it\n\n"
+        for group in actionGroups {
+            out += "### Actions accepting \(group.event)\n\n"
+            out += "Actions (\(group.items.count)): \(actionNames(group.items)).\n\n"
+            let triggers = schema.triggers.filter { schema.selfAndAncestors(of: $0.event).contains(group.event) }
+            guard !triggers.isEmpty else {
+                out += "They accept \(eventLink(group.event)), which no trigger produces.\n\n"
+                continue
+            }
+            out +=
+                "They accept \(eventLink(group.event)), so these triggers can run them (\(triggers.count)), by the event they produce:\n\n"
+            for byEvent in grouped(triggers, by: \.event) {
+                out += "- \(eventLink(byEvent.event)): \(code(byEvent.items.map(\.key)))\n"
+            }
+            out += "\n"
+        }
+
+        out += "## For each trigger, the actions it can run\n\n"
+        for group in triggerGroups {
+            out += "### Triggers producing \(group.event)\n\n"
+            out += "Triggers (\(group.items.count)): \(code(group.items.map(\.key))).\n\n"
+            let ancestors = schema.selfAndAncestors(of: group.event)
+            let actions = schema.actions.filter { ancestors.contains($0.event) }
+            guard !actions.isEmpty else {
+                out += "They produce \(eventLink(group.event)), which no action accepts.\n\n"
+                continue
+            }
+            out += "They produce \(eventLink(group.event)), so they can run these actions (\(actions.count)), by the event they accept:\n\n"
+            for byEvent in grouped(actions, by: \.event) {
+                out += "- \(eventLink(byEvent.event)): \(actionNames(byEvent.items))\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// A JSON string literal.
+    func json(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    func json(_ list: [String]) -> String { "[" + list.map { json($0) }.joined(separator: ", ") + "]" }
+
+    /// The whole trigger × action matrix in both directions, one trigger or action per line, in schema order.
+    func compatibilityJSON() -> String {
+        var out = "{\n"
+        out += "  \"generated\": \(json("from schema/ by `\(Self.command)`; do not edit")),\n"
+        out += "  \"rule\": \(json("an action accepting event A can run from trigger T iff T's event is A or descends from A")),\n"
+        out += "  \"triggers\": {\n"
         out +=
-            "An action accepting event A can be bound to trigger T iff T's event is A or descends from A\n(through any parent). ✓ marks a compatible pair.\n\n"
-        let actions = schema.actions
-        if actions.contains(where: { !$0.isImplemented }) {
-            out += "An action marked * is declared but not implemented yet.\n\n"
-        }
-        out += "| Trigger (event) | " + actions.map { "`\($0.name)`\($0.isImplemented ? "" : "*")" }.joined(separator: " | ") + " |\n"
-        out += "|---|" + actions.map { _ in ":-:|" }.joined() + "\n"
-        for trigger in schema.triggers {
-            out += "| `\(trigger.key)` (\(trigger.event)) | "
-            out += actions.map { schema.isCompatible(trigger: trigger, action: $0) ? "✓" : " " }.joined(separator: " | ") + " |\n"
-        }
+            schema.triggers.map { trigger in
+                let actions = schema.actions.filter { schema.isCompatible(trigger: trigger, action: $0) }.map(\.name)
+                return "    \(json(trigger.key)): {\"event\": \(json(trigger.event)), \"actions\": \(json(actions))}"
+            }
+            .joined(separator: ",\n")
+        out += "\n  },\n  \"actions\": {\n"
+        out +=
+            schema.actions.map { action in
+                let fields = [
+                    "\"event\": \(json(action.event))", "\"implemented\": \(action.isImplemented)",
+                    "\"manual_trigger\": \(schema.isManuallyTriggerable(action))",
+                    "\"triggers\": \(json(schema.compatibleTriggers(for: action).map(\.key)))",
+                ]
+                return "    \(json(action.name)): {\(fields.joined(separator: ", "))}"
+            }
+            .joined(separator: ",\n")
+        out += "\n  }\n}\n"
         return out
     }
 }
