@@ -26,7 +26,10 @@ let package = Package(
         // Thin executable the build-tool plugin runs.
         .executableTarget(
             name: "TriggerfishGenerateTool",
-            dependencies: ["TriggerfishGenerator"],
+            dependencies: [
+                "TriggerfishGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/GeneratorTool"
         ),
         .plugin(

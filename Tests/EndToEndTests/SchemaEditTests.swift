@@ -74,7 +74,7 @@ struct SchemaEditTests {
         #expect(docs.status == 1)
         #expect(
             docs.lines.last
-                == "triggerfish-generate: error: generated docs are out of date: docs/events.md, docs/triggers.md, docs/actions.md, docs/compatibility.md; run 'swift run TriggerfishGenerateTool docs --schema schema --output docs'"
+                == "triggerfish-generate: error: generated docs are out of date: docs/events.md, docs/triggers.md, docs/actions.md, docs/compatibility.md, docs/compatibility.json; run 'swift run TriggerfishGenerateTool docs --schema schema --output docs'"
         )
     }
 

@@ -128,10 +128,16 @@ import Testing
     @Test func docsMarkUnimplementedActions() throws {
         let docs = DocsEmitter(schema: try schema())
         let actions = docs.actions()
-        #expect(actions.contains("| [`later`](#later) (not implemented yet) | [BaseEvent](events.md#baseevent) | yes | 1 |\n"))
-        #expect(actions.contains("| [`ready`](#ready) | [BaseEvent](events.md#baseevent) | yes | 1 |\n"))
+        #expect(
+            actions.contains(
+                "| [`later`](#later) (not implemented yet) | [BaseEvent](events.md#baseevent) | yes | [1](compatibility.md#actions-accepting-baseevent) |\n"
+            ))
+        #expect(
+            actions.contains(
+                "| [`ready`](#ready) | [BaseEvent](events.md#baseevent) | yes | [1](compatibility.md#actions-accepting-baseevent) |\n"))
         #expect(actions.contains("## later\n\n> **Not implemented yet.**"))
         #expect(!actions.contains("## ready\n\n> **Not implemented yet.**"))
-        #expect(docs.compatibility().contains("| Trigger (event) | `ready` | `later`* |\n"))
+        #expect(docs.compatibility().contains("\nActions (2): `ready`, `later`*.\n"))
+        #expect(docs.compatibility().contains("\n- [BaseEvent](events.md#baseevent): `ready`, `later`*\n"))
     }
 }

@@ -259,6 +259,9 @@ import Testing
         #expect(schema.sinkBaseParameters.first?.required == true)
         #expect(schema.sink(named: "slack_sink")?.parameters.filter(\.required).map(\.name) == ["api_key", "slack_channel"])
         #expect(schema.sink(named: "robusta_sink") == nil)
+        // The sink types SinkFactory builds are the ones the schema says deliver.
+        #expect(schema.sinks.filter(\.delivers).map(\.key) == ["console_sink", "file_sink", "webhook_sink"])
+        #expect(schema.sinks.count == 22)
     }
 
     // MARK: Errors in inline schemas
@@ -311,6 +314,21 @@ import Testing
         #expect(
             errors([("s.yaml", "events:\n  A:\n    colour: red\n")]) == [
                 "s.yaml:3:5: error: unknown key 'colour' in event 'A'; expected 'doc', 'parents', 'fields' or 'manual'"
+            ])
+    }
+
+    @Test func sinkDeliversIsABoolAndMisspellingsAreRejected() throws {
+        let loaded = CoreFixtures.loadSchema([("s.yaml", Self.base + "sinks:\n  a_sink:\n    delivers: true\n  b_sink: {}\n")])
+        #expect(loaded.diagnostics.map(\.description) == [])
+        let schema = try #require(loaded.schema)
+        #expect(schema.sinks.map(\.delivers) == [true, false])
+        #expect(
+            errors([("s.yaml", Self.base + "sinks:\n  a_sink:\n    delivers: sometimes\n")]) == [
+                "s.yaml:17:15: error: 'delivers' in sink 'a_sink' must be true or false, found a string (sometimes)"
+            ])
+        #expect(
+            errors([("s.yaml", Self.base + "sinks:\n  a_sink:\n    deliver: true\n")]) == [
+                "s.yaml:17:5: error: unknown key 'deliver' in sink 'a_sink'; did you mean 'delivers'?"
             ])
     }
 

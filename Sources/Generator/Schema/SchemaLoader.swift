@@ -394,8 +394,10 @@ private struct State {
             guard claim("sink", entry.key, at: entry.keyLocation),
                 let reader = MappingReader(entry.value, what: what, into: &diagnostics)
             else { continue }
-            reader.rejectUnknownKeys(allowed: ["doc", "parameter_sets", "parameters"], in: what, into: &diagnostics)
-            let sink = SinkDefinition(key: entry.key, doc: doc(reader, what, &diagnostics), parameters: [], location: entry.keyLocation)
+            reader.rejectUnknownKeys(allowed: ["doc", "delivers", "parameter_sets", "parameters"], in: what, into: &diagnostics)
+            let sink = SinkDefinition(
+                key: entry.key, doc: doc(reader, what, &diagnostics), parameters: [],
+                delivers: reader.bool("delivers", in: what, into: &diagnostics) ?? false, location: entry.keyLocation)
             pendingSinks.append(
                 (
                     sink, reader.stringList("parameter_sets", in: what, into: &diagnostics) ?? [],

@@ -238,6 +238,9 @@ public struct SinkDefinition: Sendable {
     public var key: String
     public var doc: String
     public var parameters: [ParameterDefinition]
+    /// `true` for a sink type Triggerfish sends findings to (`delivers: true` in the schema); the others
+    /// validate, and their findings are routed and reported, but not sent.
+    public var delivers: Bool = false
     public var location: SourceLocation
 }
 
