@@ -70,7 +70,8 @@ struct Consumer: ParsableCommand {
             let extended = SchemaLoader.extend(try loadSchema(self.schema), with: actionFiles)
             report(extended.diagnostics)
             guard let schema = extended.schema else { throw ExitCode(1) }
-            let validator = ConfigValidator(schema: schema)
+            let validator = ConfigValidator(
+                schema: schema, customActionsHint: "declare a custom action in the target's 'actions.yaml' or '*.actions.yaml'")
             var checked: [(name: String, text: String, config: ValidatedConfig)] = []
             var failed = false
             for path in playbooks {
@@ -150,13 +151,17 @@ func loadSchema(_ directory: String) throws -> Schema {
     return schema
 }
 
-/// Runs `body`, turning an error other than an exit code (an unreadable file, a failed write) into
-/// `triggerfish-generate: error: ...` and exit code 1.
+/// Runs `body`, turning an error other than an exit code into exit code 1: an unreadable file as
+/// `PATH: error: cannot read the file: ...` (the words the CLI uses), any other (a failed write) as
+/// `triggerfish-generate: error: ...`.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let error as FileReadError {
+        report([error.diagnostic])
+        throw ExitCode(1)
     } catch {
         printError("\(error)")
         throw ExitCode(1)
