@@ -152,10 +152,10 @@ import Testing
     @Test func aMissingConfigOrRecordingIsAClearError() throws {
         let noConfig = try CLITests.triggerfish(["replay", "--config", "nope.yaml"])
         #expect(noConfig.status == 1)
-        #expect(noConfig.stderr == ["nope.yaml:1:1: error: no such config file"])
+        #expect(noConfig.stderr == ["nope.yaml: error: cannot read the file: no such file"])
         let noEvents = try CLITests.triggerfish(["replay", "--events", "nope.jsonl"])
         #expect(noEvents.status == 1)
-        #expect(noEvents.stderr.last == "nope.jsonl: error: cannot read the recording: No such file or directory")
+        #expect(noEvents.stderr.last == "nope.jsonl: error: cannot read the file: no such file")
         let badConfig = try CLITests.write("- triggers: [{on_pod_updat: {}}]\n  actions: [{echo: {message: hi}}]\n", named: "bad.yaml")
         let invalid = try CLITests.triggerfish(["replay", "--config", badConfig.path])
         #expect(invalid.status == 1)
