@@ -46,6 +46,67 @@ struct ExamplePackageTests {
             ])
     }
 
+    @Test func aMisnamedPlaybooksFileIsNotCheckedAndTheBuildSaysSo() async throws {
+        let example = try ExampleCopy()
+        defer { example.remove() }
+        // Not 'playbooks.yaml' nor '*.playbooks.yaml': the plugin does not read it, so the typo in it
+        // is not reported and the build succeeds; what the user gets is a warning naming the file
+        // and the names that are checked.
+        try example.write(
+            "Sources/PodCounter/my-playbooks.yaml",
+            """
+            - triggers:
+                - on_pod_updat: {}
+              actions:
+                - count_pods:
+                    prefix: web-
+
+            """)
+        let file = example.path("Sources/PodCounter/my-playbooks.yaml")
+        let warning =
+            "warning: \(file): not checked: Triggerfish reads playbooks from 'playbooks.yaml' or '*.playbooks.yaml' and action "
+            + "declarations from 'actions.yaml' or '*.actions.yaml' (or .yml); rename the file to have it checked and embedded, "
+            + "or exclude it from the target in Package.swift"
+
+        let build = try await example.build()
+        #expect(build.status == 0, "the build should succeed:\n\(build.output)")
+        #expect(build.lines.filter { $0.contains("not checked") } == [warning], "output:\n\(build.output)")
+        #expect(build.diagnostics(in: file).isEmpty, "the file was validated:\n\(build.output)")
+        #expect(!build.output.contains("on_pod_updat'"), "output:\n\(build.output)")
+
+        // Renamed, it is checked: the typo fails the build at its line.
+        try FileManager.default.moveItem(atPath: file, toPath: example.path("Sources/PodCounter/my.playbooks.yaml"))
+        let renamed = try await example.build()
+        #expect(renamed.status != 0, "the build should fail:\n\(renamed.output)")
+        #expect(!renamed.output.contains("not checked"), "output:\n\(renamed.output)")
+        #expect(
+            renamed.diagnostics(in: example.path("Sources/PodCounter/my.playbooks.yaml")) == [
+                "\(example.path("Sources/PodCounter/my.playbooks.yaml")):2:7: error: unknown trigger 'on_pod_updat' in the playbook at line 1; did you mean 'on_pod_update'?"
+            ], "output:\n\(renamed.output)")
+    }
+
+    @Test func aTargetWithThePluginAndNoPlaybooksIsWarnedAbout() async throws {
+        let example = try ExampleCopy()
+        defer { example.remove() }
+        try FileManager.default.removeItem(atPath: example.path("Sources/PodCounter/playbooks.yaml"))
+
+        let build = try await example.build()
+        #expect(build.status == 0, "the build should succeed:\n\(build.output)")
+        let warning =
+            "warning: target 'PodCounter' applies TriggerfishPlugin but has no playbooks to check: put them in 'playbooks.yaml' or "
+            + "'*.playbooks.yaml' (or .yml) in \(example.path("Sources/PodCounter")); until then EmbeddedPlaybooks has none"
+        #expect(build.lines.filter { $0.contains("no playbooks") } == [warning], "output:\n\(build.output)")
+
+        // Asking for the missing file at run time is an error that says what is embedded, not an index out of range.
+        let run = try await runProcess([try await example.executable().path], in: example.directory)
+        #expect(run.status == 1)
+        #expect(
+            run.lines == [
+                "playbooks.yaml:1:1: error: no playbooks file named 'playbooks.yaml' is embedded (embedded: none); "
+                    + "TriggerfishPlugin embeds a target's 'playbooks.yaml' and '*.playbooks.yaml' (or .yml)"
+            ], "output:\n\(run.output)")
+    }
+
     @Test func brokenPlaybooksFailTheBuildWithPositions() async throws {
         let example = try ExampleCopy()
         defer { example.remove() }
