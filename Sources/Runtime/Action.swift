@@ -80,8 +80,10 @@ public struct ActionRegistration: Sendable {
     /// Whether the action accepts events of this concrete type.
     public func accepts(_ eventType: any TriggerfishEvent.Type) -> Bool { acceptsType(eventType) }
 
-    /// Runs the action on an event with its (untyped) parameters.
+    /// Runs the action on an event with its (untyped) parameters. The findings it adds to the
+    /// context are about that event (see ``ActionContext/addFinding(_:)``).
     public func run(_ event: any TriggerfishEvent, parameters: JSONValue, context: ActionContext) async throws {
+        context.event = event
         try await body(event, parameters, context)
     }
 }
@@ -96,6 +98,8 @@ public final class ActionContext: Sendable {
         var stopProcessing = false
         var currentSinks: [String] = []
         var changes: [DiffEntry]?
+        /// The event the running action was given; findings it adds are completed from it.
+        var event: (any TriggerfishEvent)?
     }
 
     let state = Mutex(State())
@@ -111,8 +115,18 @@ public final class ActionContext: Sendable {
     }
 
     /// Adds a finding, meant for the running playbook's sinks; later enrichments attach to it.
+    ///
+    /// A finding is about the event the running action was given: one created without a subject
+    /// gets the event's (the changed object, an alert's resource), and one with source `none` the
+    /// event's source (`kubernetes_api_server`, `prometheus`, `scheduler`), as ``EventSubject``
+    /// gives them, so `Finding(title:aggregationKey:)` from a pod event is about the pod, whether
+    /// the action is built in (`create_finding`) or the user's. Its default fingerprint follows.
     public func addFinding(_ finding: Finding) {
-        state.withLock { $0.findings.insert((finding, $0.currentSinks), at: 0) }
+        state.withLock { state in
+            var finding = finding
+            if let event = state.event { finding.complete(from: event) }
+            state.findings.insert((finding, state.currentSinks), at: 0)
+        }
     }
 
     /// Adds blocks to the newest finding, creating `makeDefault()` first when there is none.
@@ -149,6 +163,12 @@ public final class ActionContext: Sendable {
     public var currentSinks: [String] {
         get { state.withLock { $0.currentSinks } }
         set { state.withLock { $0.currentSinks = newValue } }
+    }
+
+    /// The event the running action was given (set by ``ActionRegistration/run(_:parameters:context:)``).
+    var event: (any TriggerfishEvent)? {
+        get { state.withLock { $0.event } }
+        set { state.withLock { $0.event = newValue } }
     }
 
     /// For a Kubernetes update, the differences the running playbook's change filters kept;

@@ -13,14 +13,14 @@ public struct BuiltinActionImplementations: BuiltinActions {
         _ event: some ExecutionBaseEvent, parameters: CreateFindingAction.Parameters, context: ActionContext
     ) async throws {
         let subject = EventSubject.of(event)
+        // The finding's subject and source are the event's: the context fills them in, as it
+        // does for every action's findings.
         context.addFinding(
             Finding(
                 title: FindingTemplate.render(parameters.title, subject: subject),
                 description: parameters.description.map { FindingTemplate.render($0, subject: subject) },
                 severity: Finding.Severity(configName: parameters.severity) ?? .high,
-                aggregationKey: parameters.aggregationKey,
-                source: EventSubject.source(of: event),
-                subject: subject))
+                aggregationKey: parameters.aggregationKey))
     }
 
     /// Paths that change on every write and say nothing about what a person changed.

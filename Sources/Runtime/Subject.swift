@@ -24,6 +24,18 @@ public enum EventSubject {
     }
 }
 
+extension Finding {
+    /// Fills in what the action that created the finding left out, from the event it ran on: the
+    /// subject when it has none, the source when it is `none`, and then the fingerprint when it
+    /// was the default one (it hashes the subject and the source).
+    mutating func complete(from event: any TriggerfishEvent) {
+        let defaultFingerprint = fingerprint == Self.defaultFingerprint(subject: subject, source: source, aggregationKey: aggregationKey)
+        if subject == FindingSubject() { subject = EventSubject.of(event) }
+        if source == "none" { source = EventSubject.source(of: event) }
+        if defaultFingerprint { fingerprint = Self.defaultFingerprint(subject: subject, source: source, aggregationKey: aggregationKey) }
+    }
+}
+
 /// Robusta's finding templates: `$name`, `$namespace`, `$kind`, `$node`, `${labels.x}`,
 /// `${annotations.x}` (braced keys may hold `.`, `/` and `-`), `$$` for a literal `$`;
 /// unknown keys become `<missing>`.

@@ -16,6 +16,8 @@ struct ExamplePackageTests {
 
         let build = try await example.build()
         try #require(build.status == 0, "swift build failed:\n\(build.output)")
+        // Its YAML files are a playbooks and an actions file, so the plugin has nothing to warn about.
+        #expect(!build.output.contains("not checked") && !build.output.contains("no playbooks"), "output:\n\(build.output)")
 
         let run = try await runProcess([try await example.executable().path], in: example.directory)
         #expect(run.status == 0, "PodCounter failed:\n\(run.output)")
@@ -23,18 +25,86 @@ struct ExamplePackageTests {
             run.lines == [
                 "3 playbooks from playbooks.yaml; actions of this package: count_pods, log_change",
                 "change: update Pod default/web-1",
-                "Pod default/web-1 update: count_pods, log_change",
-                "  finding [info] 1 pod(s) named web-* seen (default/web-1)",
+                "Pod default/web-1 update",
+                "    playbook 1 (playbooks.yaml:2): count_pods, log_change",
+                "    finding [INFO] 1 pod(s) named web-* seen → no sink accepts it",
+                "    '1 pod(s) named web-* seen' is about Pod default/web-1, from kubernetes_api_server",
                 "change: update Pod default/web-2",
-                "Pod default/web-2 update: count_pods, log_change",
-                "  finding [high] 2 pod(s) named web-* seen (default/web-2)",
-                "Pod default/db-1 update: no action",
-                "alert KubePodNotReady firing: create_finding, count_pods",
-                "  finding [info] 1 pod(s) named api-* seen (shop/api-7)",
-                "  finding [low] Pod api-7 is not ready (shop/api-7)",
-                "alert KubePodNotReady firing: duplicate, skipped",
+                "Pod default/web-2 update",
+                "    playbook 1 (playbooks.yaml:2): count_pods, log_change",
+                "    finding [HIGH] 2 pod(s) named web-* seen → no sink accepts it",
+                "    '2 pod(s) named web-* seen' is about Pod default/web-2, from kubernetes_api_server",
+                "Pod default/db-1 update: no playbook fired",
+                "alert KubePodNotReady firing",
+                "    playbook 3 (playbooks.yaml:23): create_finding, count_pods",
+                "    finding [INFO] 1 pod(s) named api-* seen → no sink accepts it",
+                "    finding [LOW] Pod api-7 is not ready → no sink accepts it",
+                "    '1 pod(s) named api-* seen' is about Pod shop/api-7, from prometheus",
+                "    'Pod api-7 is not ready' is about Pod shop/api-7, from prometheus",
+                "alert KubePodNotReady firing: duplicate, already handled",
                 #"refused: kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "patch""#,
             ])
+    }
+
+    @Test func aMisnamedPlaybooksFileIsNotCheckedAndTheBuildSaysSo() async throws {
+        let example = try ExampleCopy()
+        defer { example.remove() }
+        // Not 'playbooks.yaml' nor '*.playbooks.yaml': the plugin does not read it, so the typo in it
+        // is not reported and the build succeeds; what the user gets is a warning naming the file
+        // and the names that are checked.
+        try example.write(
+            "Sources/PodCounter/my-playbooks.yaml",
+            """
+            - triggers:
+                - on_pod_updat: {}
+              actions:
+                - count_pods:
+                    prefix: web-
+
+            """)
+        let file = example.path("Sources/PodCounter/my-playbooks.yaml")
+        let warning =
+            "warning: \(file): not checked: Triggerfish reads playbooks from 'playbooks.yaml' or '*.playbooks.yaml' and action "
+            + "declarations from 'actions.yaml' or '*.actions.yaml' (or .yml); rename the file to have it checked and embedded, "
+            + "or exclude it from the target in Package.swift"
+
+        let build = try await example.build()
+        #expect(build.status == 0, "the build should succeed:\n\(build.output)")
+        #expect(build.lines.filter { $0.contains("not checked") } == [warning], "output:\n\(build.output)")
+        #expect(build.diagnostics(in: file).isEmpty, "the file was validated:\n\(build.output)")
+        #expect(!build.output.contains("on_pod_updat'"), "output:\n\(build.output)")
+
+        // Renamed, it is checked: the typo fails the build at its line.
+        try FileManager.default.moveItem(atPath: file, toPath: example.path("Sources/PodCounter/my.playbooks.yaml"))
+        let renamed = try await example.build()
+        #expect(renamed.status != 0, "the build should fail:\n\(renamed.output)")
+        #expect(!renamed.output.contains("not checked"), "output:\n\(renamed.output)")
+        #expect(
+            renamed.diagnostics(in: example.path("Sources/PodCounter/my.playbooks.yaml")) == [
+                "\(example.path("Sources/PodCounter/my.playbooks.yaml")):2:7: error: unknown trigger 'on_pod_updat' in the playbook at line 1; did you mean 'on_pod_update'?"
+            ], "output:\n\(renamed.output)")
+    }
+
+    @Test func aTargetWithThePluginAndNoPlaybooksIsWarnedAbout() async throws {
+        let example = try ExampleCopy()
+        defer { example.remove() }
+        try FileManager.default.removeItem(atPath: example.path("Sources/PodCounter/playbooks.yaml"))
+
+        let build = try await example.build()
+        #expect(build.status == 0, "the build should succeed:\n\(build.output)")
+        let warning =
+            "warning: target 'PodCounter' applies TriggerfishPlugin but has no playbooks to check: put them in 'playbooks.yaml' or "
+            + "'*.playbooks.yaml' (or .yml) in \(example.path("Sources/PodCounter")); until then EmbeddedPlaybooks has none"
+        #expect(build.lines.filter { $0.contains("no playbooks") } == [warning], "output:\n\(build.output)")
+
+        // Asking for the missing file at run time is an error that says what is embedded, not an index out of range.
+        let run = try await runProcess([try await example.executable().path], in: example.directory)
+        #expect(run.status == 1)
+        #expect(
+            run.lines == [
+                "playbooks.yaml:1:1: error: no playbooks file named 'playbooks.yaml' is embedded (embedded: none); "
+                    + "TriggerfishPlugin embeds a target's 'playbooks.yaml' and '*.playbooks.yaml' (or .yml)"
+            ], "output:\n\(run.output)")
     }
 
     @Test func brokenPlaybooksFailTheBuildWithPositions() async throws {

@@ -13,11 +13,21 @@ extension SwiftEmitter {
         out += actions(schema.actions.filter(\.isCustom), protocolName: "PlaybookActions", access: "public")
         out += "\n/// The playbook files of this target, validated at build time.\n"
         out += "public enum EmbeddedPlaybooks {\n"
+        out += "    /// The playbooks files (`playbooks.yaml`, `*.playbooks.yaml`) by file name, in path order.\n"
         out += "    public static let files: [(name: String, text: String)] = [\n"
         for file in playbooks {
             out += "        (\(SwiftNames.literal(file.name)), \(SwiftNames.rawMultiline(file.text))),\n"
         }
         out += "    ]\n\n"
+        out += "    /// The text of the playbooks file with this name (`playbooks.yaml`); `nil` when this target has none by that name.\n"
+        out += "    public static func playbooks(named name: String) -> String? {\n"
+        out += "        files.first { $0.name == name }?.text\n"
+        out += "    }\n\n"
+        out += "    /// The playbooks file with this name, loaded against the built-in schema and this target's actions, ready for\n"
+        out += "    /// `PlaybookEngine`; throws `ConfigLoadError`, naming the files there are, when this target has none by that name.\n"
+        out += "    public static func config(named name: String) throws(ConfigLoadError) -> PlaybookConfig {\n"
+        out += "        try PlaybookConfig.load(named: name, from: files, actionFiles: actionFiles)\n"
+        out += "    }\n\n"
         out += "    /// This target's action declarations, for `PlaybookConfig.schema(addingActions:)` when\n"
         out += "    /// configs are loaded at run time.\n"
         out += "    public static let actionFiles: [(name: String, text: String)] = [\n"

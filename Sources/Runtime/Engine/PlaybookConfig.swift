@@ -92,6 +92,22 @@ extension PlaybookConfig {
         return schema
     }
 
+    /// Loads one of a consumer target's embedded playbooks files by its file name, against the
+    /// built-in schema and the target's action declarations: what the generated
+    /// `EmbeddedPlaybooks.config(named:)` does. Throws when there is no file by that name.
+    public static func load(
+        named name: String, from files: [(name: String, text: String)], actionFiles: [(name: String, text: String)] = []
+    ) throws(ConfigLoadError) -> PlaybookConfig {
+        guard let file = files.first(where: { $0.name == name }) else {
+            let embedded = files.isEmpty ? "none" : files.map { "'\($0.name)'" }.joined(separator: ", ")
+            throw ConfigLoadError(
+                file: name,
+                message: "no playbooks file named '\(name)' is embedded (embedded: \(embedded)); TriggerfishPlugin embeds a target's "
+                    + "'playbooks.yaml' and '*.playbooks.yaml' (or .yml)")
+        }
+        return try load(text: file.text, file: file.name, schema: schema(addingActions: actionFiles))
+    }
+
     /// Reads and validates a config file; `-` reads standard input. `customActionsHint` is added to
     /// "unknown action" errors (see ``ConfigValidator/customActionsHint``).
     public static func load(path: String, schema: Schema, customActionsHint: String? = nil) throws(ConfigLoadError) -> PlaybookConfig {

@@ -44,46 +44,54 @@ public enum ReportFormatting {
     /// A few lines for one input: what it was, which playbooks fired, which actions ran (and
     /// how those that failed failed), and each finding with the sinks it would go to.
     public static func text(_ report: InputReport, details: Bool = false) -> String {
-        var lines: [String] = []
         guard report.error == nil else {
             return "#\(report.index) unreadable input (line \(report.index + 1)): \(report.error ?? "")\n"
         }
         if report.events.isEmpty {
             return "#\(report.index) \(report.kind == .alertmanager ? "Alertmanager webhook with no alerts" : "input with no events")\n"
         }
-        for event in report.events {
-            var head = "#\(report.index) \(event.summary)"
-            if event.duplicate { head += ": duplicate, already handled" }
-            if !event.duplicate && event.playbooks.isEmpty { head += ": no playbook fired" }
-            lines.append(head)
-            for playbook in event.playbooks {
-                let runs = event.actions.filter { $0.playbook == playbook }
-                let names = runs.map { $0.failure == nil ? $0.action : "\($0.action) (failed)" }
-                lines.append("    \(playbook): \(names.isEmpty ? "no action ran" : names.joined(separator: ", "))")
+        return report.events.flatMap { lines($0, head: "#\(report.index) ", details: details) }.joined(separator: "\n") + "\n"
+    }
+
+    /// The lines of ``text(_:details:)`` for one event, without the input's number: what
+    /// `EventReport.description` is.
+    public static func text(_ event: EventReport, details: Bool = false) -> String {
+        lines(event, head: "", details: details).joined(separator: "\n") + "\n"
+    }
+
+    static func lines(_ event: EventReport, head prefix: String, details: Bool) -> [String] {
+        var lines: [String] = []
+        var head = prefix + event.summary
+        if event.duplicate { head += ": duplicate, already handled" }
+        if !event.duplicate && event.playbooks.isEmpty { head += ": no playbook fired" }
+        lines.append(head)
+        for playbook in event.playbooks {
+            let runs = event.actions.filter { $0.playbook == playbook }
+            let names = runs.map { $0.failure == nil ? $0.action : "\($0.action) (failed)" }
+            lines.append("    \(playbook): \(names.isEmpty ? "no action ran" : names.joined(separator: ", "))")
+        }
+        for run in event.failedActions {
+            lines.append(
+                "    error: action '\(run.action)' in \(run.playbook) on \(event.summary): \(run.failure?.message ?? "") [\(run.failure?.code ?? "")]"
+            )
+        }
+        for log in event.logs { lines.append("    log: \(log)") }
+        for routed in event.findings {
+            var target = routed.sinks.isEmpty ? "no sink" : routed.sinks.joined(separator: ", ")
+            if !routed.undefinedSinks.isEmpty {
+                let names = routed.undefinedSinks.joined(separator: ", ")
+                target += " (\(names) \(routed.undefinedSinks.count == 1 ? "is" : "are") not defined)"
+            } else if routed.sinks.isEmpty {
+                target += " accepts it"
             }
-            for run in event.failedActions {
-                lines.append(
-                    "    error: action '\(run.action)' in \(run.playbook) on \(event.summary): \(run.failure?.message ?? "") [\(run.failure?.code ?? "")]"
-                )
-            }
-            for log in event.logs { lines.append("    log: \(log)") }
-            for routed in event.findings {
-                var target = routed.sinks.isEmpty ? "no sink" : routed.sinks.joined(separator: ", ")
-                if !routed.undefinedSinks.isEmpty {
-                    let names = routed.undefinedSinks.joined(separator: ", ")
-                    target += " (\(names) \(routed.undefinedSinks.count == 1 ? "is" : "are") not defined)"
-                } else if routed.sinks.isEmpty {
-                    target += " accepts it"
-                }
-                lines.append("    finding [\(routed.finding.severity.rawValue.uppercased())] \(routed.finding.title) → \(target)")
-                if details {
-                    for line in FindingText.render(routed.finding).split(separator: "\n", omittingEmptySubsequences: false) {
-                        lines.append("        " + line)
-                    }
+            lines.append("    finding [\(routed.finding.severity.rawValue.uppercased())] \(routed.finding.title) → \(target)")
+            if details {
+                for line in FindingText.render(routed.finding).split(separator: "\n", omittingEmptySubsequences: false) {
+                    lines.append("        " + line)
                 }
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 }
 

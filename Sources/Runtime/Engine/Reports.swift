@@ -1,5 +1,13 @@
 /// What happened to one event (a Kubernetes change, or one alert of a webhook).
-public struct EventReport: Sendable {
+///
+/// Its `description` is what `triggerfish replay` prints for the event (``ReportFormatting``):
+///
+/// ```
+/// Pod default/web-1 update
+///     playbook 1 (playbooks.yaml:2): count_pods
+///     finding [INFO] 1 pod(s) named web-* seen → no sink accepts it
+/// ```
+public struct EventReport: Sendable, CustomStringConvertible {
     /// What the event is about, e.g. `Pod default/web-1 update` or `alert KubePodCrashLooping firing`.
     public var summary: String
     /// `true` for an alert already handled within the de-duplication window (nothing ran).
@@ -18,6 +26,9 @@ public struct EventReport: Sendable {
     }
 
     public var failedActions: [ActionRun] { actions.filter { $0.failure != nil } }
+
+    /// The event as `triggerfish replay` prints it, without the final newline.
+    public var description: String { String(ReportFormatting.text(self).dropLast()) }
 }
 
 /// One invocation of an action.
@@ -43,8 +54,9 @@ public struct RoutedFinding: Sendable {
     public var undefinedSinks: [String] = []
 }
 
-/// What happened to one input (one line of a recording, one HTTP body).
-public struct InputReport: Sendable {
+/// What happened to one input (one line of a recording, one HTTP body). Its `description` is
+/// what `triggerfish replay` prints for it.
+public struct InputReport: Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case kubernetes
         case alertmanager
@@ -65,4 +77,7 @@ public struct InputReport: Sendable {
         self.error = error
         self.events = events
     }
+
+    /// The input as `triggerfish replay` prints it, without the final newline.
+    public var description: String { String(ReportFormatting.text(self).dropLast()) }
 }

@@ -17,12 +17,13 @@ final class Actions: PlaybookActions {
             seen[parameters.prefix, default: []].insert("\(pod.namespace ?? "")/\(name)")
             return seen[parameters.prefix]!.count
         }
+        // The finding is about the pod (its subject) and from Kubernetes (its source): the engine
+        // fills in both from the event, as it does for the built-in create_finding.
         context.addFinding(
             Finding(
                 title: "\(count) pod(s) named \(parameters.prefix)* seen",
                 severity: count >= parameters.threshold ? .high : .info,
-                aggregationKey: "PodCount",
-                subject: FindingSubject(pod)))
+                aggregationKey: "PodCount"))
     }
 
     func logChange(_ event: some KubernetesAnyChangeEvent, parameters: LogChangeAction.Parameters, context: ActionContext) async throws {

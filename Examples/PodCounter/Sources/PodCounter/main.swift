@@ -1,23 +1,30 @@
+import Foundation
 import Triggerfish
 
 // Embedding the Triggerfish runtime: the playbooks of playbooks.yaml (checked at build time, and
 // embedded by the plugin) run with the built-in actions and this package's own (Actions.swift),
 // fed with inputs from Swift, exactly as `triggerfish replay` or a runner would run them.
 
-let schema = try PlaybookConfig.schema(addingActions: EmbeddedPlaybooks.actionFiles)
-let file = EmbeddedPlaybooks.files[0]
-let config = try PlaybookConfig.load(text: file.text, file: file.name, schema: schema)
+let config: PlaybookConfig
+do {
+    config = try EmbeddedPlaybooks.config(named: "playbooks.yaml")
+} catch {
+    // No embedded file of that name: the error names the files there are.
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(1)
+}
 let engine = try PlaybookEngine(config: config, actions: BuiltinActionImplementations().registrations + Actions().registrations)
 print(
-    "\(config.playbooks.count) playbooks from \(file.name); actions of this package: \(Actions().registrations.map(\.name).joined(separator: ", "))"
+    "\(config.playbooks.count) playbooks from \(EmbeddedPlaybooks.files.map(\.name).joined(separator: ", ")); "
+        + "actions of this package: \(Actions().registrations.map(\.name).joined(separator: ", "))"
 )
 
+/// A report as `triggerfish replay` prints it, then what each finding is about and where it came from.
 func show(_ report: EventReport) {
-    let actions = report.actions.isEmpty ? "no action" : report.actions.map(\.action).joined(separator: ", ")
-    print("\(report.summary): \(report.duplicate ? "duplicate, skipped" : actions)")
-    for routed in report.findings {
-        let subject = "\(routed.finding.subject.namespace ?? "-")/\(routed.finding.subject.name ?? "?")"
-        print("  finding [\(routed.finding.severity.rawValue)] \(routed.finding.title) (\(subject))")
+    print(report)
+    for finding in report.findings.map(\.finding) {
+        let subject = "\(finding.subject.kind ?? "?") \(finding.subject.namespace ?? "-")/\(finding.subject.name ?? "?")"
+        print("    '\(finding.title)' is about \(subject), from \(finding.source)")
     }
 }
 
