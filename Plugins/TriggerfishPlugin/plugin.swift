@@ -8,7 +8,7 @@ import PackagePlugin
 /// - On any other target: validates its playbooks (`playbooks.yaml`, `*.playbooks.yaml`) against
 ///   the schema and its own actions (`actions.yaml`, `*.actions.yaml`), failing the build with
 ///   `path:line:column: error:` diagnostics, and generates `GeneratedPlaybooks.swift`. Other YAML
-///   files of the target, and a target without playbooks, get a warning.
+///   files of the target (a misnamed `my-playbooks.yaml`), and a target without playbooks, get a warning.
 @main
 struct TriggerfishPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
@@ -42,51 +42,41 @@ struct TriggerfishPlugin: BuildToolPlugin {
         let files = target.sourceFiles.map(\.url)
         let playbooks = files.filter { Self.isPlaybookFile($0.lastPathComponent) }.sorted { $0.path < $1.path }
         let actions = files.filter { Self.isActionsFile($0.lastPathComponent) }.sorted { $0.path < $1.path }
-        Self.warnAboutUncheckedFiles(of: target, hasPlaybooks: !playbooks.isEmpty)
+        // Other YAML files: the generator warns about each, and as inputs of its command they are
+        // warned about again whenever they change (a user fixing a file the build never reads).
+        // Declared resources are left alone, as the user chose them.
+        let unchecked = target.sourceFiles.filter { file in
+            let name = file.url.lastPathComponent
+            return file.type != .resource && (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !Self.isPlaybookFile(name)
+                && !Self.isActionsFile(name)
+        }.map(\.url).sorted { $0.path < $1.path }
+        if playbooks.isEmpty { Self.warnAboutMissingPlaybooks(of: target) }
         var arguments = ["consumer", "--schema", schemaDirectory.path, "--output", output.appending(path: "GeneratedPlaybooks.swift").path]
         for file in actions { arguments += ["--actions", file.path] }
         for file in playbooks { arguments += ["--playbooks", file.path] }
+        for file in unchecked { arguments += ["--unchecked", file.path] }
         return [
             .buildCommand(
                 displayName: "Checking playbooks of \(target.name)",
                 executable: tool.url,
                 arguments: arguments,
-                inputFiles: schemaFiles + actions + playbooks,
+                inputFiles: schemaFiles + actions + playbooks + unchecked,
                 outputFiles: [output.appending(path: "GeneratedPlaybooks.swift")])
         ]
     }
 
-    /// The file names the plugin checks, as the warnings spell them out.
-    static let expectedNames =
-        "Triggerfish reads playbooks from 'playbooks.yaml' or '*.playbooks.yaml' and action declarations from 'actions.yaml' or "
-        + "'*.actions.yaml' (or .yml)"
-
-    /// Warns about what the plugin would otherwise skip silently: a YAML file that is neither a playbooks nor an actions file
-    /// (a misspelt name such as `my-playbooks.yaml` is not checked, so a mistake in it would pass the build), and a target with
-    /// no playbooks at all. Declared resources and excluded files are left alone, as the user chose them.
+    /// A target with no playbooks: `EmbeddedPlaybooks` is empty, and a misnamed playbooks file would
+    /// go unnoticed. A target that loads its configs at run time says so with an empty `playbooks.yaml`.
     ///
-    /// SwiftPM (6.3) shows a plugin's diagnostics when it runs the plugin, which is when it plans the build: the first build,
-    /// and builds after files of the package are added, removed or renamed or a manifest changes; not a build that only
-    /// recompiles, as it reuses the plan. That is when such a file appears, and its own 'unhandled file' warning has the same
-    /// lifetime. Its command line prints them as `warning: message`, without the file and line given here, so the message
-    /// names the file.
-    static func warnAboutUncheckedFiles(of target: SourceModuleTarget, hasPlaybooks: Bool) {
-        let unchecked = target.sourceFiles.filter { file in
-            let name = file.url.lastPathComponent
-            return file.type != .resource && (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !isPlaybookFile(name)
-                && !isActionsFile(name)
-        }
-        for file in unchecked.sorted(by: { $0.url.path < $1.url.path }) {
-            Diagnostics.warning(
-                "\(file.url.path): not checked: \(expectedNames); rename the file to have it checked and embedded, or exclude it "
-                    + "from the target in Package.swift",
-                file: file.url.path, line: 1)
-        }
-        if !hasPlaybooks {
-            Diagnostics.warning(
-                "target '\(target.name)' applies TriggerfishPlugin but has no playbooks to check: put them in 'playbooks.yaml' or "
-                    + "'*.playbooks.yaml' (or .yml) in \(target.directoryURL.path); until then EmbeddedPlaybooks has none")
-        }
+    /// SwiftPM (6.3) shows a plugin's diagnostics when it runs the plugin, which is when it plans the
+    /// build: the first build, and builds after files of the package are added, removed or renamed or
+    /// a manifest changes. Its command line prints them as `warning: message`, without the file, so
+    /// the message names the folder.
+    static func warnAboutMissingPlaybooks(of target: SourceModuleTarget) {
+        Diagnostics.warning(
+            "target '\(target.name)' applies TriggerfishPlugin but has no playbooks to check: put them in 'playbooks.yaml' or "
+                + "'*.playbooks.yaml' (or .yml) in \(target.directoryURL.path); until then EmbeddedPlaybooks has none "
+                + "(a target that loads its playbooks at run time can have an empty 'playbooks.yaml')")
     }
 
     static func isPlaybookFile(_ name: String) -> Bool {

@@ -64,7 +64,11 @@ struct Consumer: ParsableCommand {
     @Option(help: ArgumentHelp("A playbook config file to check and embed; repeatable.", valueName: "file"))
     var playbooks: [String] = []
 
+    @Option(help: ArgumentHelp("A YAML file of the target that is neither, to warn about; repeatable.", valueName: "file"))
+    var unchecked: [String] = []
+
     func run() throws {
+        report(unchecked.map(SwiftEmitter.uncheckedFileWarning))
         try reportingErrors {
             let actionFiles = try actions.map { ($0, try Generation.readText($0)) }
             let extended = SchemaLoader.extend(try loadSchema(self.schema), with: actionFiles)

@@ -146,7 +146,7 @@ enum NotePodAction: ActionDefinition {
         }
         #expect(
             error?.description
-                == "my-playbooks.yaml:1:1: error: no playbooks file named 'my-playbooks.yaml' is embedded (embedded: 'playbooks.yaml'); "
+                == "my-playbooks.yaml: error: no playbooks file named 'my-playbooks.yaml' is embedded (embedded: 'playbooks.yaml'); "
                 + "TriggerfishPlugin embeds a target's 'playbooks.yaml' and '*.playbooks.yaml' (or .yml)")
         let none = #expect(throws: ConfigLoadError.self) { try PlaybookConfig.load(named: "playbooks.yaml", from: []) }
         #expect(none?.description.contains("is embedded (embedded: none)") == true)

@@ -2,6 +2,17 @@ extension SwiftEmitter {
     /// The fixed name of the file generated into a consumer target.
     public static let consumerFileName = "GeneratedPlaybooks.swift"
 
+    /// The warning for a YAML file of a consumer target that is neither a playbooks nor an actions
+    /// file (the plugin passes it as `--unchecked`): a misspelt name would otherwise pass the build
+    /// with a mistake in it.
+    public static func uncheckedFileWarning(_ path: String) -> Diagnostic {
+        .warning(
+            .wholeFile(path),
+            "not checked: Triggerfish reads playbooks from 'playbooks.yaml' or '*.playbooks.yaml' and action declarations from "
+                + "'actions.yaml' or '*.actions.yaml' (or .yml); rename the file to have it checked and embedded, or exclude it "
+                + "from the target in Package.swift")
+    }
+
     /// Swift for a consumer target: its own actions (parameter types and the `PlaybookActions`
     /// protocol it implements), its validated playbook files embedded for loading at run time,
     /// and, for every trigger/action pair of its playbooks, a generic constraint the compiler checks.
