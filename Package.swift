@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TriggerfishTests",
-            dependencies: ["Triggerfish", "TriggerfishGenerator"],
+            dependencies: ["Triggerfish", "TriggerfishGenerator", "TriggerfishTestSupport"],
             path: "Tests/TriggerfishTests"
         ),
         .testTarget(
