@@ -55,6 +55,14 @@ let package = Package(
             ],
             path: "Sources/CLI"
         ),
+        // For the test targets, never a product: the fixture folders (the repository's own in
+        // Tests/Fixtures, Robusta's in ../shared/fixtures/robusta), Robusta's scope-table format and
+        // running the built `triggerfish`.
+        .target(
+            name: "TriggerfishTestSupport",
+            dependencies: ["Triggerfish", "TriggerfishGenerator"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "GeneratorTests",
             dependencies: ["TriggerfishGenerator"],
@@ -63,13 +71,20 @@ let package = Package(
         ),
         .testTarget(
             name: "TriggerfishTests",
-            dependencies: ["Triggerfish", "TriggerfishGenerator"],
+            dependencies: ["Triggerfish", "TriggerfishGenerator", "TriggerfishTestSupport"],
             path: "Tests/TriggerfishTests"
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TriggerfishGenerator", "TriggerfishCLI"],
             path: "Tests/EndToEndTests"
+        ),
+        // Compares Triggerfish with Robusta's recorded fixtures and behaviour. Runs only where
+        // ../shared/fixtures/robusta exists (CI); elsewhere one line of the output says it was skipped.
+        .testTarget(
+            name: "RobustaConformanceTests",
+            dependencies: ["Triggerfish", "TriggerfishGenerator", "TriggerfishCLI", "TriggerfishTestSupport"],
+            path: "Tests/RobustaConformanceTests"
         ),
     ]
 )

@@ -100,33 +100,6 @@ import Testing
         #expect(result.stderr == ["no/such/file.yaml: error: cannot read the file: no such file"])
     }
 
-    /// Robusta's default playbooks, as its chart renders them and as Helm values: every action they
-    /// use is declared, so they are clean apart from warnings (actions not implemented yet, and the
-    /// Robusta UI sink the chart adds itself).
-    @Test func robustasDefaultPlaybooksValidateWithWarningsOnly() throws {
-        let fixtures = repositoryRoot.deletingLastPathComponent().appending(path: "shared/fixtures/robusta")
-        let rendered = fixtures.appending(path: "active_playbooks.rendered.yaml").path
-        let helm = fixtures.appending(path: "helm_values.yaml").path
-        let result = try Self.triggerfish(["validate", rendered, helm])
-        #expect(result.status == 0)
-        #expect(
-            result.stdout == [
-                "\(rendered): ok (runner config, 42 playbooks, 1 sink)", "\(helm): ok (Helm values, 42 playbooks, 0 sinks)",
-            ])
-        #expect(!result.stderr.isEmpty)
-        for line in result.stderr {
-            #expect(line.contains(": warning: action '") || line.contains(": warning: sink 'robusta_ui_sink'"), "\(line)")
-        }
-        #expect(
-            result.stderr.contains(
-                "\(rendered):175:5: warning: action 'logs_enricher' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs"
-            ))
-        #expect(
-            result.stderr.contains(
-                "\(rendered):400:5: warning: sink 'robusta_ui_sink' is not defined in this file; Robusta's chart defines it when the Robusta platform is enabled, otherwise findings for it are dropped"
-            ))
-    }
-
     @Test func customActionsAreDeclaredWithActionsFiles() throws {
         let playbooks = repositoryRoot.appending(path: "Examples/PodCounter/Sources/PodCounter/playbooks.yaml").path
         let actions = repositoryRoot.appending(path: "Examples/PodCounter/Sources/PodCounter/actions.yaml").path

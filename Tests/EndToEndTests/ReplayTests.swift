@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// `triggerfish replay` run as a process over Robusta's own configs and inputs.
+/// `triggerfish replay` run as a process over configs and inputs in Robusta's formats.
 @Suite struct ReplayTests {
-    static let fixtures = repositoryRoot.deletingLastPathComponent().appending(path: "shared/fixtures/robusta")
+    /// The repository's own fixtures (`Tests/Fixtures`); the conformance suite replays Robusta's.
+    static let fixtures = repositoryRoot.appending(path: "Tests/Fixtures")
 
     /// The JSON reports of a replay, one per input line.
     static func replayJSON(_ arguments: [String]) throws -> (reports: [[String: Any]], stderr: [String]) {
@@ -15,46 +16,62 @@ import Testing
         return (reports, result.stderr)
     }
 
-    /// What Robusta's runner does with each fixture input (../shared/fixtures/robusta/README.md),
-    /// with active_playbooks.rendered.yaml loaded. The bundled recording holds these inputs in this
-    /// order, the last alert twice. Robusta's runner also prepends an internal playbook running
-    /// `cluster_discovery_updates` (it feeds the Robusta platform's inventory) before the
-    /// Deployment update's actions; that playbook is not in the config and Triggerfish does not
-    /// add it, so it is left out here.
-    static let robustaTable: [[String]] = [
-        ["resource_babysitter", "resource_events_diff"],
+    /// The fixture inputs as a recording, one JSON body per line: the Deployment update, the Pod
+    /// update, the Warning Event, the webhook with Watchdog and KubePodCrashLooping, the webhook
+    /// with a resolved node alert, and the first webhook again.
+    static func fixtureRecording() throws -> URL {
+        let names = [
+            "kubewatch_deployment_update.json", "kubewatch_pod_update.json", "kubewatch_warning_event_create.json",
+            "alertmanager_webhook_two_alerts.json", "alertmanager_webhook_null_maps.json", "alertmanager_webhook_two_alerts.json",
+        ]
+        // A raw newline in JSON can only be whitespace between tokens, so dropping them keeps each body valid.
+        let lines = try names.map { try String(contentsOf: fixtures.appending(path: $0), encoding: .utf8).replacing("\n", with: "") }
+        return try CLITests.write(lines.joined(separator: "\n") + "\n", named: "recording.jsonl")
+    }
+
+    /// What the runner config rendered from the fixture Helm values runs for each input: the
+    /// playbooks that match, in config order, with their actions (failed ones included); after
+    /// `name_silencer` silences Watchdog, nothing else runs for that alert; the webhook sent again
+    /// is de-duplicated, alert by alert.
+    static let renderedTable: [[String]] = [
+        ["create_finding", "resource_babysitter", "resource_events_diff"],
         ["report_crash_loop"],
         ["warning_events_report", "event_resource_events"],
+        ["name_silencer", "name_silencer", "logs_enricher", "pod_events_enricher", "default_enricher"],
         ["name_silencer", "default_enricher"],
-        ["name_silencer", "default_enricher"],
-        ["name_silencer", "logs_enricher", "pod_events_enricher", "default_enricher"],
         [],
     ]
 
-    @Test func robustasRenderedDefaultPlaybooksRunTheActionsRobustaRuns() throws {
-        let config = Self.fixtures.appending(path: "active_playbooks.rendered.yaml").path
-        let (reports, _) = try Self.replayJSON(["--config", config, "--events", "config/recording.jsonl"])
-        #expect(reports.map { $0["index"] as? Int } == Array(0..<7))
-        #expect(reports.map { $0["actions"] as? [String] ?? ["?"] } == Self.robustaTable)
-        #expect(reports.map { $0["duplicates"] as? Int } == [0, 0, 0, 0, 0, 0, 1])
+    @Test func aRenderedRunnerConfigRunsTheMatchingPlaybooksInOrder() throws {
+        let config = Self.fixtures.appending(path: "runner_config_rendered.yaml").path
+        let (reports, _) = try Self.replayJSON(["--config", config, "--events", try Self.fixtureRecording().path])
+        #expect(reports.map { $0["index"] as? Int } == Array(0..<6))
+        #expect(reports.map { $0["actions"] as? [String] ?? ["?"] } == Self.renderedTable)
+        #expect(reports.map { $0["duplicates"] as? Int } == [0, 0, 0, 0, 0, 2])
         #expect(
             reports.map { $0["input"] as? String } == [
-                "kubernetes", "kubernetes", "kubernetes", "alertmanager", "alertmanager", "alertmanager", "alertmanager",
+                "kubernetes", "kubernetes", "kubernetes", "alertmanager", "alertmanager", "alertmanager",
             ])
     }
 
     /// The Helm values the rendered config comes from: with `enablePlatformPlaybooks: false` (the
-    /// chart's default) the chart leaves the platform playbooks out, and so does Triggerfish.
-    @Test func robustasHelmValuesRunWhatTheChartWouldRender() throws {
+    /// chart's default) the chart leaves the platform playbooks out, and a playbook named in
+    /// `disabledPlaybooks`; so does Triggerfish, and says so.
+    @Test func helmValuesRunWhatTheChartWouldRender() throws {
         let config = Self.fixtures.appending(path: "helm_values.yaml").path
-        let (reports, stderr) = try Self.replayJSON(["--config", config, "--events", "config/recording.jsonl"])
-        var expected = Self.robustaTable
-        expected[0] = []  // resource_babysitter and resource_events_diff are platform playbooks
-        expected[2] = []  // so are the warning-event playbooks
+        let (reports, stderr) = try Self.replayJSON(["--config", config, "--events", try Self.fixtureRecording().path])
+        var expected = Self.renderedTable
+        expected[0] = ["create_finding"]  // resource_babysitter and resource_events_diff are a platform playbook's
+        expected[2] = []  // so are the warning-event actions
         #expect(reports.map { $0["actions"] as? [String] ?? ["?"] } == expected)
+        let platform =
+            "this playbook does not run: a platform playbook, and enablePlatformPlaybooks is not true (as Robusta's Helm chart renders it)"
         #expect(
-            stderr.filter { $0.contains("this playbook does not run") }.count == 8,
-            "platform playbooks reported as not running: \(stderr.joined(separator: "\n"))")
+            stderr.filter { $0.contains("this playbook does not run") } == [
+                "\(config):42:5: warning: this playbook does not run: named in disabledPlaybooks (as Robusta's Helm chart renders it)",
+                "\(config):62:5: warning: \(platform)",
+                "\(config):73:5: warning: \(platform)",
+            ])
     }
 
     @Test func twoRunsGiveTheSameReports() throws {

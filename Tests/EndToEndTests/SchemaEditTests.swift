@@ -16,10 +16,14 @@ struct SchemaEditTests {
             for item in ["Package.swift", "schema", "Sources", "Plugins", "docs"] {
                 try FileManager.default.copyItem(at: repositoryRoot.appending(path: item), to: directory.appending(path: item))
             }
-            // Tests/ is not needed to build the library; keep the manifest valid without it.
-            for target in ["GeneratorTests", "TriggerfishTests", "EndToEndTests"] {
-                try FileManager.default.createDirectory(at: directory.appending(path: "Tests/\(target)"), withIntermediateDirectories: true)
-                try "".write(to: directory.appending(path: "Tests/\(target)/Empty.swift"), atomically: true, encoding: .utf8)
+            // Tests/ is not needed to build the library; keep the manifest valid without it: an empty
+            // folder for each of its folders, so every target path the manifest names exists.
+            let tests = repositoryRoot.appending(path: "Tests")
+            for folder in try FileManager.default.contentsOfDirectory(at: tests, includingPropertiesForKeys: [.isDirectoryKey])
+            where try folder.resourceValues(forKeys: [.isDirectoryKey]).isDirectory == true {
+                let target = directory.appending(path: "Tests/\(folder.lastPathComponent)")
+                try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+                try "".write(to: target.appending(path: "Empty.swift"), atomically: true, encoding: .utf8)
             }
             try FileManager.default.createDirectory(
                 at: directory.appending(path: "Tests/GeneratorTests/Goldens"), withIntermediateDirectories: true)

@@ -515,10 +515,10 @@ import Testing
     }
 
     @Test func duplicateSinkNamesFixture() throws {
-        let name = "runner_config_invalid_dupl_sink_names.yaml"
+        let name = "runner_config_duplicate_sink_names.yaml"
         #expect(
-            check(try CoreFixtures.robustaFixture(name), file: name) == [
-                "runner_config_invalid_dupl_sink_names.yaml:16:13: error: sink name 'my_sink1' is already defined at line 6, column 13; sink names must be unique"
+            check(try CoreFixtures.fixture(name), file: name) == [
+                "runner_config_duplicate_sink_names.yaml:13:13: error: sink name 'oncall' is already defined at line 6, column 13; sink names must be unique"
             ])
     }
 
@@ -814,58 +814,63 @@ import Testing
             ])
     }
 
-    // MARK: Robusta's own files
+    // MARK: Configs in Robusta's formats (Tests/Fixtures)
 
     @Test func validRunnerConfigFixture() throws {
         let name = "runner_config_valid.yaml"
-        let result = try output(try CoreFixtures.robustaFixture(name), file: name)
+        let result = try output(try CoreFixtures.fixture(name), file: name)
         #expect(result.diagnostics.map(\.description) == [])
         #expect(result.config?.format == .runnerConfig)
-        #expect(result.config?.sinks.map(\.name) == ["my_sink1", "my_sink2"])
+        #expect(result.config?.sinks.map(\.name) == ["oncall", "audit"])
+        #expect(result.config?.playbooks.count == 2)
     }
 
-    static let uiSinkWarning =
-        "sink 'robusta_ui_sink' is not defined in this file; Robusta's chart defines it when the Robusta platform is enabled, otherwise findings for it are dropped"
-
-    static func notImplementedWarning(_ action: String) -> String {
-        "action '\(action)' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs"
+    static func notImplementedWarning(_ file: String, _ line: Int, _ action: String) -> String {
+        "\(file):\(line):9: warning: action '\(action)' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs"
     }
 
-    /// Robusta's default playbooks validate: every action they use is declared, so there are no
-    /// errors. The only warnings are the uses of actions declared `implemented: false` and the
-    /// Robusta UI sink, which the chart defines when the platform is enabled.
-    @Test(arguments: [
-        ("helm_values.yaml", ValidatedConfig.Format.helmValues),
-        ("active_playbooks.rendered.yaml", ValidatedConfig.Format.runnerConfig),
-    ])
-    func robustaDefaultPlaybooksFixture(name: String, format: ValidatedConfig.Format) throws {
-        let result = try output(try CoreFixtures.robustaFixture(name), file: name)
-        let config = try #require(result.config)
-        #expect(config.format == format)
-        #expect(config.playbooks.count == 42)
-        #expect(!result.hasErrors)
-        let notImplemented = Set(try CoreFixtures.schema().actions.filter { !$0.isImplemented }.map(\.name))
-        for warning in result.diagnostics {
-            #expect(warning.severity == .warning, "\(warning)")
-            let known =
-                warning.message == Self.uiSinkWarning
-                || notImplemented.contains { warning.message == Self.notImplementedWarning($0) }
-            #expect(known, "\(warning)")
-        }
-        // Every use of a declared but unimplemented action is reported, and only those.
-        let used = config.playbooks.flatMap(\.actions).filter { notImplemented.contains($0.name) }
-        #expect(result.diagnostics.filter { $0.message != Self.uiSinkWarning }.count == used.count)
+    static func uiSinkWarning(_ file: String, _ line: Int) -> String {
+        "\(file):\(line):13: warning: sink 'robusta_ui_sink' is not defined in this file; Robusta's chart defines it when the Robusta platform is enabled, otherwise findings for it are dropped"
     }
 
-    @Test func robustaCrashLoopAlertPlaybookWarnsAtEachUnimplementedAction() throws {
-        let name = "active_playbooks.rendered.yaml"
-        // The playbook KubePodCrashLooping, lines 170-176.
-        let lines = try output(CoreFixtures.robustaFixture(name), file: name).diagnostics
-            .filter { (170...176).contains($0.location.line) }.map(\.description)
+    /// Default playbooks in the shape of Robusta's, as Helm values and as the runner config the
+    /// chart renders from them: no errors; a warning at each use of an action declared
+    /// `implemented: false` and at each reference to the Robusta UI sink, which the chart defines
+    /// when the platform is enabled; in Helm values every list is checked, disabled and platform
+    /// playbooks included.
+    @Test func defaultPlaybooksInHelmValuesValidateWithWarningsOnly() throws {
+        let name = "helm_values.yaml"
+        let result = try output(try CoreFixtures.fixture(name), file: name)
+        #expect(result.config?.format == .helmValues)
+        #expect(result.config?.playbooks.count == 8)
         #expect(
-            lines == [
-                "active_playbooks.rendered.yaml:175:5: warning: action 'logs_enricher' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs",
-                "active_playbooks.rendered.yaml:176:5: warning: action 'pod_events_enricher' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs",
+            result.diagnostics.map(\.description) == [
+                Self.notImplementedWarning(name, 41, "report_crash_loop"),
+                Self.notImplementedWarning(name, 46, "image_pull_backoff_reporter"),
+                Self.notImplementedWarning(name, 52, "logs_enricher"),
+                Self.notImplementedWarning(name, 53, "pod_events_enricher"),
+                Self.notImplementedWarning(name, 71, "event_resource_events"),
+                Self.uiSinkWarning(name, 72),
+                Self.notImplementedWarning(name, 79, "resource_events_diff"),
+                Self.uiSinkWarning(name, 80),
+            ])
+    }
+
+    @Test func defaultPlaybooksInARenderedRunnerConfigValidateWithWarningsOnly() throws {
+        let name = "runner_config_rendered.yaml"
+        let result = try output(try CoreFixtures.fixture(name), file: name)
+        #expect(result.config?.format == .runnerConfig)
+        #expect(result.config?.playbooks.count == 7)
+        #expect(result.config?.sinks.map(\.name) == ["fixture"])
+        #expect(
+            result.diagnostics.map(\.description) == [
+                Self.notImplementedWarning(name, 36, "report_crash_loop"),
+                Self.notImplementedWarning(name, 42, "logs_enricher"),
+                Self.notImplementedWarning(name, 43, "pod_events_enricher"),
+                Self.notImplementedWarning(name, 59, "event_resource_events"),
+                Self.uiSinkWarning(name, 60),
+                Self.notImplementedWarning(name, 67, "resource_events_diff"),
+                Self.uiSinkWarning(name, 68),
             ])
     }
 }

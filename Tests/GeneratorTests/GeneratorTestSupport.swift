@@ -3,8 +3,8 @@ import Testing
 
 @testable import TriggerfishGenerator
 
-/// Shared inputs of the generator-core tests: the repository's schema, the Robusta fixtures and
-/// small helpers that turn results into the exact text a user reads.
+/// Shared inputs of the generator-core tests: the repository's schema, its fixtures and small
+/// helpers that turn results into the exact text a user reads.
 enum CoreFixtures {
     /// The repository root, found from this file (`Tests/GeneratorTests/<file>`).
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -12,8 +12,8 @@ enum CoreFixtures {
 
     static let schemaDirectory = repositoryRoot.appendingPathComponent("schema").path
 
-    /// Robusta's real inputs, kept next to the repository (`../shared/fixtures/robusta`, as the README says).
-    static let robustaFixtures = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/robusta")
+    /// The repository's own fixtures, configs in Robusta's formats (`Tests/Fixtures`, see its README).
+    static let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures")
 
     /// The repository's schema, loaded once for all tests.
     static let loadedSchema: SchemaLoader.Output? = try? Generation.loadSchema(directory: schemaDirectory)
@@ -23,8 +23,8 @@ enum CoreFixtures {
         return try #require(loaded.schema, "the schema has errors: \(loaded.diagnostics.map(\.description))")
     }
 
-    static func robustaFixture(_ name: String) throws -> String {
-        try String(contentsOf: robustaFixtures.appendingPathComponent(name), encoding: .utf8)
+    static func fixture(_ name: String) throws -> String {
+        try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
     }
 
     /// Validates `text` against the repository's schema and returns every diagnostic as printed.

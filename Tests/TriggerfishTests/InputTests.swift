@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct InputTests {
     func decodeFixture(_ name: String) throws -> RecordedInput {
-        let bytes = try RobustaInputFixtures.bytes(name)
+        let bytes = try InputFixtures.bytes(name)
         return try bytes.withUnsafeBytes { buffer in try InputDecoder.decode(buffer) }
     }
 
@@ -38,114 +38,100 @@ import Testing
     // MARK: Fixtures
 
     @Test func deploymentUpdate() throws {
-        let change = try change("kubewatch_cloudevent_deployment_update.json")
+        let change = try change("kubewatch_deployment_update.json")
         #expect(change.operation == .update)
         #expect(change.kind == "Deployment")
         #expect(change.apiVersion == "apps/v1")
         #expect(change.object.kind == "Deployment")
-        #expect(change.object.name == "xxx-deployment")
-        #expect(change.object.namespace == "default")
-        #expect(change.object.labels == ["app": "xxx"])
-        #expect(change.object.json.value(atPath: "metadata.resourceVersion") == "124")
-        #expect(change.object.json.value(atPath: "spec.template.spec.containers[0].image") == "aaa/xxxtest:2")
+        #expect(change.object.name == "checkout")
+        #expect(change.object.namespace == "shop")
+        #expect(change.object.labels == ["app": "checkout", "tier": "backend"])
+        #expect(change.object.json.value(atPath: "metadata.resourceVersion") == "9002")
+        #expect(change.object.json.value(atPath: "spec.template.spec.containers[0].image") == "registry.example.com/shop/checkout:1.4.2")
         let old = try #require(change.oldObject)
-        #expect(old.name == "xxx-deployment")
-        #expect(old.json.value(atPath: "metadata.resourceVersion") == "123")
-        #expect(old.json.value(atPath: "spec.template.spec.containers[0].image") == "aaa/xxxtest:1")
-        #expect(old.json == (try JSONValue.parse(RobustaInputFixtures.bytes("k8s_deployment_object.json"))))
+        #expect(old.name == "checkout")
+        #expect(old.json.value(atPath: "metadata.resourceVersion") == "9001")
+        #expect(old.json.value(atPath: "spec.template.spec.containers[0].image") == "registry.example.com/shop/checkout:1.4.1")
+        #expect(old.json == (try JSONValue.parse(InputFixtures.bytes("k8s_deployment_object.json"))))
     }
 
     @Test func podCrashLoopUpdate() throws {
-        let change = try change("kubewatch_cloudevent_pod_crashloop_update.json")
+        let change = try change("kubewatch_pod_update.json")
         #expect(change.operation == .update)
         #expect(change.kind == "Pod")
         #expect(change.apiVersion == "v1")
-        #expect(change.object.name == "web-7c9b9f8d5-abcde")
-        #expect(change.object.namespace == "default")
-        #expect(change.object.labels == ["app": "web", "pod-template-hash": "7c9b9f8d5"])
-        #expect(change.object.json.value(atPath: "status.containerStatuses[0].restartCount") == 3)
+        #expect(change.object.name == "checkout-6f9d4c7b8-q2x7m")
+        #expect(change.object.namespace == "shop")
+        #expect(change.object.labels == ["app": "checkout", "tier": "backend", "pod-template-hash": "6f9d4c7b8"])
+        #expect(change.object.json.value(atPath: "status.containerStatuses[0].restartCount") == 5)
         #expect(change.object.json.value(atPath: "status.containerStatuses[0].state.waiting.reason") == "CrashLoopBackOff")
-        #expect(change.oldObject?.json.value(atPath: "status.containerStatuses[0].restartCount") == 2)
+        #expect(change.oldObject?.json.value(atPath: "status.containerStatuses[0].restartCount") == 4)
     }
 
     @Test func warningEventCreate() throws {
-        let change = try change("kubewatch_cloudevent_warning_event_create.json")
+        let change = try change("kubewatch_warning_event_create.json")
         #expect(change.operation == .create)
         #expect(change.kind == "Event")
         #expect(change.apiVersion == "events.k8s.io/v1")
-        #expect(change.object.name == "web-7c9b9f8d5-abcde.17c9a1b2c3d4e5f6")
-        #expect(change.object.namespace == "default")
+        #expect(change.object.name == "checkout-6f9d4c7b8-q2x7m.189a2b3c4d5e6f70")
+        #expect(change.object.namespace == "shop")
         #expect(change.object.json["eventTime"] == .null)
         #expect(change.object.json["type"] == "Warning")
-        #expect(change.object.json["reason"] == "BackOff")
-        #expect(change.object.json.value(atPath: "regarding.name") == "web-7c9b9f8d5-abcde")
+        #expect(change.object.json["reason"] == "Unhealthy")
+        #expect(change.object.json.value(atPath: "regarding.name") == "checkout-6f9d4c7b8-q2x7m")
         #expect(change.oldObject == nil)  // "oldObj": null
     }
 
-    @Test func gmpTestAlert() throws {
-        let webhook = try webhook("alertmanager_webhook_gmp_doc.json")
+    @Test func webhookWithTwoAlerts() throws {
+        let webhook = try webhook("alertmanager_webhook_two_alerts.json")
         #expect(webhook.receiver == "robusta")
         #expect(webhook.status == "firing")
-        #expect(webhook.externalURL == "https://console.cloud.google.com/monitoring")
-        #expect(webhook.groupKey == "gmp/test-alert:gmp-webhook-test-001")
-        #expect(webhook.version == "1")
-        #expect(webhook.commonLabels == [:])
-        #expect(webhook.commonAnnotations == [:])
-        #expect(webhook.groupLabels == [:])
-        #expect(webhook.alerts.count == 1)
-        let alert = try #require(webhook.alerts.first)
-        #expect(alert.name == "GMP_WebhookTest")
-        #expect(alert.status == "firing")
-        #expect(
-            alert.labels == [
-                "cluster_name": "external", "cluster": "external", "alertname": "GMP_WebhookTest", "severity": "warning",
-                "namespace": "gmp-public", "source": "gmp-managed-alertmanager",
-            ])
-        #expect(alert.annotations["summary"] == "GMP Webhook Test Alert")
-        #expect(alert.startsAt == "2026-01-13T13:30:50Z")
-        #expect(alert.endsAt == "1970-01-01T00:00:00Z")
-        #expect(alert.generatorURL == "https://console.cloud.google.com/monitoring")
-        #expect(alert.fingerprint == "gmp-test-alert-12345")
-    }
-
-    @Test func nodeCordonedAlert() throws {
-        let webhook = try webhook("alertmanager_webhook_node_cordoned.json")
-        #expect(webhook.receiver == "robusta")
         #expect(webhook.version == "4")
         #expect(webhook.externalURL == "http://alertmanager.monitoring:9093")
-        #expect(webhook.groupKey == #"{}:{alertname="KubeNodeUnschedulable"}"#)
-        #expect(webhook.groupLabels == ["alertname": "KubeNodeUnschedulable"])
-        #expect(webhook.commonLabels == ["alertname": "KubeNodeUnschedulable", "node": "ip-10-0-1-17.ec2.internal", "severity": "warning"])
-        #expect(webhook.commonAnnotations["summary"] == "Node is unschedulable.")
-        let expected = PrometheusAlert(
+        #expect(webhook.groupKey == #"{}:{prometheus="monitoring/k8s"}"#)
+        #expect(webhook.groupLabels == ["prometheus": "monitoring/k8s"])
+        #expect(webhook.commonLabels == ["prometheus": "monitoring/k8s"])
+        #expect(webhook.commonAnnotations == [:])
+        let watchdog = PrometheusAlert(
+            status: "firing", labels: ["alertname": "Watchdog", "prometheus": "monitoring/k8s", "severity": "none"],
+            annotations: ["summary": "An alert that should always be firing to certify that Alertmanager is working properly."],
+            startsAt: "2026-03-01T00:00:00Z", endsAt: "0001-01-01T00:00:00Z",
+            generatorURL: "http://prometheus.monitoring:9090/graph?g0.expr=vector%281%29", fingerprint: "3c1f0e9d8b7a6f5e")
+        let crashLooping = PrometheusAlert(
             status: "firing",
-            labels: ["alertname": "KubeNodeUnschedulable", "node": "ip-10-0-1-17.ec2.internal", "severity": "warning"],
-            annotations: [
-                "summary": "Node is unschedulable.",
-                "description": "ip-10-0-1-17.ec2.internal is unschedulable for more than 15 minutes.",
+            labels: [
+                "alertname": "KubePodCrashLooping", "container": "checkout", "namespace": "shop", "pod": "checkout-6f9d4c7b8-q2x7m",
+                "prometheus": "monitoring/k8s", "severity": "warning",
             ],
-            startsAt: "2026-08-03T10:00:00Z", endsAt: "0001-01-01T00:00:00Z",
-            generatorURL: "http://prometheus/graph?g0.expr=kube_node_spec_unschedulable+%3D%3D+1", fingerprint: "abcdef0123456789")
-        #expect(webhook.alerts == [expected])
+            annotations: [
+                "summary": "Pod is crash looping.",
+                "description": #"Pod shop/checkout-6f9d4c7b8-q2x7m (checkout) is in waiting state (reason: "CrashLoopBackOff")."#,
+                "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping",
+            ],
+            startsAt: "2026-03-02T09:14:30Z", endsAt: "0001-01-01T00:00:00Z",
+            generatorURL:
+                "http://prometheus.monitoring:9090/graph?g0.expr=max_over_time%28kube_pod_container_status_waiting_reason%5B5m%5D%29+%3E%3D+1",
+            fingerprint: "9e8d7c6b5a4f3e2d")
+        #expect(webhook.alerts == [watchdog, crashLooping])
     }
 
-    @Test func simulatedPodAlertWithNullCommonMaps() throws {
-        let webhook = try webhook("alertmanager_webhook_simulated_pod_alert.json")
-        #expect(webhook.receiver == "robusta receiver")
+    /// Null common maps read as empty ones; alert keys the runner does not know are left out.
+    @Test func webhookWithNullCommonMapsAndExtraAlertKeys() throws {
+        let webhook = try webhook("alertmanager_webhook_null_maps.json")
+        #expect(webhook.receiver == "robusta")
+        #expect(webhook.status == "resolved")
         #expect(webhook.externalURL == "")
-        #expect(webhook.groupKey == "{}/{}:{}")
+        #expect(webhook.groupKey == #"{}/{}:{alertname="KubeNodeNotReady"}"#)
+        #expect(webhook.version == "1")
         #expect(webhook.commonLabels == [:])  // null
         #expect(webhook.commonAnnotations == [:])
         #expect(webhook.groupLabels == [:])
-        #expect(webhook.alerts.count == 1)
-        let alert = try #require(webhook.alerts.first)
-        #expect(alert.name == "KubePodCrashLooping")
-        #expect(alert.labels["pod"] == "web-7c9b9f8d5-abcde")
-        #expect(alert.labels["deployment"] == "web")
-        #expect(alert.labels["severity"] == "error")
-        #expect(alert.annotations == ["description": "simulated prometheus alert", "summary": "KubePodCrashLooping", "runbook_url": ""])
-        #expect(alert.fingerprint == "qwertyui")
-        #expect(alert.startsAt == "2024-05-01T12:00:00+00:00")
+        let expected = PrometheusAlert(
+            status: "resolved", labels: ["alertname": "KubeNodeNotReady", "node": "worker-3", "severity": "warning"],
+            annotations: ["summary": "Node is not ready.", "description": "worker-3 has been unready for more than 15 minutes."],
+            startsAt: "2026-03-02T07:40:00Z", endsAt: "2026-03-02T08:05:00Z",
+            generatorURL: "http://prometheus.monitoring:9090/graph?g0.expr=kube_node_status_condition", fingerprint: "0a1b2c3d4e5f6a7b")
+        #expect(webhook.alerts == [expected])
     }
 
     /// The two fixtures that are no runner input say so.
@@ -156,32 +142,31 @@ import Testing
             try decodeFixture("k8s_deployment_object.json")
         }
         #expect(throws: InputError(message: "\(expected); found an object with keys 'action_name', 'action_params'")) {
-            try decodeFixture("manual_trigger_request_doc.json")
+            try decodeFixture("manual_trigger_request.json")
         }
     }
 
     @Test func everyFixtureEitherDecodesOrSaysWhy() throws {
         var kinds: [String: String] = [:]
-        for name in RobustaInputFixtures.jsonNames {
+        for fixture in try InputFixtures.all() {
             do {
-                switch try decodeFixture(name) {
-                case .kubernetes(let change): kinds[name] = "kubernetes \(change.operation) \(change.kind)"
-                case .alerts(let webhook): kinds[name] = "alerts \(webhook.alerts.count)"
+                switch try decodeFixture(fixture.name) {
+                case .kubernetes(let change): kinds[fixture.name] = "kubernetes \(change.operation) \(change.kind)"
+                case .alerts(let webhook): kinds[fixture.name] = "alerts \(webhook.alerts.count)"
                 }
             } catch {
-                kinds[name] = "rejected"
+                kinds[fixture.name] = "rejected"
             }
         }
         #expect(
             kinds == [
-                "alertmanager_webhook_gmp_doc.json": "alerts 1",
-                "alertmanager_webhook_node_cordoned.json": "alerts 1",
-                "alertmanager_webhook_simulated_pod_alert.json": "alerts 1",
+                "alertmanager_webhook_null_maps.json": "alerts 1",
+                "alertmanager_webhook_two_alerts.json": "alerts 2",
                 "k8s_deployment_object.json": "rejected",
-                "kubewatch_cloudevent_deployment_update.json": "kubernetes update Deployment",
-                "kubewatch_cloudevent_pod_crashloop_update.json": "kubernetes update Pod",
-                "kubewatch_cloudevent_warning_event_create.json": "kubernetes create Event",
-                "manual_trigger_request_doc.json": "rejected",
+                "kubewatch_deployment_update.json": "kubernetes update Deployment",
+                "kubewatch_pod_update.json": "kubernetes update Pod",
+                "kubewatch_warning_event_create.json": "kubernetes create Event",
+                "manual_trigger_request.json": "rejected",
             ])
     }
 
@@ -228,7 +213,7 @@ import Testing
     }
 
     @Test func textAndBytesAgree() throws {
-        let bytes = try RobustaInputFixtures.bytes("alertmanager_webhook_node_cordoned.json")
+        let bytes = try InputFixtures.bytes("alertmanager_webhook_two_alerts.json")
         let fromText = try InputDecoder.decode(String(decoding: bytes, as: UTF8.self))
         let fromBytes = try bytes.withUnsafeBytes { try InputDecoder.decode($0) }
         guard case .alerts(let a) = fromText, case .alerts(let b) = fromBytes else {
@@ -400,20 +385,21 @@ import Testing
     /// Mutated fixtures must decode or fail with a message, never crash.
     @Test func mutatedFixturesNeverCrash() throws {
         var random = SplitMix64(seed: 7)
-        let fixtures = try RobustaInputFixtures.jsonNames.map(RobustaInputFixtures.bytes)
         var outcomes: Set<String> = []
-        for round in 0..<2_000 {
-            var input = fixtures[round % fixtures.count]
-            let index = Int(random.next() % UInt64(input.count))
-            input[index] = Array(#"{}[]:,"0an \"#.utf8)[Int(random.next() % 12)]
-            do {
-                _ = try input.withUnsafeBytes { try InputDecoder.decode($0) }
-                outcomes.insert("decoded")
-            } catch let error as InputError {
-                #expect(!error.message.isEmpty)
-                outcomes.insert(error.message.hasPrefix("invalid JSON") ? "syntax" : "shape")
-            } catch {
-                Issue.record("unexpected error type: \(error)")
+        for fixture in try InputFixtures.all() {
+            for _ in 0..<300 {
+                var input = fixture.bytes
+                let index = try #require(input.indices.randomElement(using: &random), "\(fixture.name) is empty")
+                input[index] = Array(#"{}[]:,"0an \"#.utf8)[Int(random.next() % 12)]
+                do {
+                    _ = try input.withUnsafeBytes { try InputDecoder.decode($0) }
+                    outcomes.insert("decoded")
+                } catch let error as InputError {
+                    #expect(!error.message.isEmpty, "\(fixture.name)")
+                    outcomes.insert(error.message.hasPrefix("invalid JSON") ? "syntax" : "shape")
+                } catch {
+                    Issue.record("unexpected error type: \(error)")
+                }
             }
         }
         #expect(outcomes == ["decoded", "syntax", "shape"])

@@ -1,21 +1,21 @@
 import Foundation
 import Testing
+import TriggerfishTestSupport
 
 @testable import Triggerfish
 
-/// Robusta's recorded inputs, kept next to the repository (`../shared/fixtures/robusta`).
-enum RobustaInputFixtures {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/fixtures/robusta")
-
-    static var jsonNames: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted()
+/// The repository's own recorded inputs: kubewatch CloudEvents, Alertmanager webhooks and two
+/// JSON files that are no runner input (`Tests/Fixtures/*.json`).
+enum InputFixtures {
+    static func bytes(_ name: String) throws -> [UInt8] {
+        try FixtureFolder.repository.bytes(name)
     }
 
-    static func bytes(_ name: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: directory.appendingPathComponent(name)))
+    /// Every JSON fixture, by name; the test fails, saying why, when there is none.
+    static func all() throws -> [(name: String, bytes: [UInt8])] {
+        let names = FixtureFolder.repository.names(withSuffix: ".json")
+        try #require(!names.isEmpty, "no JSON fixtures in \(FixtureFolder.repository.url.path): the tests need the repository's own inputs")
+        return try names.map { ($0, try bytes($0)) }
     }
 }
 
@@ -215,7 +215,7 @@ enum RobustaInputFixtures {
     }
 
     @Test func everyTruncationOfAFixtureFails() throws {
-        let bytes = try RobustaInputFixtures.bytes("alertmanager_webhook_node_cordoned.json")
+        let bytes = try InputFixtures.bytes("alertmanager_webhook_two_alerts.json")
         #expect(throws: Never.self) { try JSONValue.parse(bytes) }
         // Trailing whitespace aside, every proper prefix is incomplete JSON.
         let content = bytes.count - bytes.reversed().prefix { $0 == 0x0A || $0 == 0x20 }.count
@@ -240,21 +240,22 @@ enum RobustaInputFixtures {
             let input = (0..<Int(random.next() % 256)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             if error(input) == nil { parsed += 1 }
         }
-        let fixtures = try RobustaInputFixtures.jsonNames.map(RobustaInputFixtures.bytes)
-        for round in 0..<3_000 {
-            var input = fixtures[round % fixtures.count]
-            for _ in 0..<(1 + random.next() % 4) {
-                let index = Int(random.next() % UInt64(input.count))
-                switch random.next() % 3 {
-                case 0: input[index] = UInt8(truncatingIfNeeded: random.next())
-                case 1: input.remove(at: index)
-                default: input.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: index)
+        for fixture in try InputFixtures.all() {
+            for _ in 0..<400 {
+                var input = fixture.bytes
+                for _ in 0..<(1 + random.next() % 4) {
+                    guard let index = input.indices.randomElement(using: &random) else { break }
+                    switch random.next() % 3 {
+                    case 0: input[index] = UInt8(truncatingIfNeeded: random.next())
+                    case 1: input.remove(at: index)
+                    default: input.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: index)
+                    }
                 }
-            }
-            if let failure = error(input) {
-                #expect(failure.offset >= 0 && failure.offset <= input.count)
-            } else {
-                parsed += 1
+                if let failure = error(input) {
+                    #expect(failure.offset >= 0 && failure.offset <= input.count, "\(fixture.name)")
+                } else {
+                    parsed += 1
+                }
             }
         }
         #expect(parsed > 0)
@@ -262,30 +263,10 @@ enum RobustaInputFixtures {
 
     // MARK: Agreement with Foundation
 
-    @Test(arguments: RobustaInputFixtures.jsonNames)
-    func fixturesParseAsFoundationDoes(name: String) throws {
-        let bytes = try RobustaInputFixtures.bytes(name)
-        let foundation = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-        #expect(try JSONValue.parse(bytes) == Self.jsonValue(foundation))
-    }
-
-    static func jsonValue(_ any: Any) -> JSONValue? {
-        switch any {
-        case is NSNull: return .null
-        case let string as String: return .string(string)
-        case let array as [Any]:
-            let items = array.compactMap(jsonValue)
-            return items.count == array.count ? .array(items) : nil
-        case let object as [String: Any]:
-            let members = object.compactMapValues(jsonValue)
-            return members.count == object.count ? .object(members) : nil
-        case let number as NSNumber:
-            switch String(cString: number.objCType) {
-            case "c": return .bool(number.boolValue)
-            case "d", "f": return .double(number.doubleValue)
-            default: return .int(number.intValue)
-            }
-        default: return nil
+    @Test func fixturesParseAsFoundationDoes() throws {
+        for fixture in try InputFixtures.all() {
+            let foundation = try JSONSerialization.jsonObject(with: Data(fixture.bytes), options: [.fragmentsAllowed])
+            #expect(try JSONValue.parse(fixture.bytes) == JSONValue(foundation: foundation), "\(fixture.name)")
         }
     }
 }

@@ -1,95 +1,16 @@
 import Foundation
 import Testing
-import TriggerfishGenerator
+import TriggerfishTestSupport
 
 @testable import Triggerfish
 
-/// A YAML node as the JSON value the runtime reads parameters from.
-func jsonValue(_ node: YAMLNode) -> JSONValue {
-    switch node.content {
-    case .scalar(let scalar):
-        switch scalar.value {
-        case .null: return .null
-        case .bool(let b): return .bool(b)
-        case .int(let i): return .int(i)
-        case .double(let d): return .double(d)
-        case .string(let s): return .string(s)
-        }
-    case .sequence(let items): return .array(items.map(jsonValue))
-    case .mapping(let pairs):
-        return .object(Dictionary(pairs.map { ($0.key, jsonValue($0.value)) }, uniquingKeysWith: { first, _ in first }))
-    }
-}
-
 @Suite struct ScopeTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/fixtures/robusta")
-
-    /// One check of Robusta's `tests/scope_test_config.yaml`.
-    struct FixtureCase: CustomStringConvertible {
-        var number: Int
-        var scope: JSONValue
-        var message: String
-        var finding: JSONValue
-        var namespaceLabels: [String: String]?
-        var expected: Bool
-
-        var description: String { "case \(number): \(message)" }
-    }
-
-    static func fixtureCases() throws -> [FixtureCase] {
-        let text = try String(contentsOf: fixtures.appendingPathComponent("scope_test_config.yaml"), encoding: .utf8)
-        let parsed = YAMLDocument.parse(text, file: "scope_test_config.yaml")
-        let root = try #require(parsed.root)
-        var cases: [FixtureCase] = []
-        for test in root["tests"]?.sequence ?? [] {
-            let scope = jsonValue(try #require(test["scope"]))
-            for check in test["checks"]?.sequence ?? [] {
-                let namespaceLabels = check["namespace_labels"].map(jsonValue)?.objectValue?.compactMapValues(\.stringValue)
-                cases.append(
-                    FixtureCase(
-                        number: cases.count + 1, scope: scope, message: check["message"]?.scalar?.string ?? "",
-                        finding: jsonValue(try #require(check["finding"])), namespaceLabels: namespaceLabels,
-                        expected: try #require(check["expected"]?.scalar).value == .bool(true)))
-            }
-        }
-        return cases
-    }
-
-    /// A ``Finding`` built from a fixture finding (Robusta's field names; labels on the finding).
-    static func finding(_ json: JSONValue) -> Finding {
-        let subject = json["subject"]
-        func strings(_ value: JSONValue?) -> [String: String] { value?.objectValue?.compactMapValues(\.stringValue) ?? [:] }
-        return Finding(
-            title: json["title"]?.stringValue ?? "",
-            severity: json["severity"]?.stringValue.flatMap(Finding.Severity.init(configName:)) ?? .info,
-            aggregationKey: json["aggregation_key"]?.stringValue ?? "",
-            source: json["source"]?.stringValue?.lowercased() ?? "none",
-            subject: FindingSubject(
-                kind: subject?["kind"]?.stringValue, name: subject?["name"]?.stringValue, namespace: subject?["namespace"]?.stringValue,
-                node: subject?["node"]?.stringValue, labels: strings(json["labels"]), annotations: strings(json["annotations"])))
-    }
-
-    @Test func everyCaseOfRobustasScopeTable() throws {
-        let cases = try Self.fixtureCases()
-        #expect(cases.count == 46)
-        var failures: [String] = []
-        for check in cases {
-            let scope = try CompiledScope(ScopeParameters(parameterValue: check.scope, path: "scope"), path: "scope")
-            let finding = Self.finding(check.finding)
-            // What `Finding` does not model comes from the fixture: the finding type, and the
-            // namespace labels Robusta reads from the cluster.
-            let accepted = scope.accepts { attribute in
-                switch attribute {
-                case "type": check.finding["finding_type"]?.stringValue.map(ScopeValue.text)
-                case "namespace_labels": check.namespaceLabels.map(ScopeValue.pairs)
-                default: finding.scopeValue(attribute)
-                }
-            }
-            if accepted != check.expected { failures.append("\(check): expected \(check.expected), got \(accepted)") }
-        }
-        #expect(failures == [])
+    /// The repository's own table of sink-scope cases, in the format of Robusta's
+    /// `tests/scope_test_config.yaml` (the conformance suite runs Robusta's).
+    @Test func everyCaseOfTheScopeTable() throws {
+        let table = try ScopeTable(text: FixtureFolder.repository.text("scope_cases.yaml"), file: "scope_cases.yaml")
+        #expect(table.cases.count == 17)
+        #expect(try table.failures() == [])
     }
 
     @Test func sinkScopesSeeNoTypeAndNoNamespaceLabels() throws {

@@ -318,14 +318,14 @@ func sink(_ type: String, _ parameters: JSONValue) throws -> SinkConfiguration {
 
     func webhook(
         _ url: URL, format: WebhookSink.Format = .json, sizeLimit: Int = 1 << 20, authorization: String? = nil, timeout: Int = 5,
-        retries: Int = 3, queueCapacity: Int = 100
+        retries: Int = 3, queueCapacity: Int = 100, clock: any Clock<Duration> = ContinuousClock()
     ) -> WebhookSink {
         WebhookSink(
             name: "hook",
             options: WebhookSink.Options(
                 url: url, format: format, sizeLimit: sizeLimit, authorization: authorization, timeout: timeout, retries: retries,
                 queueCapacity: queueCapacity, initialBackoff: 0.01, maxBackoff: 0.05),
-            console: capture.output)
+            console: capture.output, clock: clock)
     }
 
     @Test func postsTheFindingJSON() async throws {
@@ -407,38 +407,73 @@ func sink(_ type: String, _ parameters: JSONValue) throws -> SinkConfiguration {
             ])
     }
 
+    /// The sink's clock only moves when the test moves it, so while the first finding waits out
+    /// its first backoff the sink has finished nothing: the engine handing the findings over, and
+    /// the console sink getting them, cannot have waited for the webhook.
     @Test func aReceiverThatIsDownDoesNotStallDelivery() async throws {
         let server = try TestHTTPServer()
         defer { server.stop() }
         let url = server.url
         server.stop()
-        let sink = webhook(url, retries: 2)
-        let clock = ContinuousClock()
-        let handing = await clock.measure {
-            for index in 0..<3 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
+        let clock = ManualClock()
+        let hook = webhook(url, retries: 2, clock: clock)
+        let config = try PlaybookConfig.load(
+            text: """
+                sinks_config:
+                  - webhook_sink: {name: hook, url: "\(url.absoluteString)"}
+                  - console_sink: {name: console}
+                active_playbooks:
+                  - triggers: [{on_pod_update: {}}]
+                    actions: [{create_finding: {title: "changed $name", aggregation_key: k}}]
+                """, file: "down.yaml", schema: try PlaybookConfig.schema())
+        let engine = try PlaybookEngine(
+            config: config, actions: BuiltinActionImplementations().registrations,
+            sinks: ["hook": hook, "console": ConsoleSink(name: "console", console: capture.output)])
+        var findings: [Finding] = []
+        for index in 0..<3 {
+            let pod = object("Pod", "web-\(index)")
+            let report = await engine.handle(update(pod, pod))
+            #expect(report.findings.map(\.sinks) == [["hook", "console"]])
+            findings += report.findings.map(\.finding)
         }
-        #expect(handing < .milliseconds(200), "deliver only queues")
-        let flushing = await clock.measure { await sink.flush() }
-        #expect(flushing < .seconds(10))
-        #expect(sink.statistics == SinkStatistics(failed: 3))
+        await clock.waitForSleep(.seconds(0.01))
+        #expect(hook.statistics == SinkStatistics(), "the first finding is still being retried")
+        #expect(capture.text == findings.map(FindingText.render).joined())
+        #expect(capture.logLines == [])
+
+        // Two retries per finding, in order, each after its backoff.
+        for _ in findings {
+            await clock.advanceWhenSleeping(.seconds(0.01))
+            await clock.advanceWhenSleeping(.seconds(0.02))
+        }
+        await engine.flushSinks()
+        #expect(clock.completedSleeps == Array(repeating: [.seconds(0.01), .seconds(0.02)], count: 3).flatMap { $0 })
+        #expect(hook.statistics == SinkStatistics(failed: 3))
         #expect(
             capture.logLines
-                == (0..<3).map {
-                    "webhook_sink 'hook': gave up on finding 'f\($0)' (fingerprint \($0)) for \(url) after 3 attempts: connection refused"
+                == findings.map {
+                    "webhook_sink 'hook': gave up on finding '\($0.title)' (fingerprint \($0.fingerprint)) for \(url) after 3 attempts: connection refused"
                 })
     }
 
+    /// Each attempt lasts until its timeout has passed on the sink's clock, then the next one starts
+    /// after the backoff; the clock moves only once the request is at the receiver.
     @Test func aReceiverThatNeverAnswersTimesOut() async throws {
         let server = try TestHTTPServer()
         defer { server.stop() }
         server.answer([], otherwise: .hang)
-        let sink = webhook(server.url, timeout: 1, retries: 1)
-        let clock = ContinuousClock()
-        let handing = await clock.measure { await sink.deliver(sampleFinding()) }
-        #expect(handing < .milliseconds(200))
-        let flushing = await clock.measure { await sink.flush() }
-        #expect(flushing >= .milliseconds(1900) && flushing < .seconds(10), "two attempts of 1 s each, took \(flushing)")
+        let clock = ManualClock()
+        let sink = webhook(server.url, timeout: 1, retries: 1, clock: clock)
+        await sink.deliver(sampleFinding())
+        await server.waitForRequests(1)
+        await clock.advanceWhenSleeping(.seconds(1))
+        await clock.advanceWhenSleeping(.seconds(0.01))
+        await server.waitForRequests(2)
+        #expect(sink.statistics == SinkStatistics(), "the second attempt's timeout has not passed yet")
+        await clock.advanceWhenSleeping(.seconds(1))
+        await sink.flush()
         #expect(server.requests.count == 2)
+        #expect(clock.completedSleeps == [.seconds(1), .seconds(0.01), .seconds(1)])
         #expect(sink.statistics == SinkStatistics(failed: 1))
         #expect(
             capture.logLines == [
@@ -451,9 +486,9 @@ func sink(_ type: String, _ parameters: JSONValue) throws -> SinkConfiguration {
         let server = try TestHTTPServer()
         defer { server.stop() }
         server.answer([], otherwise: .hang)
-        let sink = webhook(server.url, timeout: 30, retries: 0, queueCapacity: 2)
+        let sink = webhook(server.url, timeout: 30, retries: 0, queueCapacity: 2, clock: ManualClock())
         await sink.deliver(Finding(title: "in flight", aggregationKey: "k", fingerprint: "0"))
-        #expect(await server.waitForRequests(1))
+        await server.waitForRequests(1)
         for index in 1...4 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
         #expect(sink.statistics == SinkStatistics(dropped: 2))
         #expect(

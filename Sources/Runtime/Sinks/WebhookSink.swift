@@ -9,8 +9,9 @@ import Synchronization
 ///
 /// `deliver` only puts the finding in a bounded in-memory queue and returns at once; one
 /// background task sends the queued findings in order with Foundation's `URLSession`. Each
-/// request has a timeout; a failed request (no connection, a timeout, HTTP 408, 429 or 5xx) is
+/// attempt has a timeout; a failed attempt (no connection, a timeout, HTTP 408, 429 or 5xx) is
 /// retried with exponential backoff up to `retries` times; other HTTP errors are not retried.
+/// Timeouts and backoff are measured on the sink's clock (tests pass one they move by hand).
 /// A finding given up on is logged with the URL and the reason, and counted as failed. When the
 /// queue is full, a new finding is dropped, logged and counted: never silently.
 ///
@@ -39,8 +40,7 @@ public final class WebhookSink: FindingSink {
         public var sizeLimit: Int
         /// The `Authorization` header's value.
         public var authorization: String?
-        /// Whole seconds one request may take, connecting included (at least 1: FoundationNetworking's
-        /// `URLSession` drops fractions of a second, so 0.5 would time out at once).
+        /// Whole seconds one attempt may take, connecting included, on the sink's clock (at least 1).
         public var timeout: Int
         /// Further attempts after a failed one.
         public var retries: Int
@@ -74,6 +74,8 @@ public final class WebhookSink: FindingSink {
     public static let defaultRetries = 3
     /// Findings waiting to be sent, at most, per webhook sink.
     public static let defaultQueueCapacity = 1000
+    /// Seconds URLSession's own timeout adds to ``Options/timeout``.
+    static let sessionTimeoutMargin: TimeInterval = 60
 
     public let name: String
     public let options: Options
@@ -82,22 +84,25 @@ public final class WebhookSink: FindingSink {
     let continuation: AsyncStream<Finding>.Continuation
     let worker: Task<Void, Never>
 
-    public init(name: String, options: Options, console: ConsoleOutput) {
+    /// - Parameter clock: what the sink measures request timeouts and retry backoff on.
+    public init(name: String, options: Options, console: ConsoleOutput, clock: any Clock<Duration> = ContinuousClock()) {
         self.name = name
         self.options = options
         self.console = console
         let progress = WebhookProgress()
         self.progress = progress
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = TimeInterval(options.timeout)
-        configuration.timeoutIntervalForResource = TimeInterval(options.timeout)
+        // The clock times attempts out (WebhookSender.sendOnce); URLSession's own timer is only a
+        // backstop that must never fire first.
+        configuration.timeoutIntervalForRequest = TimeInterval(options.timeout) + Self.sessionTimeoutMargin
+        configuration.timeoutIntervalForResource = TimeInterval(options.timeout) + Self.sessionTimeoutMargin
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         let session = URLSession(configuration: configuration)
         let (stream, continuation) = AsyncStream.makeStream(
             of: Finding.self, bufferingPolicy: .bufferingOldest(max(1, options.queueCapacity)))
         self.continuation = continuation
-        let sender = WebhookSender(name: name, options: options, console: console, session: session)
+        let sender = WebhookSender(name: name, options: options, console: console, session: session, clock: clock)
         // The task holds what it needs, not the sink: releasing the sink finishes the queue, and
         // the task ends once it has sent what was queued.
         self.worker = Task.detached {
@@ -215,11 +220,35 @@ struct WebhookSender: @unchecked Sendable {
     let options: WebhookSink.Options
     let console: ConsoleOutput
     let session: URLSession
+    let clock: any Clock<Duration>
+
+    /// How one attempt ended, when it did not throw.
+    enum Answer {
+        case response(URLResponse)
+        case timedOut
+    }
+
+    /// Sends `request` once: the receiver's response, or ``Answer/timedOut`` once
+    /// ``WebhookSink/Options/timeout`` seconds have passed on the clock, whichever comes first.
+    /// The other is cancelled: a timed-out request is abandoned.
+    func sendOnce(_ request: URLRequest) async throws -> Answer {
+        let timeout = Duration.seconds(options.timeout)
+        return try await withThrowingTaskGroup(of: Answer.self) { group in
+            group.addTask { .response(try await self.session.data(for: request).1) }
+            group.addTask {
+                try await self.clock.sleep(for: timeout)
+                return .timedOut
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { return .timedOut }
+            return first
+        }
+    }
 
     /// Whether the receiver accepted the finding.
     func send(_ finding: Finding) async -> Bool {
         let (body, contentType) = WebhookSink.body(for: finding, options: options)
-        var request = URLRequest(url: options.url, timeoutInterval: TimeInterval(options.timeout))
+        var request = URLRequest(url: options.url, timeoutInterval: TimeInterval(options.timeout) + WebhookSink.sessionTimeoutMargin)
         request.httpMethod = "POST"
         request.httpBody = body
         request.setValue(contentType, forHTTPHeaderField: "Content-Type")
@@ -230,11 +259,16 @@ struct WebhookSender: @unchecked Sendable {
         for attempt in 1...attempts {
             let retryable: Bool
             do {
-                let (_, response) = try await session.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) { return true }
-                reason = "HTTP \(status)"
-                retryable = status == 408 || status == 429 || status >= 500
+                switch try await sendOnce(request) {
+                case .timedOut:
+                    reason = "timed out"
+                    retryable = true
+                case .response(let response):
+                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                    if (200..<300).contains(status) { return true }
+                    reason = "HTTP \(status)"
+                    retryable = status == 408 || status == 429 || status >= 500
+                }
             } catch let error as URLError {
                 reason = Self.describe(error)
                 retryable = true
@@ -249,7 +283,7 @@ struct WebhookSender: @unchecked Sendable {
                 )
                 return false
             }
-            try? await Task.sleep(for: .seconds(backoff))
+            try? await clock.sleep(for: .seconds(backoff))
             backoff = min(backoff * 2, options.maxBackoff)
         }
         return false
