@@ -14,7 +14,7 @@ let package = Package(
         .executableTarget(
             name: "GeneratorBenchmarks",
             dependencies: [
-                .product(name: "TriggerfishGenerator", package: "Triggerfish"),
+                .product(name: "_TriggerfishGenerator", package: "Triggerfish"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/GeneratorBenchmarks",

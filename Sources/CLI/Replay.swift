@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import Triggerfish
-import TriggerfishGenerator
+import _TriggerfishCore
+import _TriggerfishFileIO
 
 /// `triggerfish replay`: run playbooks over a recording of cluster inputs, offline.
 struct Replay: AsyncParsableCommand {
@@ -67,7 +68,7 @@ struct Replay: AsyncParsableCommand {
         do throws(ConfigLoadError) {
             let declarations = try actionFiles.map { file throws(ConfigLoadError) -> (name: String, text: String) in
                 do throws(FileReadError) {
-                    return (file, try Generation.readText(file))
+                    return (file, try TextFiles.readText(file))
                 } catch {
                     throw ConfigLoadError(error)
                 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Triggerfish
-import TriggerfishGenerator
+import _TriggerfishCore
+import _TriggerfishFileIO
 
 @main
 struct TriggerfishCommand: AsyncParsableCommand {
@@ -39,13 +40,13 @@ struct Validate: ParsableCommand {
         for path in files {
             let text: String
             do {
-                text = try Generation.readText(path)
+                text = try TextFiles.readText(path)
             } catch {
                 printError(error.description)
                 failed = true
                 continue
             }
-            let file = path == "-" ? Generation.standardInputName : path
+            let file = path == "-" ? TextFiles.standardInputName : path
             let result = validator.validate(text: text, file: file)
             for diagnostic in result.diagnostics { printError(diagnostic.description) }
             if result.hasErrors {
@@ -70,7 +71,7 @@ struct Validate: ParsableCommand {
             var declarations: [(path: String, text: String)] = []
             for file in actionFiles {
                 do {
-                    declarations.append((file, try Generation.readText(file)))
+                    declarations.append((file, try TextFiles.readText(file)))
                 } catch {
                     printError(error.description)
                     throw ExitCode(1)

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import TriggerfishGenerator
+import _TriggerfishCore
+import _TriggerfishFileIO
+import _TriggerfishGenerator
 
 /// The generator executable the build-tool plugin runs, and `swift run TriggerfishGenerateTool docs ...`.
 ///
@@ -37,7 +39,7 @@ struct Runtime: ParsableCommand {
         try reportingErrors {
             let schema = try loadSchema(self.schema)
             for file in SwiftEmitter(schema: schema).runtimeFiles() {
-                try Generation.writeIfChanged(file.contents, to: (output as NSString).appendingPathComponent(file.name))
+                try TextFiles.writeIfChanged(file.contents, to: (output as NSString).appendingPathComponent(file.name))
             }
         }
     }
@@ -70,7 +72,7 @@ struct Consumer: ParsableCommand {
     func run() throws {
         report(unchecked.map(SwiftEmitter.uncheckedFileWarning))
         try reportingErrors {
-            let actionFiles = try actions.map { ($0, try Generation.readText($0)) }
+            let actionFiles = try actions.map { ($0, try TextFiles.readText($0)) }
             let extended = SchemaLoader.extend(try loadSchema(self.schema), with: actionFiles)
             report(extended.diagnostics)
             guard let schema = extended.schema else { throw ExitCode(1) }
@@ -79,7 +81,7 @@ struct Consumer: ParsableCommand {
             var checked: [(name: String, text: String, config: ValidatedConfig)] = []
             var failed = false
             for path in playbooks {
-                let text = try Generation.readText(path)
+                let text = try TextFiles.readText(path)
                 let result = validator.validate(text: text, file: path)
                 report(result.diagnostics)
                 failed = failed || result.hasErrors
@@ -88,7 +90,7 @@ struct Consumer: ParsableCommand {
                 }
             }
             if failed { throw ExitCode(1) }
-            try Generation.writeIfChanged(
+            try TextFiles.writeIfChanged(
                 SwiftEmitter(schema: schema).consumerFile(
                     playbooks: checked, actionFiles: actionFiles.map { (($0.0 as NSString).lastPathComponent, $0.1) }),
                 to: output)
@@ -126,7 +128,7 @@ struct Docs: ParsableCommand {
                     }
                     if existing != Data(file.contents.utf8) { stale.append(path) }
                 } else {
-                    try Generation.writeIfChanged(file.contents, to: path)
+                    try TextFiles.writeIfChanged(file.contents, to: path)
                 }
             }
             if !stale.isEmpty {
@@ -149,7 +151,7 @@ func report(_ diagnostics: [Diagnostic]) {
 
 /// Loads the schema folder, printing its diagnostics; a schema with errors exits 1.
 func loadSchema(_ directory: String) throws -> Schema {
-    let loaded = try Generation.loadSchema(directory: directory)
+    let loaded = try TextFiles.loadSchema(directory: directory)
     report(loaded.diagnostics)
     guard let schema = loaded.schema else { throw ExitCode(1) }
     return schema

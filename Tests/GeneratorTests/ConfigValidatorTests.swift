@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// Playbook configs checked against the repository's schema. Each test asserts the complete,
 /// sorted list of diagnostics as a user reads them.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// Cron expressions as croniter (Robusta's scheduler) reads them, and Robusta's equality-only
 /// label selectors: what is accepted, and the exact reason when something is not.

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
+@testable import _TriggerfishGenerator
 
 /// What the generated reference docs say, checked against the schema they come from: small diagrams,
 /// the kinds as a table, compatibility per action and per trigger (and as JSON), and the sinks.

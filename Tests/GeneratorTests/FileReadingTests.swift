@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import _TriggerfishFileIO
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// One wording for every file the tools read, and the hint an unknown action carries.
 @Suite struct FileReadingTests {
@@ -21,9 +22,9 @@ import Testing
             (notUTF8.path, "\(notUTF8.path): error: cannot read the file: it is not UTF-8 text"),
         ]
         for (path, message) in cases {
-            #expect(throws: FileReadError.self) { try Generation.readText(path) }
+            #expect(throws: FileReadError.self) { try TextFiles.readText(path) }
             do {
-                _ = try Generation.readText(path)
+                _ = try TextFiles.readText(path)
             } catch {
                 #expect(error.description == message)
                 #expect(error.diagnostic.location == .wholeFile(path))
@@ -31,7 +32,7 @@ import Testing
         }
         let file = folder.appendingPathComponent("ok.yaml")
         try "- a\n".write(to: file, atomically: true, encoding: .utf8)
-        #expect(try Generation.readText(file.path) == "- a\n")
+        #expect(try TextFiles.readText(file.path) == "- a\n")
     }
 
     @Test func aWholeFileDiagnosticHasNoLineOrColumn() {

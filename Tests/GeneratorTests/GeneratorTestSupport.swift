@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import _TriggerfishFileIO
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// Shared inputs of the generator-core tests: the repository's schema, its fixtures and small
 /// helpers that turn results into the exact text a user reads.
@@ -16,7 +17,7 @@ enum CoreFixtures {
     static let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures")
 
     /// The repository's schema, loaded once for all tests.
-    static let loadedSchema: SchemaLoader.Output? = try? Generation.loadSchema(directory: schemaDirectory)
+    static let loadedSchema: SchemaLoader.Output? = try? TextFiles.loadSchema(directory: schemaDirectory)
 
     static func schema() throws -> Schema {
         let loaded = try #require(loadedSchema, "cannot read the schema folder \(schemaDirectory)")

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import _TriggerfishFileIO
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
+@testable import _TriggerfishGenerator
 
 /// The generated Swift for the repository's schema, diffed against committed goldens.
 ///
@@ -15,7 +17,7 @@ import Testing
     static let recording = ProcessInfo.processInfo.environment["TRIGGERFISH_RECORD_GOLDENS"] == "1"
 
     func schema() throws -> Schema {
-        let loaded = try Generation.loadSchema(directory: Self.root.appendingPathComponent("schema").path)
+        let loaded = try TextFiles.loadSchema(directory: Self.root.appendingPathComponent("schema").path)
         #expect(loaded.diagnostics == [])
         return try #require(loaded.schema)
     }
@@ -23,7 +25,7 @@ import Testing
     func compare(_ contents: String, golden name: String) throws {
         let path = Self.goldens.appendingPathComponent(name + ".golden").path
         if Self.recording {
-            try Generation.writeIfChanged(contents, to: path)
+            try TextFiles.writeIfChanged(contents, to: path)
             Issue.record("recorded \(name).golden; run again without TRIGGERFISH_RECORD_GOLDENS")
             return
         }

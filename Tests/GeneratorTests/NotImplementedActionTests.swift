@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
+@testable import _TriggerfishGenerator
 
 /// Built-in actions declared `implemented: false`: how the schema reads them, the warning where a
 /// playbook uses one, the Swift generated for them and how the docs mark them.

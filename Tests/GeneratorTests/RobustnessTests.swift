@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import _TriggerfishFileIO
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// Nothing crashes on any input: mutations of real configs and random bytes go through the
 /// validator, which must answer with diagnostics (a trap would end the test run).
@@ -21,7 +22,7 @@ import Testing
     }
 
     func validator() throws -> ConfigValidator {
-        let schema = try #require(try Generation.loadSchema(directory: Self.root.appendingPathComponent("schema").path).schema)
+        let schema = try #require(try TextFiles.loadSchema(directory: Self.root.appendingPathComponent("schema").path).schema)
         return ConfigValidator(schema: schema)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// The repository's schema as loaded (kinds expanded, hierarchy, triggers, compatibility, manual
 /// triggering, checked against Robusta's own table in the reference), and the loader's errors on
@@ -47,7 +47,7 @@ import Testing
         let schema = try CoreFixtures.schema()
         let action = ActionDefinition(
             name: "probe", doc: "", event: event, parameters: [], isCustom: true,
-            location: TriggerfishGenerator.SourceLocation(file: "probe", line: 1, column: 1))
+            location: _TriggerfishCore.SourceLocation(file: "probe", line: 1, column: 1))
         return schema.compatibleTriggers(for: action).map(\.key)
     }
 
@@ -174,7 +174,7 @@ import Testing
         let onPodUpdate = try #require(schema.trigger(named: "on_pod_update"))
         let action = ActionDefinition(
             name: "pod_action", doc: "", event: "PodEvent", parameters: [], isCustom: true,
-            location: TriggerfishGenerator.SourceLocation(file: "x", line: 1, column: 1))
+            location: _TriggerfishCore.SourceLocation(file: "x", line: 1, column: 1))
         #expect(schema.isCompatible(trigger: onPodUpdate, action: action))
         #expect(!schema.isCompatible(trigger: onNodeUpdate, action: action))
     }

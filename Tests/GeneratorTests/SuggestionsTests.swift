@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// "Did you mean": which candidates are close enough, in which order, and how they read.
 @Suite struct SuggestionsTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// YAML reading with positions: what a node is, where it is, how scalars resolve (YAML 1.1, as
 /// PyYAML and so Robusta read them), and which documents are refused, with the exact message.
@@ -14,7 +14,7 @@ import Testing
         parse(text, limits: limits).diagnostics.map(\.description)
     }
 
-    func position(_ location: TriggerfishGenerator.SourceLocation) -> String { "\(location.line):\(location.column)" }
+    func position(_ location: _TriggerfishCore.SourceLocation) -> String { "\(location.line):\(location.column)" }
 
     func value(_ text: String) throws -> YAMLScalar.Value {
         let result = parse("v: \(text)\n")
@@ -72,7 +72,7 @@ import Testing
 
     @Test func locationsCarryTheFileName() throws {
         let root = try #require(YAMLDocument.parse("a: 1\n", file: "dir/config.yaml").root)
-        #expect(root["a"]?.location == TriggerfishGenerator.SourceLocation(file: "dir/config.yaml", line: 1, column: 4))
+        #expect(root["a"]?.location == _TriggerfishCore.SourceLocation(file: "dir/config.yaml", line: 1, column: 4))
     }
 
     // MARK: Scalars

@@ -1,13 +1,14 @@
 import Testing
 import TriggerfishTestSupport
+import _TriggerfishFileIO
 
-@testable import TriggerfishGenerator
+@testable import _TriggerfishCore
 
 /// Robusta's configs through the validator the build and `triggerfish validate` use.
 enum ConfigConformance {
     static func schema() throws -> Schema {
         let directory = repositoryRoot.appendingPathComponent("schema").path
-        let loaded = try Generation.loadSchema(directory: directory)
+        let loaded = try TextFiles.loadSchema(directory: directory)
         return try #require(loaded.schema, "the schema has errors: \(loaded.diagnostics.map(\.description))")
     }
 

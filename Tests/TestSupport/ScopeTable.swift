@@ -1,6 +1,6 @@
 import Foundation
 import Triggerfish
-import TriggerfishGenerator
+import _TriggerfishCore
 
 /// A YAML node as the JSON value the runtime reads parameters from.
 public func jsonValue(_ node: YAMLNode) -> JSONValue {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import TriggerfishGenerator
+import _TriggerfishCore
+import _TriggerfishFileIO
 
 @testable import Triggerfish
 
@@ -54,7 +55,7 @@ import TriggerfishGenerator
     @Test func moduleWasGeneratedFromTheSchemaInTheRepository() throws {
         let schemaDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("schema")
-        let files = try Generation.schemaFiles(in: schemaDirectory.path)
+        let files = try TextFiles.schemaFiles(in: schemaDirectory.path)
         #expect(files.map { ($0.path as NSString).lastPathComponent } == SchemaSource.files.map(\.name))
         for (file, embedded) in zip(files, SchemaSource.files) {
             #expect(file.text == embedded.text, "\(embedded.name) differs from the schema the module was generated from")

@@ -1,6 +1,8 @@
 import Benchmark
 import Foundation
-import TriggerfishGenerator
+import _TriggerfishCore
+import _TriggerfishGenerator
+import _TriggerfishFileIO
 
 // Generating the full schema, and validating a runner config of 1,000 playbooks.
 //
@@ -10,7 +12,7 @@ import TriggerfishGenerator
 
 let root = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let schemaFiles = try! Generation.schemaFiles(in: root.appendingPathComponent("schema").path)
+let schemaFiles = try! TextFiles.schemaFiles(in: root.appendingPathComponent("schema").path)
 let workload = ProcessInfo.processInfo.environment["WORKLOAD_DIR"] ?? root.appendingPathComponent("Benchmarks/.workload").path
 
 let benchCount = """

@@ -1,3 +1,5 @@
+import _TriggerfishCore
+
 extension SwiftEmitter {
     /// The fixed name of the file generated into a consumer target.
     public static let consumerFileName = "GeneratedPlaybooks.swift"

@@ -1,4 +1,5 @@
 import Foundation
+import _TriggerfishCore
 
 /// Emits the reference docs of the schema: the event hierarchy (small Mermaid class diagrams GitHub
 /// renders, and tables), triggers, actions, sinks, and trigger × action compatibility as Markdown

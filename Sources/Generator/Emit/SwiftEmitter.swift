@@ -1,3 +1,5 @@
+import _TriggerfishCore
+
 /// Emits the Swift that the runtime module compiles from the schema (event protocols and
 /// instances, triggers with their converters and parameters, action parameters and protocol
 /// requirements, the compatibility table), and the Swift a consumer target compiles from its

@@ -1,5 +1,5 @@
 import Foundation
-import TriggerfishGenerator
+import _TriggerfishCore
 
 /// Runs a ``PlaybookConfig`` with Robusta's semantics: candidate playbooks (found by an index on
 /// the input's source, kind and operation) in config order; in each, the first trigger that fires

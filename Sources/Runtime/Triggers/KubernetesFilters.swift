@@ -1,4 +1,4 @@
-import TriggerfishGenerator
+import _TriggerfishCore
 
 /// The filters every Kubernetes trigger takes (Robusta's `K8sBaseTrigger`), compiled once per
 /// configured trigger: name and namespace prefixes, the label selector and the scope. Checked in

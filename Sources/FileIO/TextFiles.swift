@@ -1,8 +1,9 @@
 import Foundation
+import _TriggerfishCore
 
 /// File-level entry points shared by the generator tool and the CLI: read the schema folder and
 /// consumer files, and write outputs only when their contents change (so builds do not churn).
-public enum Generation {
+public enum TextFiles {
     /// The `*.yaml` files of a schema folder, sorted by name.
     public static func schemaFiles(in directory: String) throws -> [(path: String, text: String)] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -64,7 +65,7 @@ public struct FileReadError: Error, Sendable, CustomStringConvertible {
 
     /// The error as a diagnostic about the whole file.
     public var diagnostic: Diagnostic {
-        .error(.wholeFile(path == "-" ? Generation.standardInputName : path), "cannot read the file: \(reason)")
+        .error(.wholeFile(path == "-" ? TextFiles.standardInputName : path), "cannot read the file: \(reason)")
     }
 
     public var description: String { diagnostic.description }

@@ -1,6 +1,6 @@
 /// Naming rules between the schema's YAML names and Swift.
-enum SwiftNames {
-    static let keywords: Set<String> = [
+package enum SwiftNames {
+    package static let keywords: Set<String> = [
         "associatedtype", "class", "deinit", "enum", "extension", "fileprivate", "func", "import", "init", "inout", "internal",
         "let", "open", "operator", "private", "precedencegroup", "protocol", "public", "rethrows", "static", "struct",
         "subscript", "typealias", "var", "break", "case", "catch", "continue", "default", "defer", "do", "else",
@@ -9,31 +9,31 @@ enum SwiftNames {
     ]
 
     /// `name_prefix` -> `namePrefix` (escaped if it is a keyword).
-    static func property(_ snake: String) -> String {
+    package static func property(_ snake: String) -> String {
         let parts = snake.split(separator: "_")
         guard let first = parts.first else { return snake }
         let name = String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         return escaped(name)
     }
 
-    static func escaped(_ name: String) -> String {
+    package static func escaped(_ name: String) -> String {
         keywords.contains(name) ? "`\(name)`" : name
     }
 
     /// `on_pod_crash_loop` -> `OnPodCrashLoop`
-    static func type(_ snake: String) -> String {
+    package static func type(_ snake: String) -> String {
         snake.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
     /// `create_finding` -> `createFinding` (the protocol requirement of an action).
-    static func method(_ snake: String) -> String { property(snake) }
+    package static func method(_ snake: String) -> String { property(snake) }
 
-    static func actionType(_ name: String) -> String { type(name) + "Action" }
-    static func triggerType(_ key: String) -> String { type(key) }
-    static func instance(_ event: String) -> String { event + "Instance" }
+    package static func actionType(_ name: String) -> String { type(name) + "Action" }
+    package static func triggerType(_ key: String) -> String { type(key) }
+    package static func instance(_ event: String) -> String { event + "Instance" }
 
     /// A Swift string literal.
-    static func literal(_ text: String) -> String {
+    package static func literal(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -54,14 +54,14 @@ enum SwiftNames {
     }
 
     /// A raw multi-line string literal that cannot be closed by the text inside it.
-    static func rawMultiline(_ text: String) -> String {
+    package static func rawMultiline(_ text: String) -> String {
         var hashes = "#"
         while text.contains("\"\"\"" + hashes) || text.contains("\\" + hashes) { hashes += "#" }
         return hashes + "\"\"\"\n" + text + "\n\"\"\"" + hashes
     }
 
     /// Doc comment lines for `text`, indented.
-    static func doc(_ text: String, indent: String = "") -> String {
+    package static func doc(_ text: String, indent: String = "") -> String {
         guard !text.isEmpty else { return "" }
         return text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { indent + "///" + ($0.isEmpty ? "" : " " + $0) }

@@ -1,5 +1,6 @@
 import Foundation
-import TriggerfishGenerator
+import _TriggerfishCore
+import _TriggerfishFileIO
 
 /// A playbook config ready to run: validated by the same ``ConfigValidator`` the build uses,
 /// with parameters as JSON and `global_config` merged under every action's parameters.
@@ -113,11 +114,11 @@ extension PlaybookConfig {
     public static func load(path: String, schema: Schema, customActionsHint: String? = nil) throws(ConfigLoadError) -> PlaybookConfig {
         let text: String
         do {
-            text = try Generation.readText(path)
+            text = try TextFiles.readText(path)
         } catch {
             throw ConfigLoadError(error)
         }
-        let file = path == "-" ? Generation.standardInputName : path
+        let file = path == "-" ? TextFiles.standardInputName : path
         return try load(text: text, file: file, schema: schema, customActionsHint: customActionsHint)
     }
 

@@ -200,39 +200,3 @@ extension OnKubernetesResourceOperation: ConditionalTrigger {
             rateLimit: nil, changeFilters: parameters.changeFilters)
     }
 }
-
-/// Remembers when each rate-limited thing last fired. Entries whose window has passed are
-/// pruned as the table grows, so memory stays bounded by what fired recently.
-final class RateLimiter: Sendable {
-    private let table = Mutex<[String: Date]>([:])
-    private static let pruneThreshold = 50_000
-
-    /// `true` (and records the firing) when `key` has not fired in the last `seconds`.
-    func markAndTest(_ key: String, seconds: Int, now: Date) -> Bool {
-        guard seconds > 0 else { return true }
-        return table.withLock { table in
-            if let until = table[key], now < until { return false }
-            if table.count >= Self.pruneThreshold { table = table.filter { now < $0.value } }
-            table[key] = now.addingTimeInterval(Double(seconds))
-            return true
-        }
-    }
-}
-
-/// RFC 3339 timestamps as Kubernetes and Alertmanager write them.
-public enum RFC3339 {
-    /// `nil` when the text is not a timestamp.
-    public static func date(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    /// UTC, with fractional seconds only when there are any.
-    public static func format(_ date: Date) -> String {
-        let whole = date.timeIntervalSince1970.rounded(.down)
-        let style =
-            date.timeIntervalSince1970 == whole
-            ? Date.ISO8601FormatStyle(timeZone: .gmt) : Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-        return date.formatted(style)
-    }
-}

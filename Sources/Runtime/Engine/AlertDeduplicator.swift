@@ -1,0 +1,44 @@
+import Foundation
+import Synchronization
+
+/// Remembers alerts already handled, as Robusta does: by fingerprint, status, start and end,
+/// for `ttl` seconds, holding at most `capacity` entries (the oldest go first).
+public final class AlertDeduplicator: Sendable {
+    struct State {
+        var seen: [String: Date] = [:]
+        var order: [(key: String, at: Date)] = []
+        var head = 0
+    }
+
+    private let state = Mutex(State())
+    public let ttl: TimeInterval
+    public let capacity: Int
+
+    public init(ttl: TimeInterval = 7200, capacity: Int = 100_000) {
+        self.ttl = ttl
+        self.capacity = capacity
+    }
+
+    /// `true` the first time an alert is seen within the TTL; `false` for a repeat.
+    public func isFirst(_ alert: PrometheusAlert, now: Date) -> Bool {
+        let key = [alert.fingerprint, alert.status, alert.startsAt, alert.endsAt].joined(separator: "\u{1F}")
+        return state.withLock { state in
+            // Expire from the front of the arrival order.
+            while state.head < state.order.count,
+                now.timeIntervalSince(state.order[state.head].at) >= ttl || state.order.count - state.head > capacity
+            {
+                let entry = state.order[state.head]
+                if state.seen[entry.key] == entry.at { state.seen[entry.key] = nil }
+                state.head += 1
+            }
+            if state.head > 4096 && state.head * 2 > state.order.count {
+                state.order.removeFirst(state.head)
+                state.head = 0
+            }
+            if let at = state.seen[key], now.timeIntervalSince(at) < ttl { return false }
+            state.seen[key] = now
+            state.order.append((key, now))
+            return true
+        }
+    }
+}
