@@ -57,6 +57,9 @@ public struct DiagnosticList: Sendable {
 
     public init() {}
 
+    /// How many errors have been recorded, to tell whether a step added any.
+    public var errorCount: Int { items.count { $0.severity == .error } }
+
     public mutating func error(_ location: SourceLocation, _ message: String) {
         items.append(.error(location, message))
     }

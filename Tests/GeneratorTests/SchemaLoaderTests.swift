@@ -377,11 +377,11 @@ import Testing
     @Test func unknownParameterType() {
         #expect(
             errors([("s.yaml", Self.withParameter("        type: strnig\n"))]) == [
-                "s.yaml:19:15: error: unknown type 'strnig' for parameter 'x' of action 'other'; expected a built-in type (any, bool, cron, int, label_selector, number, regex, scope, string, list<T>, map<T>) or a type from 'types'; did you mean 'string'?"
+                "s.yaml:19:15: error: unknown type 'strnig' for parameter 'x' of action 'other'; expected a built-in type (any, bool, cron, int, label_selector, number, regex, scope, string, url, list<T>, map<T>) or a type from 'types'; did you mean 'string'?"
             ])
         #expect(
             errors([("s.yaml", Self.withParameter("        type: list<\n"))]) == [
-                "s.yaml:19:15: error: unknown type 'list<' for parameter 'x' of action 'other'; expected a built-in type (any, bool, cron, int, label_selector, number, regex, scope, string, list<T>, map<T>) or a type from 'types'"
+                "s.yaml:19:15: error: unknown type 'list<' for parameter 'x' of action 'other'; expected a built-in type (any, bool, cron, int, label_selector, number, regex, scope, string, url, list<T>, map<T>) or a type from 'types'"
             ])
     }
 
@@ -389,7 +389,7 @@ import Testing
         let types = "types:\n  Filters:\n    fields:\n      a: {type: string}\n"
         #expect(
             errors([("s.yaml", Self.withParameter("        type: map<list<Filterz>>\n") + types)]) == [
-                "s.yaml:19:15: error: unknown type 'map<list<Filterz>>' for parameter 'x' of action 'other'; expected a built-in type (any, bool, cron, int, label_selector, number, regex, scope, string, list<T>, map<T>) or a type from 'types'; did you mean 'map<list<Filters>>'?"
+                "s.yaml:19:15: error: unknown type 'map<list<Filterz>>' for parameter 'x' of action 'other'; expected a built-in type (any, bool, cron, int, label_selector, number, regex, scope, string, url, list<T>, map<T>) or a type from 'types'; did you mean 'map<list<Filters>>'?"
             ])
     }
 

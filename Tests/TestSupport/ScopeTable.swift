@@ -82,7 +82,7 @@ public struct ScopeTable: Sendable {
     /// does not model comes from the case: the finding type, and the namespace labels Robusta
     /// reads from the cluster.
     public static func accepts(_ check: Case) throws -> Bool {
-        let scope = try CompiledScope(ScopeParameters(parameterValue: check.scope, path: "scope"), path: "scope")
+        let scope = try CompiledScope(check.scope)
         let finding = finding(check.finding)
         return scope.accepts { attribute in
             switch attribute {

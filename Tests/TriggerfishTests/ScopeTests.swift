@@ -17,7 +17,7 @@ import TriggerfishTestSupport
         let finding = Finding(title: "t", aggregationKey: "k")
         #expect(finding.scopeValue("type") == nil)
         #expect(finding.scopeValue("namespace_labels") == nil)
-        let scope = try CompiledScope(ScopeParameters(include: [["namespace_labels": ["foo=.*"]]]), path: "s")
+        let scope = try self.scope(include: [["namespace_labels": ["foo=.*"]]])
         #expect(!scope.accepts(finding.scopeValue))
     }
 
@@ -35,8 +35,24 @@ import TriggerfishTestSupport
         #expect(Finding(title: "t", aggregationKey: "k").scopeValue("namespace") == nil)
     }
 
-    func scope(include: [ScopeParameters.Entry]? = nil, exclude: [ScopeParameters.Entry]? = nil) throws -> CompiledScope {
-        try CompiledScope(ScopeParameters(include: include, exclude: exclude), path: "on_pod_update.scope")
+    func scope(include: [[String: [String]]]? = nil, exclude: [[String: [String]]]? = nil) throws(ConfigLoadError) -> CompiledScope {
+        func entries(_ list: [[String: [String]]]) -> JSONValue {
+            .array(list.map { entry in .object(entry.mapValues { .array($0.map(JSONValue.string)) }) })
+        }
+        var members: [String: JSONValue] = [:]
+        if let include { members["include"] = entries(include) }
+        if let exclude { members["exclude"] = entries(exclude) }
+        return try CompiledScope(.object(members))
+    }
+
+    /// The validator's message for a scope built in code, or "compiled".
+    func problem(include: [[String: [String]]]? = nil, exclude: [[String: [String]]]? = nil) -> String {
+        do {
+            _ = try scope(include: include, exclude: exclude)
+            return "compiled"
+        } catch {
+            return error.description
+        }
     }
 
     @Test func plainAttributesFullmatchAndAnyRegexOfAListMatches() throws {
@@ -96,28 +112,20 @@ import TriggerfishTestSupport
         #expect(try !accepts("reason=Evict"), "equality, not a prefix")
     }
 
-    @Test func badRegexesAndMatchersAreErrorsNamingTheirPath() {
-        #expect(throws: ParameterError(path: "on_pod_update.scope.include[1].name", message: "invalid regex 'web-(': expected ')'")) {
-            try self.scope(include: [["namespace": ["x"]], ["name": ["ok", "web-("]]])
-        }
+    /// Scopes built in code go through the validator that checks configs: one implementation of
+    /// the grammar, with the validator's messages.
+    @Test func badRegexesAndMatchersAreTheValidatorsErrors() {
         #expect(
-            throws: ParameterError(
-                path: "on_pod_update.scope.exclude[0].labels", message: "'app' in 'tier=db, app' is not 'key=value' or 'key!=value'")
-        ) {
-            try self.scope(exclude: [["labels": ["tier=db, app"]]])
-        }
+            problem(include: [["namespace": ["x"]], ["name": ["ok", "web-("]]])
+                == "<code>: error: invalid regex 'web-(' in 'name' in include entry 2 of scope: expected ')'")
         #expect(
-            throws: ParameterError(path: "on_pod_update.scope.include[0].attributes", message: "'=x' in 'a=b, =x' has an empty path")
-        ) {
-            try self.scope(include: [["attributes": ["a=b, =x"]]])
-        }
-        #expect(throws: ParameterError(path: "on_pod_update.scope", message: "a scope needs 'include' or 'exclude'")) {
-            try self.scope()
-        }
+            problem(exclude: [["labels": ["tier=db, app"]]])
+                == "<code>: error: invalid labels matcher 'tier=db, app' in exclude entry 1 of scope: 'app' is not 'key=regex' or 'key!=regex'"
+        )
         #expect(
-            throws: ParameterError(path: "on_pod_update.scope.include", message: "must not be an empty list; remove it instead")
-        ) {
-            try self.scope(include: [])
-        }
+            problem(include: [["attributes": ["a=b, =x"]]])
+                == "<code>: error: invalid attributes matcher 'a=b, =x' in include entry 1 of scope: '=x' has an empty path")
+        #expect(problem() == "<code>: error: scope needs 'include' or 'exclude'")
+        #expect(problem(include: []) == "<code>: error: 'include' of scope must not be an empty list; remove it instead")
     }
 }

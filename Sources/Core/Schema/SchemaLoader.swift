@@ -58,6 +58,8 @@ private struct PendingParameter {
     var defaultNode: YAMLNode?
     var values: [String]?
     var location: SourceLocation
+    var minimum: Int? = nil
+    var maximum: Int? = nil
 }
 
 private struct PendingTrigger {
@@ -263,7 +265,8 @@ private struct State {
             guard checkIdentifier(entry.key, at: entry.keyLocation, style: "parameter"),
                 let reader = MappingReader(entry.value, what: what, into: &diagnostics)
             else { continue }
-            reader.rejectUnknownKeys(allowed: ["type", "doc", "default", "required", "values"], in: what, into: &diagnostics)
+            reader.rejectUnknownKeys(
+                allowed: ["type", "doc", "default", "required", "values", "minimum", "maximum"], in: what, into: &diagnostics)
             guard let typeText = reader.string("type", in: what, into: &diagnostics) else {
                 if reader["type"] == nil { diagnostics.error(entry.keyLocation, "\(what) is missing 'type'") }
                 continue
@@ -277,7 +280,8 @@ private struct State {
                 PendingParameter(
                     name: entry.key, typeText: typeText, typeLocation: reader["type"]!.location,
                     doc: doc(reader, what, &diagnostics), required: required, defaultNode: reader["default"],
-                    values: values, location: entry.keyLocation))
+                    values: values, location: entry.keyLocation, minimum: reader.int("minimum", in: what, into: &diagnostics),
+                    maximum: reader.int("maximum", in: what, into: &diagnostics)))
         }
         return result
     }
@@ -446,11 +450,15 @@ private struct State {
             if parameter.values != nil && type != .string {
                 diagnostics.error(parameter.location, "'values' applies only to string parameters, but '\(parameter.name)' is \(type)")
             }
+            if (parameter.minimum != nil || parameter.maximum != nil) && type != .int {
+                diagnostics.error(
+                    parameter.location, "'minimum' and 'maximum' apply only to int parameters, but '\(parameter.name)' is \(type)")
+            }
             result.append(
                 ParameterDefinition(
                     name: parameter.name, type: type, doc: parameter.doc, required: parameter.required,
                     defaultValue: parameter.defaultNode.map(ConfigValue.init), allowedValues: parameter.values,
-                    location: parameter.location))
+                    location: parameter.location, minimum: parameter.minimum, maximum: parameter.maximum))
         }
         return result
     }

@@ -131,13 +131,15 @@ public struct FieldDefinition: Sendable {
 /// The type of a trigger, action, sink or record parameter.
 public indirect enum ParameterType: Sendable, Equatable, CustomStringConvertible {
     case string, int, number, bool, regex, cron, labelSelector, scope, any
+    /// An absolute `http` or `https` URL with a host.
+    case url
     case list(ParameterType)
     case map(ParameterType)
     case record(String)
 
     static let scalarNames: [String: ParameterType] = [
         "string": .string, "int": .int, "number": .number, "bool": .bool, "regex": .regex, "cron": .cron,
-        "label_selector": .labelSelector, "scope": .scope, "any": .any,
+        "label_selector": .labelSelector, "scope": .scope, "any": .any, "url": .url,
     ]
 
     /// Parses `string`, `list<int>`, `map<list<string>>`, `ChangeFilters`, ...
@@ -163,6 +165,7 @@ public indirect enum ParameterType: Sendable, Equatable, CustomStringConvertible
         case .labelSelector: "label_selector"
         case .scope: "scope"
         case .any: "any"
+        case .url: "url"
         case .list(let inner): "list<\(inner)>"
         case .map(let inner): "map<\(inner)>"
         case .record(let name): name
@@ -179,6 +182,9 @@ public struct ParameterDefinition: Sendable {
     /// For string parameters: the only values that can ever match.
     public var allowedValues: [String]?
     public var location: SourceLocation
+    /// For int parameters: the smallest and largest values accepted (`minimum`, `maximum`).
+    public var minimum: Int? = nil
+    public var maximum: Int? = nil
 }
 
 /// A named structured parameter type (`ChangeFilters`, `OOMExclude`, ...).

@@ -1,4 +1,7 @@
-/// A playbook config after validation, with positions kept for later messages.
+/// A playbook config after validation: the compiled model the runtime executes. Parameters are
+/// JSON with `global_config` merged under every action's own and each sink's schema defaults
+/// filled in; scopes, sink `match` rules and `alert_relabel` rules are compiled. Validation is
+/// the only place these rules are implemented, so a config that validates is a config that runs.
 public struct ValidatedConfig: Sendable {
     public enum Format: String, Sendable {
         case runnerConfig = "runner config"
@@ -9,14 +12,31 @@ public struct ValidatedConfig: Sendable {
 
     public struct Trigger: Sendable {
         public var key: String
-        public var parameters: YAMLNode?
+        /// The trigger's parameters as written (`{}` when it has none).
+        public var parameters: JSONValue
+        /// Its `scope` parameter, compiled.
+        public var scope: CompiledScope?
         public var location: SourceLocation
+
+        public init(key: String, parameters: JSONValue = [:], scope: CompiledScope? = nil, location: SourceLocation) {
+            self.key = key
+            self.parameters = parameters
+            self.scope = scope
+            self.location = location
+        }
     }
 
     public struct Action: Sendable {
         public var name: String
-        public var parameters: YAMLNode?
+        /// The action's parameters over `global_config` (the action's own values win).
+        public var parameters: JSONValue
         public var location: SourceLocation
+
+        public init(name: String, parameters: JSONValue = [:], location: SourceLocation) {
+            self.name = name
+            self.parameters = parameters
+            self.location = location
+        }
     }
 
     public struct Playbook: Sendable {
@@ -32,19 +52,47 @@ public struct ValidatedConfig: Sendable {
         public var inactiveReason: String? = nil
     }
 
+    /// One entry of `sinks_config`: the sink type, its name, and the parameters every sink shares.
+    ///
+    /// `activity`, `mute_intervals` and `grouping` are kept in ``parameters`` but not applied yet:
+    /// a sink with them receives findings at all times, ungrouped.
     public struct Sink: Sendable {
+        /// The sink type key: `console_sink`, `file_sink`, `webhook_sink`, `slack_sink`, ...
         public var type: String
+        /// The unique name playbooks list sinks by.
         public var name: String
-        public var parameters: YAMLNode
+        /// `default`: whether findings of playbooks that list no sinks go here.
+        public var isDefault: Bool
+        /// `stop`: once this sink accepted a finding, routing ends for the event.
+        public var stop: Bool
+        /// `scope`, compiled.
+        public var scope: CompiledScope?
+        /// The legacy `match`, compiled.
+        public var match: FindingMatch
+        /// The sink's whole parameter mapping, with the schema's defaults for those not given.
+        public var parameters: JSONValue
         public var location: SourceLocation
+    }
+
+    /// One `alert_relabel` rule: copy label `source` to `target`; `replace` also removes `source`.
+    public struct AlertRelabel: Sendable, Hashable {
+        public var source: String
+        public var target: String
+        public var replace: Bool
+
+        public init(source: String, target: String, replace: Bool) {
+            self.source = source
+            self.target = target
+            self.replace = replace
+        }
     }
 
     public var format: Format
     public var playbooks: [Playbook] = []
     public var sinks: [Sink] = []
     public var globalConfig: YAMLNode?
-    /// The runner config's `alert_relabel` rules, as written (checked when read).
-    public var alertRelabel: YAMLNode?
+    /// The runner config's `alert_relabel` rules (Helm's `alertRelabel`).
+    public var alertRelabel: [AlertRelabel] = []
 }
 
 /// Validates playbook configs in Robusta's formats — a runner config (`active_playbooks`), Helm
@@ -96,6 +144,30 @@ public struct ConfigValidator: Sendable {
         }
         let config = run.read(root)
         return Output(config: config, diagnostics: run.diagnostics.sorted)
+    }
+
+    /// Where values built in code (not read from a file) are said to be in diagnostics.
+    public static let codeLocation = SourceLocation.wholeFile("<code>")
+
+    /// Checks and compiles one sink built in code, with the rules a config's sinks go through.
+    public func compileSink(type: String, parameters: JSONValue) -> (sink: ValidatedConfig.Sink?, diagnostics: [Diagnostic]) {
+        var run = Run(schema: schema, customActionsHint: customActionsHint)
+        guard let definition = schema.sink(named: type) else {
+            run.diagnostics.error(
+                Self.codeLocation, "unknown sink type '\(type)'\(Suggestions.didYouMean(type, in: schema.sinks.map(\.key)))")
+            return (nil, run.diagnostics.sorted)
+        }
+        let sink = run.compileSink(definition, parameters: YAMLNode(json: parameters, at: Self.codeLocation), at: Self.codeLocation)
+        return (sink, run.diagnostics.sorted)
+    }
+
+    /// Checks and compiles a scope built in code; `attributes` limits the attributes it may test
+    /// (`nil`: any).
+    public func compileScope(_ scope: JSONValue, attributes: [String]? = nil) -> (scope: CompiledScope?, diagnostics: [Diagnostic]) {
+        var checker = ParameterChecker(schema: schema, scopeAttributes: attributes)
+        let node = YAMLNode(json: scope, at: Self.codeLocation)
+        checker.checkScope(node, what: "scope")
+        return (checker.compiledScopes[ObjectIdentifier(node)], checker.diagnostics.sorted)
     }
 }
 
@@ -170,8 +242,7 @@ private struct Run {
             case "playbook_repos":
                 readPlaybookRepos(pair.value)
             case "alert_relabel":
-                readAlertRelabel(pair.value)
-                config.alertRelabel = pair.value
+                config.alertRelabel = readAlertRelabel(pair.value)
             case "light_actions":
                 readStringList(pair.value, what: "'light_actions'")
             default:
@@ -226,8 +297,7 @@ private struct Run {
         }
         if let relabel = pairs.first(where: { $0.key == "alertRelabel" })?.value {
             // The chart renders it as the runner's alert_relabel.
-            readAlertRelabel(relabel)
-            config.alertRelabel = relabel
+            config.alertRelabel = readAlertRelabel(relabel)
         }
         if let disabled = pairs.first(where: { $0.key == "disabledPlaybooks" })?.value {
             readStringList(disabled, what: "'disabledPlaybooks'")
@@ -275,12 +345,13 @@ private struct Run {
         }
     }
 
-    mutating func readAlertRelabel(_ node: YAMLNode) {
-        if node.scalar?.value == .null { return }
+    mutating func readAlertRelabel(_ node: YAMLNode) -> [ValidatedConfig.AlertRelabel] {
+        if node.scalar?.value == .null { return [] }
         guard let rules = node.sequence else {
             diagnostics.error(node.location, "'alert_relabel' must be a list of rules, found \(node.foundDescription)")
-            return
+            return []
         }
+        var result: [ValidatedConfig.AlertRelabel] = []
         for (index, rule) in rules.enumerated() {
             let what = "alert_relabel rule \(index + 1)"
             guard let reader = MappingReader(rule, what: what, into: &diagnostics) else { continue }
@@ -288,13 +359,18 @@ private struct Run {
             for key in ["source", "target"] where reader[key] == nil {
                 diagnostics.error(rule.location, "\(what) is missing '\(key)'")
             }
-            _ = reader.string("source", in: what, into: &diagnostics)
-            _ = reader.string("target", in: what, into: &diagnostics)
-            if let operation = reader.string("operation", in: what, into: &diagnostics), !["add", "replace"].contains(operation) {
+            let source = reader.string("source", in: what, into: &diagnostics)
+            let target = reader.string("target", in: what, into: &diagnostics)
+            let operation = reader.string("operation", in: what, into: &diagnostics)
+            if let operation, !["add", "replace"].contains(operation) {
                 diagnostics.error(
                     reader["operation"]!.location, "'\(operation)' is not a valid operation for \(what); expected 'add' or 'replace'")
             }
+            if let source, let target {
+                result.append(ValidatedConfig.AlertRelabel(source: source, target: target, replace: operation == "replace"))
+            }
         }
+        return result
     }
 
     // MARK: Sinks
@@ -324,11 +400,7 @@ private struct Run {
                 )
                 continue
             }
-            var checker = ParameterChecker(schema: schema, scopeAttributes: ConfigValidator.sinkScopeAttributes)
-            checker.checkParameters(
-                pair.value, against: schema.sinkBaseParameters + sink.parameters, owner: "sink '\(pair.key)'",
-                ownerLocation: pair.keyLocation)
-            diagnostics.append(contentsOf: checker.diagnostics.items)
+            let compiled = compileSink(sink, parameters: pair.value, at: pair.keyLocation)
             guard let nameNode = pair.value["name"], let name = nameNode.scalar?.string else { continue }
             if let first = sinkNames[name] {
                 diagnostics.error(
@@ -337,9 +409,33 @@ private struct Run {
                 continue
             }
             sinkNames[name] = nameNode.location
-            result.append(ValidatedConfig.Sink(type: pair.key, name: name, parameters: pair.value, location: pair.keyLocation))
+            if let compiled { result.append(compiled) }
         }
         return result
+    }
+
+    /// Checks one sink's parameters and compiles it; `nil` when it has errors.
+    mutating func compileSink(_ sink: SinkDefinition, parameters node: YAMLNode, at location: SourceLocation) -> ValidatedConfig.Sink? {
+        let definitions = schema.sinkBaseParameters + sink.parameters
+        var checker = ParameterChecker(schema: schema, scopeAttributes: ConfigValidator.sinkScopeAttributes)
+        checker.checkParameters(node, against: definitions, owner: "sink '\(sink.key)'", ownerLocation: location)
+        diagnostics.append(contentsOf: checker.diagnostics.items)
+        var match = FindingMatch.all
+        if let matchNode = node["match"] {
+            guard let compiled = FindingMatch.compile(matchNode, what: "'match' of sink '\(sink.key)'", into: &diagnostics) else {
+                return nil
+            }
+            match = compiled
+        }
+        guard checker.diagnostics.errorCount == 0, let name = node["name"]?.scalar?.string else { return nil }
+        var parameters = JSONValue(yaml: node).objectValue ?? [:]
+        for definition in definitions where parameters[definition.name] == nil || parameters[definition.name] == .null {
+            if let value = definition.defaultValue { parameters[definition.name] = JSONValue(value) }
+        }
+        return ValidatedConfig.Sink(
+            type: sink.key, name: name, isDefault: parameters["default"]?.boolValue ?? true, stop: parameters["stop"]?.boolValue ?? false,
+            scope: node["scope"].flatMap { checker.compiledScopes[ObjectIdentifier($0)] }, match: match, parameters: .object(parameters),
+            location: location)
     }
 
     // MARK: Playbooks
@@ -386,7 +482,9 @@ private struct Run {
                     entry.value, against: trigger.parameters, exactlyOneOf: trigger.exactlyOneOf, owner: "trigger '\(trigger.key)'",
                     ownerLocation: entry.keyLocation)
                 diagnostics.append(contentsOf: checker.diagnostics.items)
-                return ValidatedConfig.Trigger(key: entry.key, parameters: entry.value, location: entry.keyLocation)
+                return ValidatedConfig.Trigger(
+                    key: entry.key, parameters: Self.parameters(entry.value),
+                    scope: entry.value["scope"].flatMap { checker.compiledScopes[ObjectIdentifier($0)] }, location: entry.keyLocation)
             }
         } else {
             diagnostics.error(node.location, "\(what) has no 'triggers'; a playbook needs at least one trigger")
@@ -415,7 +513,9 @@ private struct Run {
                     else { continue }
                     diagnostics.error(entry.keyLocation, incompatibilityMessage(action: action, trigger: definition, at: trigger.location))
                 }
-                return ValidatedConfig.Action(name: entry.key, parameters: entry.value, location: entry.keyLocation)
+                var parameters = Self.parameters(entry.value).objectValue ?? [:]
+                for pair in globalParameters where parameters[pair.key] == nil { parameters[pair.key] = JSONValue(yaml: pair.value) }
+                return ValidatedConfig.Action(name: entry.key, parameters: .object(parameters), location: entry.keyLocation)
             }
         } else {
             diagnostics.error(node.location, "\(what) has no 'actions'; a playbook needs at least one action")
@@ -432,6 +532,12 @@ private struct Run {
             )
         }
         return playbook
+    }
+
+    /// A trigger's or action's parameters as JSON: `{}` when there are none (`null` or no value).
+    static func parameters(_ node: YAMLNode) -> JSONValue {
+        let value = JSONValue(yaml: node)
+        return value.isNull ? [:] : value
     }
 
     /// The warning where a playbook uses a built-in action declared `implemented: false`.

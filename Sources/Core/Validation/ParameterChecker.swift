@@ -9,6 +9,8 @@ public struct ParameterChecker {
     /// triggers and sinks); `nil` accepts any.
     var scopeAttributes: [String]?
     public internal(set) var diagnostics = DiagnosticList()
+    /// The scopes checked without error, by their node, compiled for the runtime.
+    var compiledScopes: [ObjectIdentifier: CompiledScope] = [:]
 
     init(schema: Schema, scopeAttributes: [String]? = nil) {
         self.schema = schema
@@ -84,6 +86,13 @@ public struct ParameterChecker {
     /// Checks one non-null value against a parameter's type. `what` names it in messages.
     mutating func check(_ node: YAMLNode, as parameter: ParameterDefinition, what: String) {
         check(node, type: parameter.type, what: what)
+        if case .int(let value)? = node.scalar?.value {
+            if let minimum = parameter.minimum, value < minimum {
+                diagnostics.error(node.location, "\(what) must be at least \(minimum), found \(value)")
+            } else if let maximum = parameter.maximum, value > maximum {
+                diagnostics.error(node.location, "\(what) must be at most \(maximum), found \(value)")
+            }
+        }
         if let allowed = parameter.allowedValues, case .string(let value)? = node.scalar?.value, !allowed.contains(value) {
             diagnostics.error(
                 node.location,
@@ -123,6 +132,10 @@ public struct ParameterChecker {
             }
         case .scope:
             checkScope(node, what: what)
+        case .url:
+            if let text = expectString(node, what: what), !Self.isHTTPURL(text) {
+                diagnostics.error(node.location, "\(what) must be an http or https URL with a host, found '\(text)'")
+            }
         case .list(let inner):
             guard let items = node.sequence else {
                 mismatch(node, expected: "a list", what: what)
@@ -166,18 +179,27 @@ public struct ParameterChecker {
         diagnostics.error(node.location, "\(what) must be \(expected), found \(node.foundDescription)")
     }
 
+    /// An absolute `http` or `https` URL with a host, as a webhook needs.
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else { return false }
+        return scheme == "http" || scheme == "https"
+    }
+
     // MARK: Scope
 
     /// Robusta's ScopeParams: `include` and/or `exclude`, each a non-empty list of entries mapping
-    /// an attribute to a regex or a list of regexes.
+    /// an attribute to a regex or a list of regexes. Compiles the scope as it checks it: a scope
+    /// without errors is kept in ``compiledScopes`` for the runtime, so what runs is what was checked.
     mutating func checkScope(_ node: YAMLNode, what: String) {
         guard let pairs = node.mapping else {
             mismatch(node, expected: "a mapping with 'include' and/or 'exclude'", what: what)
             return
         }
+        let errorsBefore = diagnostics.errorCount
         if pairs.isEmpty {
             diagnostics.error(node.location, "\(what) needs 'include' or 'exclude'")
         }
+        var lists: [String: [CompiledScope.Entry]] = [:]
         for pair in pairs {
             guard pair.key == "include" || pair.key == "exclude" else {
                 diagnostics.error(pair.keyLocation, MappingReader.unknownKeyMessage(pair.key, in: what, allowed: ["include", "exclude"]))
@@ -190,6 +212,7 @@ public struct ParameterChecker {
             if entries.isEmpty {
                 diagnostics.error(pair.value.location, "'\(pair.key)' of \(what) must not be an empty list; remove it instead")
             }
+            var compiled: [CompiledScope.Entry] = []
             for (index, entry) in entries.enumerated() {
                 let entryWhat = "\(pair.key) entry \(index + 1) of \(what)"
                 guard let attributes = entry.mapping else {
@@ -197,7 +220,9 @@ public struct ParameterChecker {
                     continue
                 }
                 if attributes.isEmpty { diagnostics.error(entry.location, "\(entryWhat) is empty") }
-                for attribute in attributes {
+                var rules: [CompiledScope.Rule] = []
+                // Sorted so that evaluation order (and so cost) does not depend on the config's order.
+                for attribute in attributes.sorted(by: { $0.key < $1.key }) {
                     if let allowed = scopeAttributes, !allowed.contains(attribute.key) {
                         diagnostics.error(
                             attribute.keyLocation,
@@ -205,70 +230,43 @@ public struct ParameterChecker {
                         )
                         continue
                     }
+                    var matchers: [CompiledScope.Matcher] = []
                     let values: [YAMLNode] = attribute.value.sequence ?? [attribute.value]
                     for value in values {
                         let valueWhat = "'\(attribute.key)' in \(entryWhat)"
                         guard let text = expectString(value, what: valueWhat) else { continue }
-                        switch attribute.key {
-                        case "labels", "annotations", "namespace_labels":
-                            if let problem = Self.labelMatchProblem(text) {
-                                diagnostics.error(value.location, "invalid \(attribute.key) matcher '\(text)' in \(entryWhat): \(problem)")
-                            }
-                        case "attributes":
-                            if let problem = Self.attributeMatchProblem(text) {
-                                diagnostics.error(value.location, "invalid attributes matcher '\(text)' in \(entryWhat): \(problem)")
-                            }
-                        default:
-                            if let problem = RegexCheck.problem(in: text) {
-                                diagnostics.error(value.location, "invalid regex '\(text)' in \(valueWhat): \(problem)")
-                            }
+                        switch CompiledScope.Matcher.compile(attribute: attribute.key, expression: text) {
+                        case .success(let matcher):
+                            matchers.append(matcher)
+                        case .failure(let problem):
+                            let message =
+                                switch attribute.key {
+                                case "labels", "annotations", "namespace_labels", "attributes":
+                                    "invalid \(attribute.key) matcher '\(text)' in \(entryWhat): \(problem.message)"
+                                default:
+                                    "invalid regex '\(text)' in \(valueWhat): \(problem.message)"
+                                }
+                            diagnostics.error(value.location, message)
                         }
                     }
+                    rules.append(CompiledScope.Rule(attribute: attribute.key, matchers: matchers))
                 }
+                compiled.append(CompiledScope.Entry(rules: rules))
             }
+            lists[pair.key] = compiled
         }
-    }
-
-    /// `"k=regex, k2!=regex"`
-    static func labelMatchProblem(_ text: String) -> String? {
-        for raw in text.split(separator: ",") {
-            let item = raw.trimmingSpaces()
-            let (key, value): (String, String)
-            if let range = item.range(of: "!=") {
-                (key, value) = (String(item[..<range.lowerBound]), String(item[range.upperBound...]))
-            } else if let index = item.firstIndex(of: "=") {
-                (key, value) = (String(item[..<index]), String(item[item.index(after: index)...]))
-            } else {
-                return "'\(item)' is not 'key=regex' or 'key!=regex'"
-            }
-            if key.trimmingSpaces().isEmpty { return "'\(item)' has an empty key" }
-            if let problem = RegexCheck.problem(in: value.trimmingSpaces()) { return "regex '\(value.trimmingSpaces())': \(problem)" }
+        if diagnostics.errorCount == errorsBefore {
+            compiledScopes[ObjectIdentifier(node)] = CompiledScope(include: lists["include"], exclude: lists["exclude"])
         }
-        return nil
-    }
-
-    /// `"spec.containers[0].name=value, path!=value"`
-    static func attributeMatchProblem(_ text: String) -> String? {
-        for raw in text.split(separator: ",") {
-            let item = raw.trimmingSpaces()
-            guard let index = item.firstIndex(of: "=") else { return "'\(item)' is not 'path=value' or 'path!=value'" }
-            var path = String(item[..<index])
-            if path.hasSuffix("!") { path.removeLast() }
-            if path.trimmingSpaces().isEmpty { return "'\(item)' has an empty path" }
-        }
-        return nil
     }
 }
 
-/// Regex syntax check (Swift's regex engine, which accepts the PCRE/Python syntax configs use).
+/// Regex syntax check, with the engine the runtime matches with (``ScopeRegex``).
 enum RegexCheck {
     static func problem(in pattern: String) -> String? {
-        do {
-            _ = try Regex(pattern)
-            return nil
-        } catch {
-            let text = "\(error)"
-            return text.isEmpty ? "it does not compile" : text
+        switch ScopeRegex.compile(pattern) {
+        case .success: nil
+        case .failure(let problem): problem.message
         }
     }
 }

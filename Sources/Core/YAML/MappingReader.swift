@@ -50,6 +50,13 @@ struct MappingReader {
         return nil
     }
 
+    func int(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> Int? {
+        guard let value = self[key] else { return nil }
+        if case .int(let i)? = value.scalar?.value { return i }
+        diagnostics.error(value.location, "'\(key)' in \(what) must be an integer, found \(value.foundDescription)")
+        return nil
+    }
+
     func stringList(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> [(String, SourceLocation)]? {
         guard let value = self[key] else { return nil }
         guard let items = value.sequence else {

@@ -164,6 +164,12 @@ public struct DocsEmitter: Sendable {
         for parameter in parameters {
             var type = "`\(parameter.type)`"
             if let values = parameter.allowedValues { type += " (" + values.map { "`\($0)`" }.joined(separator: ", ") + ")" }
+            switch (parameter.minimum, parameter.maximum) {
+            case (let minimum?, let maximum?): type += " (\(minimum)–\(maximum))"
+            case (let minimum?, nil): type += " (at least \(minimum))"
+            case (nil, let maximum?): type += " (at most \(maximum))"
+            case (nil, nil): break
+            }
             let defaultText =
                 parameter.required ? "**required**" : (parameter.defaultValue.map { $0 == .null ? "—" : "`\($0.yamlText)`" } ?? "—")
             out += "| `\(parameter.name)` | \(type) | \(defaultText) | \(cell(parameter.doc)) |\n"

@@ -186,7 +186,7 @@ public struct SwiftEmitter: Sendable {
 
     func swiftType(_ type: ParameterType) -> String {
         switch type {
-        case .string, .regex, .cron, .labelSelector: "String"
+        case .string, .regex, .cron, .labelSelector, .url: "String"
         case .int: "Int"
         case .number: "Double"
         case .bool: "Bool"

@@ -5,18 +5,9 @@ import _TriggerfishFileIO
 /// A playbook config ready to run: validated by the same ``ConfigValidator`` the build uses,
 /// with parameters as JSON and `global_config` merged under every action's parameters.
 public struct PlaybookConfig: Sendable {
-    public struct Action: Sendable {
-        public var name: String
-        /// The action's parameters over `global_config` (the action's own values win).
-        public var parameters: JSONValue
-        public var location: SourceLocation
-    }
-
-    public struct Trigger: Sendable {
-        public var key: String
-        public var parameters: JSONValue
-        public var location: SourceLocation
-    }
+    public typealias Action = ValidatedConfig.Action
+    public typealias Trigger = ValidatedConfig.Trigger
+    public typealias AlertRelabel = ValidatedConfig.AlertRelabel
 
     public struct Playbook: Sendable {
         /// 0-based position in the config, used in reports and rate-limit keys.
@@ -33,13 +24,6 @@ public struct PlaybookConfig: Sendable {
         public var displayName: String {
             name ?? "playbook \(index + 1) (\((location.file as NSString).lastPathComponent):\(location.line))"
         }
-    }
-
-    /// One `alert_relabel` rule: copy label `source` to `target`; `replace` also removes `source`.
-    public struct AlertRelabel: Sendable, Hashable {
-        public var source: String
-        public var target: String
-        public var replace: Bool
     }
 
     public var playbooks: [Playbook]
@@ -80,11 +64,20 @@ public struct ConfigLoadError: Error, Sendable, CustomStringConvertible {
 }
 
 extension PlaybookConfig {
+    /// The built-in schema (the one this module was generated from), read once per process. The
+    /// generator checked it when it generated this module, so it loads.
+    public static let builtinSchema: Schema = {
+        let builtin = SchemaLoader.load(files: SchemaSource.files.map { (path: "schema/" + $0.name, text: $0.text) })
+        guard let schema = builtin.schema else {
+            preconditionFailure("the embedded schema does not load: \(builtin.diagnostics.map(\.description).joined(separator: "; "))")
+        }
+        return schema
+    }()
+
     /// The built-in schema (the one this module was generated from) with the given action
     /// declarations (`actions.yaml` format) added.
     public static func schema(addingActions actionFiles: [(name: String, text: String)] = []) throws(ConfigLoadError) -> Schema {
-        let builtin = SchemaLoader.load(files: SchemaSource.files.map { (path: "schema/" + $0.name, text: $0.text) })
-        guard var schema = builtin.schema else { throw ConfigLoadError(diagnostics: builtin.diagnostics) }
+        var schema = builtinSchema
         if !actionFiles.isEmpty {
             let extended = SchemaLoader.extend(schema, with: actionFiles.map { (path: $0.name, text: $0.text) })
             guard let withCustom = extended.schema else { throw ConfigLoadError(diagnostics: extended.diagnostics) }
@@ -128,7 +121,6 @@ extension PlaybookConfig {
     ) throws(ConfigLoadError) -> PlaybookConfig {
         let output = ConfigValidator(schema: schema, customActionsHint: customActionsHint).validate(text: text, file: file)
         guard !output.hasErrors, let validated = output.config else { throw ConfigLoadError(diagnostics: output.diagnostics) }
-        let global = validated.globalConfig.map(JSONValue.init(yaml:))?.objectValue ?? [:]
         var playbooks: [Playbook] = []
         var inactive: [Diagnostic] = []
         for playbook in validated.playbooks {
@@ -136,57 +128,12 @@ extension PlaybookConfig {
                 inactive.append(.warning(playbook.location, "this playbook does not run: \(reason) (as Robusta's Helm chart renders it)"))
                 continue
             }
-            let index = playbooks.count
             playbooks.append(
                 Playbook(
-                    index: index, name: playbook.name,
-                    triggers: playbook.triggers.map {
-                        Trigger(key: $0.key, parameters: $0.parameters.map(JSONValue.init(yaml:)) ?? .object([:]), location: $0.location)
-                    },
-                    actions: playbook.actions.map { action in
-                        var parameters = global
-                        if let own = action.parameters.map(JSONValue.init(yaml:))?.objectValue {
-                            parameters.merge(own) { _, actionValue in actionValue }
-                        }
-                        return Action(name: action.name, parameters: .object(parameters), location: action.location)
-                    },
+                    index: playbooks.count, name: playbook.name, triggers: playbook.triggers, actions: playbook.actions,
                     sinks: playbook.sinks, stop: playbook.stop, location: playbook.location))
         }
-        var sinks: [SinkConfiguration] = []
-        var problems: [Diagnostic] = []
-        for sink in validated.sinks {
-            do throws(ParameterError) {
-                sinks.append(try SinkConfiguration(type: sink.type, parameters: JSONValue(yaml: sink.parameters)))
-            } catch {
-                problems.append(.error(sink.location, "sink '\(sink.name)': \(error)"))
-            }
-        }
-        guard problems.isEmpty else { throw ConfigLoadError(diagnostics: problems) }
-        let relabel = (validated.alertRelabel?.sequence ?? []).compactMap { rule -> AlertRelabel? in
-            guard let source = rule["source"]?.scalar?.string, let target = rule["target"]?.scalar?.string else { return nil }
-            return AlertRelabel(source: source, target: target, replace: rule["operation"]?.scalar?.string == "replace")
-        }
-        return PlaybookConfig(playbooks: playbooks, sinks: sinks, alertRelabel: relabel, warnings: output.diagnostics + inactive)
-    }
-}
-
-extension JSONValue {
-    /// The JSON form of a YAML value (mapping keys are strings; YAML's typed scalars keep their type).
-    public init(yaml node: YAMLNode) {
-        switch node.content {
-        case .scalar(let scalar):
-            switch scalar.value {
-            case .null: self = .null
-            case .bool(let b): self = .bool(b)
-            case .int(let i): self = .int(i)
-            case .double(let d): self = .double(d)
-            case .string(let s): self = .string(s)
-            }
-        case .sequence(let items): self = .array(items.map(JSONValue.init(yaml:)))
-        case .mapping(let pairs):
-            var members: [String: JSONValue] = [:]
-            for pair in pairs where members[pair.key] == nil { members[pair.key] = JSONValue(yaml: pair.value) }
-            self = .object(members)
-        }
+        return PlaybookConfig(
+            playbooks: playbooks, sinks: validated.sinks, alertRelabel: validated.alertRelabel, warnings: output.diagnostics + inactive)
     }
 }

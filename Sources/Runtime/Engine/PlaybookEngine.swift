@@ -96,9 +96,9 @@ public final class PlaybookEngine: Sendable {
                         throw ParameterError(path: path, message: "is not a trigger this runtime knows")
                     }
                     if let kubernetesType = type as? any KubernetesTrigger.Type {
-                        kubernetes.append(try Self.kubernetesTrigger(kubernetesType, parameters: trigger.parameters, path: path))
+                        kubernetes.append(try Self.kubernetesTrigger(kubernetesType, trigger: trigger, path: path))
                     } else if type == OnPrometheusAlert.self {
-                        alerts.append(try AlertFilters(parameters: trigger.parameters, path: path))
+                        alerts.append(try AlertFilters(parameters: trigger.parameters, scope: trigger.scope, path: path))
                     }
                 } catch {
                     problems.append(.error(trigger.location, "\(error)"))
@@ -147,9 +147,10 @@ public final class PlaybookEngine: Sendable {
     }
 
     static func kubernetesTrigger(
-        _ type: any KubernetesTrigger.Type, parameters: JSONValue, path: String
+        _ type: any KubernetesTrigger.Type, trigger: PlaybookConfig.Trigger, path: String
     ) throws(ParameterError) -> KubernetesTriggerRuntime {
-        let filters = try KubernetesFilters(parameters: parameters, path: path)
+        let parameters = trigger.parameters
+        let filters = try KubernetesFilters(parameters: parameters, scope: trigger.scope, path: path)
         var condition: TriggerCondition?
         if let conditional = type as? any ConditionalTrigger.Type {
             condition = try conditional.condition(parameters: parameters, path: path)

@@ -8,9 +8,10 @@ struct AlertFilters: Sendable {
     /// Provider names lower-cased; `nil` when the trigger sets none.
     var providers: Set<String>?
 
-    init(parameters json: JSONValue, path: String) throws(ParameterError) {
+    /// - Parameter scope: the trigger's `scope`, as validation compiled it.
+    init(parameters json: JSONValue, scope: CompiledScope?, path: String) throws(ParameterError) {
         parameters = try OnPrometheusAlert.Parameters(parameterValue: json, path: path)
-        scope = try parameters.scope.map { (scope) throws(ParameterError) in try CompiledScope(scope, path: path + ".scope") }
+        self.scope = scope
         providers = parameters.k8sProviders.map { Set($0.map { $0.lowercased() }) }
     }
 

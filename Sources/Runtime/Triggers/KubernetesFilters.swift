@@ -10,7 +10,8 @@ struct KubernetesFilters: Sendable {
     var scope: CompiledScope?
     var changeFilters: ChangeFilters?
 
-    init(parameters: JSONValue, path: String) throws(ParameterError) {
+    /// - Parameter scope: the trigger's `scope`, as validation compiled it.
+    init(parameters: JSONValue, scope: CompiledScope?, path: String) throws(ParameterError) {
         let reader = try ParameterReader(parameters, path: path)
         namePrefix = try reader.optional("name_prefix")
         namespacePrefix = try reader.optional("namespace_prefix")
@@ -20,9 +21,7 @@ struct KubernetesFilters: Sendable {
             }
             labels = LabelSelector.pairs(in: selector)
         }
-        if let scope: ScopeParameters = try reader.optional("scope") {
-            self.scope = try CompiledScope(scope, path: path + ".scope")
-        }
+        self.scope = scope
         changeFilters = try reader.optional("change_filters")
     }
 

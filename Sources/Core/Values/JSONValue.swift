@@ -115,12 +115,12 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 }
 
 /// One step of a dotted path: a mapping key or a list index.
-enum JSONPathComponent: Equatable {
+package enum JSONPathComponent: Equatable {
     case key(String)
     case index(Int)
 
     /// `a.b[0].c` → key a, key b, index 0, key c; `nil` when a bracket holds no integer.
-    static func parse(_ path: String) -> [JSONPathComponent]? {
+    package static func parse(_ path: String) -> [JSONPathComponent]? {
         var result: [JSONPathComponent] = []
         for component in path.split(separator: ".") {
             var name = Substring(component)

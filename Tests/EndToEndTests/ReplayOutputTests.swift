@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+
+/// `triggerfish replay --output json` gives, byte for byte, the output recorded in
+/// `Tests/Fixtures/replay/` with the release before the architecture change (0.1.0-dev at
+/// fb6fd00): restructuring must not change behaviour. Re-record only for a deliberate change of
+/// behaviour, and say so in the commit.
+@Suite struct ReplayOutputTests {
+    static let recorded = repositoryRoot.appending(path: "Tests/Fixtures/replay")
+
+    @Test(arguments: [
+        ("default.json", [String]()),
+        ("runner_config_rendered.json", ["--config", "Tests/Fixtures/runner_config_rendered.yaml"]),
+        ("helm_values.json", ["--config", "Tests/Fixtures/helm_values.yaml"]),
+        ("runner_config_valid.json", ["--config", "Tests/Fixtures/runner_config_valid.yaml"]),
+    ])
+    func jsonOutputIsWhatWasRecorded(recording: String, arguments: [String]) throws {
+        // The default run replays the bundled recording; the others the fixtures' inputs.
+        let events = arguments.isEmpty ? [] : ["--events", try ReplayTests.fixtureRecording().path]
+        let result = try CLITests.triggerfish(["replay", "--output", "json"] + arguments + events)
+        #expect(result.status == 0, "stderr: \(result.stderr.joined(separator: "\n"))")
+        let expected = try String(contentsOf: Self.recorded.appending(path: recording), encoding: .utf8)
+        let actual = result.stdout.map { $0 + "\n" }.joined()
+        #expect(actual == expected)
+    }
+}
