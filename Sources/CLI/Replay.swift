@@ -66,14 +66,7 @@ struct Replay: AsyncParsableCommand {
         let engine: PlaybookEngine
         var sinks: [(name: String, sink: any FindingSink)] = []
         do throws(ConfigLoadError) {
-            let declarations = try actionFiles.map { file throws(ConfigLoadError) -> (name: String, text: String) in
-                do throws(FileReadError) {
-                    return (file, try TextFiles.readText(file))
-                } catch {
-                    throw ConfigLoadError(error)
-                }
-            }
-            let schema = try PlaybookConfig.schema(addingActions: declarations)
+            let schema = try PlaybookConfig.schema(addingActionFiles: actionFiles)
             do throws(FileReadError) {
                 try Self.checkBundled(config, option: "--config")
             } catch {

@@ -62,27 +62,12 @@ struct Validate: ParsableCommand {
 
     /// The schema the `Triggerfish` module was generated from, plus any custom action files.
     func loadSchema() throws -> Schema {
-        let builtin = SchemaLoader.load(files: SchemaSource.files.map { (path: "schema/" + $0.name, text: $0.text) })
-        guard var schema = builtin.schema else {
-            for diagnostic in builtin.diagnostics { printError(diagnostic.description) }
+        do {
+            return try PlaybookConfig.schema(addingActionFiles: actionFiles)
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
             throw ExitCode(1)
         }
-        if !actionFiles.isEmpty {
-            var declarations: [(path: String, text: String)] = []
-            for file in actionFiles {
-                do {
-                    declarations.append((file, try TextFiles.readText(file)))
-                } catch {
-                    printError(error.description)
-                    throw ExitCode(1)
-                }
-            }
-            let extended = SchemaLoader.extend(schema, with: declarations)
-            for diagnostic in extended.diagnostics { printError(diagnostic.description) }
-            guard let withCustom = extended.schema else { throw ExitCode(1) }
-            schema = withCustom
-        }
-        return schema
     }
 }
 

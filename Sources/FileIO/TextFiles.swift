@@ -101,3 +101,12 @@ public struct GenerationError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension TextFiles {
+    /// Reads several text files (action declarations, say), stopping at the first unreadable one.
+    public static func readAll(_ paths: [String]) throws(FileReadError) -> [(path: String, text: String)] {
+        var files: [(path: String, text: String)] = []
+        for path in paths { files.append((path, try readText(path))) }
+        return files
+    }
+}

@@ -72,7 +72,7 @@ struct Consumer: ParsableCommand {
     func run() throws {
         report(unchecked.map(SwiftEmitter.uncheckedFileWarning))
         try reportingErrors {
-            let actionFiles = try actions.map { ($0, try TextFiles.readText($0)) }
+            let actionFiles = try TextFiles.readAll(actions)
             let extended = SchemaLoader.extend(try loadSchema(self.schema), with: actionFiles)
             report(extended.diagnostics)
             guard let schema = extended.schema else { throw ExitCode(1) }
@@ -92,7 +92,7 @@ struct Consumer: ParsableCommand {
             if failed { throw ExitCode(1) }
             try TextFiles.writeIfChanged(
                 SwiftEmitter(schema: schema).consumerFile(
-                    playbooks: checked, actionFiles: actionFiles.map { (($0.0 as NSString).lastPathComponent, $0.1) }),
+                    playbooks: checked, actionFiles: actionFiles.map { (($0.path as NSString).lastPathComponent, $0.text) }),
                 to: output)
         }
     }

@@ -86,6 +86,17 @@ extension PlaybookConfig {
         return schema
     }
 
+    /// The built-in schema with the action declaration files at `paths` added (`--actions FILE`).
+    public static func schema(addingActionFiles paths: [String]) throws(ConfigLoadError) -> Schema {
+        let files: [(path: String, text: String)]
+        do {
+            files = try TextFiles.readAll(paths)
+        } catch {
+            throw ConfigLoadError(error)
+        }
+        return try schema(addingActions: files.map { (name: $0.path, text: $0.text) })
+    }
+
     /// Loads one of a consumer target's embedded playbooks files by its file name, against the
     /// built-in schema and the target's action declarations: what the generated
     /// `EmbeddedPlaybooks.config(named:)` does. Throws when there is no file by that name.
