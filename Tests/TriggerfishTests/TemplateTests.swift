@@ -55,4 +55,14 @@ import Testing
                 "$kind $namespace/$name on $node: ${labels.app.kubernetes.io/name} ${annotations.team} $other", subject: subject)
                 == "pod shop/web-1 on n1: web core <missing>")
     }
+
+    @Test func groupNumbersAreDigitsBracedOrNot() {
+        let groups = ["0": "web-1", "1": "web", "12": "twelve"]
+        func expand(_ replacement: String) -> String {
+            DollarTemplate.substitute(replacement, dialect: .groupNumbers) { groups[$0] ?? "" }
+        }
+        #expect(expand("$1-${1}x $0 $12 ${1}2") == "web-webx web-1 twelve web2")
+        #expect(expand("$$1 $name ${1 $") == "$1 $name ${1 $")
+        #expect(expand("$9 ${9}") == " ")
+    }
 }

@@ -24,40 +24,11 @@ enum FindingLabels {
     }
 
     /// Replaces `$1` and `${1}` with the regex's groups (an unmatched or absent group is empty)
-    /// and `$$` with `$`.
+    /// and `$$` with `$` (``DollarTemplate``'s group-number dialect).
     static func expand(_ replacement: String, groups: AnyRegexOutput) -> String {
-        func group(_ number: Int) -> String {
-            guard number < groups.count else { return "" }
+        DollarTemplate.substitute(replacement, dialect: .groupNumbers) { number in
+            guard let number = Int(number), number < groups.count else { return "" }
             return groups[number].substring.map(String.init) ?? ""
         }
-        let characters = Array(replacement)
-        var output = ""
-        var index = 0
-        while index < characters.count {
-            let character = characters[index]
-            guard character == "$", index + 1 < characters.count else {
-                output.append(character)
-                index += 1
-                continue
-            }
-            var end = index + 1
-            let braced = characters[end] == "{"
-            if braced { end += 1 }
-            let digitsStart = end
-            while end < characters.count, characters[end].isASCII, characters[end].isNumber { end += 1 }
-            if characters[index + 1] == "$" {
-                output.append("$")
-                index += 2
-            } else if end > digitsStart, let number = Int(String(characters[digitsStart..<end])),
-                !braced || (end < characters.count && characters[end] == "}")
-            {
-                output += group(number)
-                index = braced ? end + 1 : end
-            } else {
-                output.append("$")
-                index += 1
-            }
-        }
-        return output
     }
 }

@@ -1,5 +1,5 @@
-/// `$` templates, the one engine behind Robusta's finding templates (``FindingTemplate``) and
-/// its Python-style templated parameters: `$name` and `${name}` are replaced by the name's value
+/// `$` templates, the one engine behind Robusta's finding templates (``FindingTemplate``), its
+/// Python-style templated parameters and `finding_label_rules` replacements: `$name` and `${name}` are replaced by the name's value
 /// (`<missing>` when it has none), `$$` is a literal `$`, and a `$` that starts no placeholder is
 /// kept as it is. The dialects differ only in what a name is:
 ///
@@ -11,10 +11,13 @@
 ///   any script and may start with a digit; a braced key is any text up to the next `}` (so
 ///   `${annotations.app.kubernetes.io/name}`), and a `${` that is never closed keeps the rest of
 ///   the template as it is, placeholders included.
+/// - ``Dialect/groupNumbers``, regex replacements: a name is a group number (ASCII digits),
+///   braced or not; otherwise as the Python dialect.
 enum DollarTemplate {
     enum Dialect: Sendable {
         case python(dottedNames: Bool)
         case finding
+        case groupNumbers
 
         /// The end of the name a bare `$name` holds from `start`, `nil` when none starts there.
         func nameEnd(in characters: [Character], from start: Int) -> Int? {
@@ -27,6 +30,10 @@ enum DollarTemplate {
             case .finding:
                 var end = start
                 while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" { end += 1 }
+                return end > start ? end : nil
+            case .groupNumbers:
+                var end = start
+                while end < characters.count, characters[end].isASCII, characters[end].isNumber { end += 1 }
                 return end > start ? end : nil
             }
         }
@@ -42,7 +49,7 @@ enum DollarTemplate {
         /// (the `$` is then kept as text).
         func braced(in characters: [Character], from start: Int) -> Braced? {
             switch self {
-            case .python:
+            case .python, .groupNumbers:
                 guard let end = nameEnd(in: characters, from: start), end < characters.count, characters[end] == "}" else { return nil }
                 return .key(String(characters[start..<end]), close: end)
             case .finding:
