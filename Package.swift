@@ -96,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["_TriggerfishCore", "TriggerfishCLI"],
+            dependencies: ["_TriggerfishCore", "TriggerfishCLI", "TriggerfishTestSupport"],
             path: "Tests/EndToEndTests"
         ),
         // Compares Triggerfish with Robusta's recorded fixtures and behaviour. Runs only where

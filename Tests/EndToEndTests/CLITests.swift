@@ -1,50 +1,14 @@
 import Foundation
 import Testing
+import TriggerfishTestSupport
 
 /// `triggerfish` run as a process, the way a user or a deployment script runs it.
 @Suite struct CLITests {
-    /// The `triggerfish` binary SwiftPM built next to the test bundle.
-    static func binary() throws -> URL {
-        let candidates =
-            [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-            + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-        for directory in candidates {
-            let url = directory.appending(path: "triggerfish")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "no triggerfish binary near \(candidates)"])
-    }
-
-    struct Output {
-        var status: Int32
-        var stdout: [String]
-        var stderr: [String]
-    }
-
-    /// Runs `triggerfish` with `arguments`; `input` becomes its standard input (empty when `nil`).
-    static func triggerfish(_ arguments: [String], in directory: URL = repositoryRoot, input: String? = nil) throws -> Output {
-        let scratch = FileManager.default.temporaryDirectory.appending(path: "triggerfish-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appending(path: "out")
-        let err = scratch.appending(path: "err")
-        let inputFile = scratch.appending(path: "in")
-        try Data((input ?? "").utf8).write(to: inputFile)
-        try Data().write(to: out)
-        try Data().write(to: err)
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardInput = try FileHandle(forReadingFrom: inputFile)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        func lines(_ url: URL) throws -> [String] {
-            String(decoding: try Data(contentsOf: url), as: UTF8.self).split(separator: "\n").map(String.init)
-        }
-        return Output(status: process.terminationStatus, stdout: try lines(out), stderr: try lines(err))
+    /// Runs `triggerfish` with `arguments`; `input` becomes its standard input (none when `nil`).
+    static func triggerfish(
+        _ arguments: [String], in directory: URL = repositoryRoot, input: String? = nil
+    ) throws -> TriggerfishProcess.Output {
+        try TriggerfishProcess.run(arguments, in: directory, input: input)
     }
 
     static func write(_ text: String, named name: String) throws -> URL {

@@ -64,51 +64,39 @@ enum InputConformance {
     }
 
     static func alertmanagerInputs() throws {
-        let gmp = try webhook("alertmanager_webhook_gmp_doc.json")
-        #expect(gmp.receiver == "robusta")
-        #expect(gmp.status == "firing")
-        #expect(gmp.externalURL == "https://console.cloud.google.com/monitoring")
-        #expect(gmp.groupKey == "gmp/test-alert:gmp-webhook-test-001")
-        #expect(gmp.version == "1")
-        #expect(gmp.commonLabels == [:])
-        #expect(gmp.commonAnnotations == [:])
-        #expect(gmp.groupLabels == [:])
+        // Whole bodies compared, so every field the decoder reads is checked (missing maps are empty).
+        let gmp = PrometheusAlert(
+            status: "firing",
+            labels: [
+                "cluster_name": "external", "cluster": "external", "alertname": "GMP_WebhookTest", "severity": "warning",
+                "namespace": "gmp-public", "source": "gmp-managed-alertmanager",
+            ],
+            annotations: [
+                "summary": "GMP Webhook Test Alert",
+                "description": "If you see this in Robusta, the webhook URL and credentials are working correctly!",
+            ],
+            startsAt: "2026-01-13T13:30:50Z", endsAt: "1970-01-01T00:00:00Z", generatorURL: "https://console.cloud.google.com/monitoring",
+            fingerprint: "gmp-test-alert-12345")
         #expect(
-            gmp.alerts == [
-                PrometheusAlert(
-                    status: "firing",
-                    labels: [
-                        "cluster_name": "external", "cluster": "external", "alertname": "GMP_WebhookTest", "severity": "warning",
-                        "namespace": "gmp-public", "source": "gmp-managed-alertmanager",
-                    ],
-                    annotations: [
-                        "summary": "GMP Webhook Test Alert",
-                        "description": "If you see this in Robusta, the webhook URL and credentials are working correctly!",
-                    ],
-                    startsAt: "2026-01-13T13:30:50Z", endsAt: "1970-01-01T00:00:00Z",
-                    generatorURL: "https://console.cloud.google.com/monitoring", fingerprint: "gmp-test-alert-12345")
-            ])
+            try webhook("alertmanager_webhook_gmp_doc.json")
+                == AlertmanagerWebhook(
+                    receiver: "robusta", status: "firing", externalURL: "https://console.cloud.google.com/monitoring",
+                    groupKey: "gmp/test-alert:gmp-webhook-test-001", version: "1", alerts: [gmp]))
 
-        let node = try webhook("alertmanager_webhook_node_cordoned.json")
-        #expect(node.receiver == "robusta")
-        #expect(node.version == "4")
-        #expect(node.externalURL == "http://alertmanager.monitoring:9093")
-        #expect(node.groupKey == #"{}:{alertname="KubeNodeUnschedulable"}"#)
-        #expect(node.groupLabels == ["alertname": "KubeNodeUnschedulable"])
-        #expect(node.commonLabels == ["alertname": "KubeNodeUnschedulable", "node": "ip-10-0-1-17.ec2.internal", "severity": "warning"])
-        #expect(node.commonAnnotations["summary"] == "Node is unschedulable.")
+        // The node alert's labels and annotations are the group's common ones.
+        let labels = ["alertname": "KubeNodeUnschedulable", "node": "ip-10-0-1-17.ec2.internal", "severity": "warning"]
+        let annotations = [
+            "summary": "Node is unschedulable.", "description": "ip-10-0-1-17.ec2.internal is unschedulable for more than 15 minutes.",
+        ]
+        let unschedulable = PrometheusAlert(
+            status: "firing", labels: labels, annotations: annotations, startsAt: "2026-08-03T10:00:00Z", endsAt: "0001-01-01T00:00:00Z",
+            generatorURL: "http://prometheus/graph?g0.expr=kube_node_spec_unschedulable+%3D%3D+1", fingerprint: "abcdef0123456789")
         #expect(
-            node.alerts == [
-                PrometheusAlert(
-                    status: "firing",
-                    labels: ["alertname": "KubeNodeUnschedulable", "node": "ip-10-0-1-17.ec2.internal", "severity": "warning"],
-                    annotations: [
-                        "summary": "Node is unschedulable.",
-                        "description": "ip-10-0-1-17.ec2.internal is unschedulable for more than 15 minutes.",
-                    ],
-                    startsAt: "2026-08-03T10:00:00Z", endsAt: "0001-01-01T00:00:00Z",
-                    generatorURL: "http://prometheus/graph?g0.expr=kube_node_spec_unschedulable+%3D%3D+1", fingerprint: "abcdef0123456789")
-            ])
+            try webhook("alertmanager_webhook_node_cordoned.json")
+                == AlertmanagerWebhook(
+                    receiver: "robusta", status: "firing", externalURL: "http://alertmanager.monitoring:9093",
+                    groupKey: #"{}:{alertname="KubeNodeUnschedulable"}"#, version: "4", alerts: [unschedulable], commonLabels: labels,
+                    commonAnnotations: annotations, groupLabels: ["alertname": "KubeNodeUnschedulable"]))
 
         let simulated = try webhook("alertmanager_webhook_simulated_pod_alert.json")
         #expect(simulated.receiver == "robusta receiver")

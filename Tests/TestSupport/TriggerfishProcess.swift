@@ -24,8 +24,9 @@ public enum TriggerfishProcess {
         throw NotBuilt(description: "no triggerfish binary near \(candidates.map(\.path))")
     }
 
-    /// Runs `triggerfish arguments` in `directory` and returns its exit status and output lines.
-    public static func run(_ arguments: [String], in directory: URL = repositoryRoot) throws -> Output {
+    /// Runs `triggerfish arguments` in `directory` and returns its exit status and output lines;
+    /// `input` becomes its standard input (none when `nil`).
+    public static func run(_ arguments: [String], in directory: URL = repositoryRoot, input: String? = nil) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("triggerfish-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -37,7 +38,13 @@ public enum TriggerfishProcess {
         process.executableURL = try binary()
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
+        if let input {
+            let inputFile = scratch.appendingPathComponent("in")
+            try Data(input.utf8).write(to: inputFile)
+            process.standardInput = try FileHandle(forReadingFrom: inputFile)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()

@@ -40,7 +40,7 @@ import _TriggerfishCore
         let engine = try PlaybookEngine(config: loaded, actions: BuiltinActionImplementations().registrations)
         for input in try Self.inputs() {
             for report in await engine.handle(input) {
-                let parameterFailures = report.actions.filter { $0.failure?.code == ActionError.Code.invalidParameters.rawValue }
+                let parameterFailures = report.actions.filter { $0.failure?.code == .invalidParameters }
                 #expect(parameterFailures.isEmpty, "\(path): \(report)")
             }
         }

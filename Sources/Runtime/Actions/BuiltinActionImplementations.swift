@@ -192,7 +192,9 @@ public struct BuiltinActionImplementations: BuiltinActions {
         }) {
             aggregationKey = group.aggregationKey
             if let template = group.description, !template.isEmpty {
-                description = PythonTemplate.substitute(template, variables: kubernetesEvent.templateVariables, dottedNames: true)
+                description = DollarTemplate.substitute(template, dialect: .python(dottedNames: true)) {
+                    kubernetesEvent.templateVariables[$0]
+                }
             }
         }
         context.addFinding(kubernetesEvent.finding(aggregationKey: aggregationKey, description: description))
@@ -213,17 +215,14 @@ public struct BuiltinActionImplementations: BuiltinActions {
         variables["namespace"] = subject.namespace
         variables["node"] = subject.node
         variables["kind"] = subject.kind?.lowercased()
-        let text = PythonTemplate.substitute(parameters.template, variables: variables, dottedNames: false)
+        let text = DollarTemplate.substitute(parameters.template, dialect: .python(dottedNames: false)) { variables[$0] }
         context.addEnrichment([.markdown(text)]) { DefaultFinding.of(event) }
     }
 
     public func statusEnricher(
         _ event: some KubernetesResourceEvent, parameters: StatusEnricherAction.Parameters, context: ActionContext
     ) async throws {
-        guard let resource = event.resource else {
-            context.log("status_enricher: the event has no resource")
-            return
-        }
+        guard let resource = Self.required(event.resource, "resource", action: StatusEnricherAction.name, context: context) else { return }
         let conditions = resource.json.value(atPath: "status.conditions")?.arrayValue ?? []
         guard !conditions.isEmpty else { return }
         var headers = ["Type", "Status"]
@@ -240,10 +239,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
     public func nodeStatusEnricher(_ event: some NodeEvent, parameters: NodeStatusEnricherAction.Parameters, context: ActionContext)
         async throws
     {
-        guard let node = event.node else {
-            context.log("node_status_enricher: the event has no node")
-            return
-        }
+        guard let node = Self.required(event.node, "node", action: NodeStatusEnricherAction.name, context: context) else { return }
         let rows = (node.json.value(atPath: "status.conditions")?.arrayValue ?? []).map { condition in
             [condition["type"]?.stringValue ?? "", condition["status"]?.stringValue ?? ""]
         }
@@ -255,8 +251,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
     public func nodeAllocatableResourcesEnricher(
         _ event: some NodeEvent, parameters: NodeAllocatableResourcesEnricherAction.Parameters, context: ActionContext
     ) async throws {
-        guard let node = event.node else {
-            context.log("node_allocatable_resources_enricher: the event has no node")
+        guard let node = Self.required(event.node, "node", action: NodeAllocatableResourcesEnricherAction.name, context: context) else {
             return
         }
         let allocatable = node.json.value(atPath: "status.allocatable")?.objectValue ?? [:]
@@ -270,10 +265,8 @@ public struct BuiltinActionImplementations: BuiltinActions {
     public func daemonsetStatusEnricher(
         _ event: some DaemonSetEvent, parameters: DaemonsetStatusEnricherAction.Parameters, context: ActionContext
     ) async throws {
-        guard let daemonSet = event.daemonSet else {
-            context.log("daemonset_status_enricher: the event has no DaemonSet")
-            return
-        }
+        guard let daemonSet = Self.required(event.daemonSet, "DaemonSet", action: DaemonsetStatusEnricherAction.name, context: context)
+        else { return }
         let fields = ["desiredNumberScheduled", "currentNumberScheduled", "numberAvailable", "numberMisscheduled"]
         let rows = fields.map { field in
             ["status.\(field)", daemonSet.json.value(atPath: "status.\(field)").map(Self.text) ?? "None"]
@@ -290,10 +283,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
     }
 
     public func jobInfoEnricher(_ event: some JobEvent, parameters: JobInfoEnricherAction.Parameters, context: ActionContext) async throws {
-        guard let job = event.job?.json else {
-            context.log("job_info_enricher: the event has no Job")
-            return
-        }
+        guard let job = Self.required(event.job?.json, "Job", action: JobInfoEnricherAction.name, context: context) else { return }
         func field(_ path: String) -> String { job.value(atPath: path).map(Self.text) ?? "None" }
         var rows: [[String]] = []
         let (status, message) = Self.jobStatus(job)
@@ -338,10 +328,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
     public func cpuThrottlingAnalysisEnricher(
         _ event: some PodEvent, parameters: CpuThrottlingAnalysisEnricherAction.Parameters, context: ActionContext
     ) async throws {
-        guard let pod = event.pod else {
-            context.log("cpu_throttling_analysis_enricher: the event has no pod")
-            return
-        }
+        guard let pod = Self.required(event.pod, "pod", action: CpuThrottlingAnalysisEnricherAction.name, context: context) else { return }
         let isMetricsServer = pod.name?.hasPrefix("metrics-server-") ?? false
         let tolerations = pod.json.value(atPath: "spec.tolerations")?.arrayValue ?? []
         let gkeManaged = tolerations.contains { $0["key"]?.stringValue == "components.gke.io/gke-managed-components" }
@@ -382,6 +369,12 @@ public struct BuiltinActionImplementations: BuiltinActions {
             ]
         }
         context.addEnrichment(blocks) { DefaultFinding.of(event) }
+    }
+
+    /// `value`, or `nil` after logging `<action>: the event has no <what>` (the action then does nothing).
+    static func required<Value>(_ value: Value?, _ what: String, action: String, context: ActionContext) -> Value? {
+        if value == nil { context.log("\(action): the event has no \(what)") }
+        return value
     }
 
     /// A JSON scalar as Robusta prints it in a table cell.

@@ -1,8 +1,8 @@
 import Foundation
 import _TriggerfishCore
 
-/// Runs a ``PlaybookConfig`` with Robusta's semantics: candidate playbooks (found by an index on
-/// the input's source, kind and operation) in config order; in each, the first trigger that fires
+/// Runs a ``PlaybookConfig`` with Robusta's semantics: candidate playbooks (from the config's
+/// ``PlaybookIndex``, by the input's source, kind and operation) in config order; in each, the first trigger that fires
 /// builds the event; actions in order, an action's error reported and the next action run; a
 /// playbook's `stop` or an action's `stopProcessing` ends the remaining playbooks; findings
 /// collected across the playbooks of one event and routed to sinks after the last one.
@@ -28,23 +28,10 @@ public final class PlaybookEngine: Sendable {
         }
     }
 
-    struct KubernetesTriggerRuntime: Sendable {
-        let key: String
-        let type: any KubernetesTrigger.Type
-        let filters: KubernetesFilters
-        let condition: TriggerCondition?
-    }
-
-    struct Runnable: Sendable {
-        let playbook: PlaybookConfig.Playbook
-        let kubernetesTriggers: [KubernetesTriggerRuntime]
-        let alertTriggers: [AlertFilters]
-        let sinks: [String]
-    }
-
     public let config: PlaybookConfig
     public let options: Options
-    let runnables: [Runnable]
+    /// The playbooks compiled for dispatch.
+    let index: PlaybookIndex
     let registrations: [String: ActionRegistration]
     let router: SinkRouter
     let sinks: [String: any FindingSink]
@@ -53,18 +40,10 @@ public final class PlaybookEngine: Sendable {
     /// Objects seen in the input, for resolving alerts to them.
     public let objects = ObjectStore()
 
-    /// Kubernetes playbooks by "Kind|operation"; kinds without an entry use `anyKind`.
-    let kubernetesIndex: [String: [Int]]
-    let anyKindIndex: [KubernetesOperation: [Int]]
-    /// Alert playbooks by the `alert_name` their triggers require; `anyAlert` have a trigger without one.
-    let alertIndex: [String: [Int]]
-    let anyAlert: [Int]
-    let hasAlertPlaybooks: Bool
-
     /// Action names the config uses that have no registration (they fail as `unknown_action`).
     public let unregisteredActions: [String]
     /// Playbooks triggered only by `on_schedule` (the scheduler runs them, not inputs).
-    public let scheduledPlaybooks: [PlaybookConfig.Playbook]
+    public var scheduledPlaybooks: [PlaybookConfig.Playbook] { index.scheduledPlaybooks }
 
     /// - Parameters:
     ///   - actions: the implementations to run, by action name: the built-in ones and the user's.
@@ -82,82 +61,8 @@ public final class PlaybookEngine: Sendable {
         for registration in actions { registrations[registration.name] = registration }
         self.registrations = registrations
 
-        let triggerTypes = Dictionary(TriggerCatalog.all.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        var problems: [Diagnostic] = []
-        var runnables: [Runnable] = []
-        var scheduled: [PlaybookConfig.Playbook] = []
-        for playbook in config.playbooks {
-            var kubernetes: [KubernetesTriggerRuntime] = []
-            var alerts: [AlertFilters] = []
-            for trigger in playbook.triggers {
-                let path = trigger.key
-                do throws(ParameterError) {
-                    guard let type = triggerTypes[trigger.key] else {
-                        throw ParameterError(path: path, message: "is not a trigger this runtime knows")
-                    }
-                    if let kubernetesType = type as? any KubernetesTrigger.Type {
-                        kubernetes.append(try Self.kubernetesTrigger(kubernetesType, trigger: trigger, path: path))
-                    } else if type == OnPrometheusAlert.self {
-                        alerts.append(try AlertFilters(parameters: trigger.parameters, scope: trigger.scope, path: path))
-                    }
-                } catch {
-                    problems.append(.error(trigger.location, "\(error)"))
-                }
-            }
-            if kubernetes.isEmpty && alerts.isEmpty { scheduled.append(playbook) }
-            runnables.append(
-                Runnable(
-                    playbook: playbook, kubernetesTriggers: kubernetes, alertTriggers: alerts,
-                    sinks: playbook.sinks ?? router.defaultSinkNames))
-        }
-        guard problems.isEmpty else { throw ConfigLoadError(diagnostics: problems) }
-        self.runnables = runnables
-        self.scheduledPlaybooks = scheduled
+        self.index = try PlaybookIndex(playbooks: config.playbooks, defaultSinks: router.defaultSinkNames)
         self.unregisteredActions = Array(Set(config.playbooks.flatMap { $0.actions.map(\.name) }).subtracting(registrations.keys)).sorted()
-
-        // The index: each playbook under every (kind, operation) one of its triggers listens to.
-        let knownKinds = Set(TriggerCatalog.all.compactMap { ($0 as? any KubernetesTrigger.Type)?.kind })
-        var byKind: [String: [Int]] = [:]
-        var anyKind: [KubernetesOperation: [Int]] = [:]
-        var byAlert: [String: [Int]] = [:]
-        var anyAlert: [Int] = []
-        for (index, runnable) in runnables.enumerated() {
-            for trigger in runnable.kubernetesTriggers {
-                let operations = trigger.type.operation.map { [$0] } ?? KubernetesOperation.allCases
-                let kinds = trigger.type.kind.map { [$0] } ?? Array(knownKinds)
-                for operation in operations {
-                    if trigger.type.kind == nil { anyKind[operation, default: []].append(index) }
-                    for kind in kinds { byKind["\(kind)|\(operation.rawValue)", default: []].append(index) }
-                }
-            }
-            for trigger in runnable.alertTriggers {
-                if let name = trigger.parameters.alertName {
-                    byAlert[name, default: []].append(index)
-                } else {
-                    anyAlert.append(index)
-                }
-            }
-        }
-        func ordered(_ indexes: [Int]) -> [Int] { Array(Set(indexes)).sorted() }
-        self.kubernetesIndex = byKind.mapValues(ordered)
-        self.anyKindIndex = anyKind.mapValues(ordered)
-        self.alertIndex = byAlert.mapValues(ordered)
-        self.anyAlert = ordered(anyAlert)
-        self.hasAlertPlaybooks = !byAlert.isEmpty || !anyAlert.isEmpty
-    }
-
-    static func kubernetesTrigger(
-        _ type: any KubernetesTrigger.Type, trigger: PlaybookConfig.Trigger, path: String
-    ) throws(ParameterError) -> KubernetesTriggerRuntime {
-        let parameters = trigger.parameters
-        let filters = try KubernetesFilters(parameters: parameters, scope: trigger.scope, path: path)
-        var condition: TriggerCondition?
-        if let conditional = type as? any ConditionalTrigger.Type {
-            condition = try conditional.condition(parameters: parameters, path: path)
-        } else if let name = type.condition {
-            throw ParameterError(path: path, message: "its condition '\(name)' is not implemented by this runtime")
-        }
-        return KubernetesTriggerRuntime(key: type.key, type: type, filters: filters, condition: condition)
     }
 
     // MARK: Inputs
@@ -170,24 +75,19 @@ public final class PlaybookEngine: Sendable {
         }
     }
 
-    /// Candidate playbooks for a change, in config order.
-    func candidates(for change: KubernetesChange) -> [Int] {
-        kubernetesIndex["\(change.kind)|\(change.operation.rawValue)"] ?? anyKindIndex[change.operation] ?? []
-    }
-
     /// Runs the playbooks a Kubernetes change fires.
     public func handle(_ change: KubernetesChange) async -> EventReport {
         // Objects are kept only for resolving alerts, so only when some playbook takes alerts.
-        if hasAlertPlaybooks { objects.apply(change) }
+        if index.hasAlertPlaybooks { objects.apply(change) }
         let object = change.object
         var report = EventReport(
             summary: "\(change.kind) \(object.namespace.map { $0 + "/" } ?? "")\(object.name ?? "<unnamed>") \(change.operation.rawValue)")
-        let candidates = candidates(for: change)
+        let candidates = index.candidates(for: change)
         guard !candidates.isEmpty else { return report }
         let now = options.now()
         let context = ActionContext()
-        for index in candidates {
-            let runnable = runnables[index]
+        for candidate in candidates {
+            let runnable = index.runnables[candidate]
             guard let (event, changes) = fire(runnable, change: change, now: now) else { continue }
             context.filteredChanges = changes
             await run(runnable, event: event, context: context, report: &report)
@@ -199,7 +99,7 @@ public final class PlaybookEngine: Sendable {
 
     /// The event the first firing trigger of a playbook builds, with the differences its change
     /// filters kept; `nil` when no trigger fires or the change filters drop the change.
-    func fire(_ runnable: Runnable, change: KubernetesChange, now: Date) -> (any TriggerfishEvent, [DiffEntry]?)? {
+    func fire(_ runnable: PlaybookIndex.Runnable, change: KubernetesChange, now: Date) -> (any TriggerfishEvent, [DiffEntry]?)? {
         for trigger in runnable.kubernetesTriggers {
             guard trigger.type.listens(to: change), trigger.filters.accepts(change.object) else { continue }
             if let condition = trigger.condition {
@@ -236,12 +136,12 @@ public final class PlaybookEngine: Sendable {
             report.duplicate = true
             return report
         }
-        let candidates = Array(Set((alertIndex[alert.name] ?? []) + anyAlert)).sorted()
+        let candidates = index.candidates(forAlertNamed: alert.name)
         guard !candidates.isEmpty else { return report }
         var event: PrometheusKubernetesAlertInstance?
         let context = ActionContext()
-        for index in candidates {
-            let runnable = runnables[index]
+        for candidate in candidates {
+            let runnable = index.runnables[candidate]
             guard runnable.alertTriggers.contains(where: { $0.accepts(alert, provider: options.clusterProvider) }) else { continue }
             let shared = event ?? PrometheusKubernetesAlertInstance(alert: alert, resources: AlertResources.resolve(alert, store: objects))
             event = shared
@@ -255,7 +155,7 @@ public final class PlaybookEngine: Sendable {
 
     // MARK: Execution
 
-    func run(_ runnable: Runnable, event: any TriggerfishEvent, context: ActionContext, report: inout EventReport) async {
+    func run(_ runnable: PlaybookIndex.Runnable, event: any TriggerfishEvent, context: ActionContext, report: inout EventReport) async {
         let name = runnable.playbook.displayName
         report.playbooks.append(name)
         context.currentSinks = runnable.sinks
@@ -266,12 +166,12 @@ public final class PlaybookEngine: Sendable {
                 do {
                     try await registration.run(event, parameters: action.parameters, context: context)
                 } catch let error as ActionError {
-                    run.failure = ActionFailure(code: error.code.rawValue, message: error.message)
+                    run.failure = ActionFailure(code: error.code, message: error.message)
                 } catch {
-                    run.failure = ActionFailure(code: ActionError.Code.failed.rawValue, message: "\(error)")
+                    run.failure = ActionFailure(code: .failed, message: "\(error)")
                 }
             } else {
-                run.failure = ActionFailure(code: ActionError.Code.unknownAction.rawValue, message: "no implementation is registered")
+                run.failure = ActionFailure(code: .unknownAction, message: "no implementation is registered")
             }
             report.actions.append(run)
         }

@@ -24,7 +24,7 @@ public enum ReportFormatting {
                     event.failedActions.map { run in
                         [
                             "action": .string(run.action), "playbook": .string(run.playbook), "event": .string(event.summary),
-                            "code": .string(run.failure?.code ?? ""), "message": .string(run.failure?.message ?? ""),
+                            "code": .string(run.failure?.code.rawValue ?? ""), "message": .string(run.failure?.message ?? ""),
                         ]
                     }
                 }),
@@ -72,7 +72,7 @@ public enum ReportFormatting {
         }
         for run in event.failedActions {
             lines.append(
-                "    error: action '\(run.action)' in \(run.playbook) on \(event.summary): \(run.failure?.message ?? "") [\(run.failure?.code ?? "")]"
+                "    error: action '\(run.action)' in \(run.playbook) on \(event.summary): \(run.failure?.message ?? "") [\(run.failure?.code.rawValue ?? "")]"
             )
         }
         for log in event.logs { lines.append("    log: \(log)") }

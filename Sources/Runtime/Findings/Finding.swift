@@ -53,91 +53,19 @@ public struct Finding: Sendable, Hashable {
     /// the aggregation key: the same for the same thing reported again, across runs and machines.
     public static func defaultFingerprint(subject: FindingSubject, source: String, aggregationKey: String) -> String {
         let parts = [subject.kind ?? "", subject.namespace ?? "", subject.name ?? "", source, aggregationKey]
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in parts.joined(separator: "\u{1F}").utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
+        let hex = String(FNV1a.hash(parts.joined(separator: "\u{1F}")), radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 
-/// What a finding is about.
-public struct FindingSubject: Sendable, Hashable {
-    public var kind: String?
-    public var name: String?
-    public var namespace: String?
-    public var node: String?
-    public var labels: [String: String]
-    public var annotations: [String: String]
-
-    public init(
-        kind: String? = nil, name: String? = nil, namespace: String? = nil, node: String? = nil, labels: [String: String] = [:],
-        annotations: [String: String] = [:]
-    ) {
-        self.kind = kind
-        self.name = name
-        self.namespace = namespace
-        self.node = node
-        self.labels = labels
-        self.annotations = annotations
-    }
-
-    /// The subject for a Kubernetes object (a pod's node comes from `spec.nodeName`).
-    public init(_ object: KubernetesObject) {
-        self.init(
-            kind: object.kind, name: object.name, namespace: object.namespace,
-            node: object.kind == "Node" ? object.name : object.json.value(atPath: "spec.nodeName")?.stringValue,
-            labels: object.labels, annotations: object.annotations)
-    }
-}
-
-/// A titled group of blocks attached to a finding.
-public struct Enrichment: Sendable, Hashable {
-    public var title: String?
-    public var blocks: [Block]
-
-    public init(title: String? = nil, blocks: [Block]) {
-        self.title = title
-        self.blocks = blocks
-    }
-}
-
-/// One piece of a finding's content.
-public enum Block: Sendable, Hashable {
-    case markdown(String)
-    case table(headers: [String], rows: [[String]])
-    case list([String])
-    case json(JSONValue)
-    case file(name: String, contents: String)
-    /// Changed paths of a Kubernetes object, with old and new values.
-    case kubernetesDiff([DiffEntry])
-}
-
-/// One changed path between two versions of an object.
-public struct DiffEntry: Sendable, Hashable {
-    public var path: String
-    public var old: JSONValue?
-    public var new: JSONValue?
-
-    public init(path: String, old: JSONValue?, new: JSONValue?) {
-        self.path = path
-        self.old = old
-        self.new = new
-    }
-
-    /// Every leaf path that differs between two JSON values, sorted by path.
-    public static func between(_ old: JSONValue?, _ new: JSONValue?, path: String = "") -> [DiffEntry] {
-        switch (old, new) {
-        case (.object(let a)?, .object(let b)?):
-            return Set(a.keys).union(b.keys).sorted().flatMap { key in
-                between(a[key], b[key], path: path.isEmpty ? key : path + "." + key)
-            }
-        case (.array(let a)?, .array(let b)?) where a.count == b.count:
-            return a.indices.flatMap { between(a[$0], b[$0], path: "\(path)[\($0)]") }
-        default:
-            return old == new ? [] : [DiffEntry(path: path, old: old, new: new)]
-        }
+extension Finding {
+    /// Fills in what the action that created the finding left out, from the event it ran on: the
+    /// subject when it has none, the source when it is `none`, and then the fingerprint when it
+    /// was the default one (it hashes the subject and the source).
+    mutating func complete(from event: any TriggerfishEvent) {
+        let defaultFingerprint = fingerprint == Self.defaultFingerprint(subject: subject, source: source, aggregationKey: aggregationKey)
+        if subject == FindingSubject() { subject = EventSubject.of(event) }
+        if source == "none" { source = EventSubject.source(of: event) }
+        if defaultFingerprint { fingerprint = Self.defaultFingerprint(subject: subject, source: source, aggregationKey: aggregationKey) }
     }
 }

@@ -1,0 +1,34 @@
+/// customise_finding's `finding_label_rules`, applied in order in the style of Prometheus
+/// relabelling; a rule sees the labels earlier rules set.
+enum FindingLabels {
+    /// The labels the rules set, from the event's subject.
+    static func apply(_ rules: [FindingLabelRule], to subject: FindingSubject) throws(ActionError) -> [String: String] {
+        var working = subject
+        var result: [String: String] = [:]
+        for rule in rules {
+            let regex: Regex<AnyRegexOutput>
+            do {
+                regex = try Regex(rule.regex)
+            } catch {
+                throw ActionError(
+                    .invalidParameters, action: CustomiseFindingAction.name,
+                    message: "invalid regex '\(rule.regex)' in finding_label_rules: \(error)")
+            }
+            let value = rule.sourceFields.map { FindingTemplate.value(for: $0, subject: working) ?? "" }.joined(separator: rule.separator)
+            guard let match = try? regex.wholeMatch(in: value) else { continue }
+            let label = expand(rule.replacement ?? "$1", groups: match.output)
+            working.labels[rule.targetLabel] = label
+            result[rule.targetLabel] = label
+        }
+        return result
+    }
+
+    /// Replaces `$1` and `${1}` with the regex's groups (an unmatched or absent group is empty)
+    /// and `$$` with `$` (``DollarTemplate``'s group-number dialect).
+    static func expand(_ replacement: String, groups: AnyRegexOutput) -> String {
+        DollarTemplate.substitute(replacement, dialect: .groupNumbers) { number in
+            guard let number = Int(number), number < groups.count else { return "" }
+            return groups[number].substring.map(String.init) ?? ""
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// The subject and source of the findings an event leads to.
+public enum EventSubject {
+    /// What a finding about this event is about: the changed object, the alert's resolved
+    /// resource (with the alert's labels and annotations over the object's), or the resource.
+    public static func of(_ event: any TriggerfishEvent) -> FindingSubject {
+        if let alert = event as? any PrometheusKubernetesAlert {
+            var subject =
+                alert.resource.map(FindingSubject.init) ?? FindingSubject(name: "Unresolved", namespace: alert.alert.labels["namespace"])
+            subject.labels.merge(alert.alert.labels) { _, alertValue in alertValue }
+            subject.annotations.merge(alert.alert.annotations) { _, alertValue in alertValue }
+            return subject
+        }
+        if let change = event as? any KubernetesAnyChangeEvent { return FindingSubject(change.object) }
+        if let resource = (event as? any KubernetesResourceEvent)?.resource { return FindingSubject(resource) }
+        return FindingSubject(name: "Unresolved")
+    }
+
+    /// Where the event came from: `kubernetes_api_server`, `prometheus`, `scheduler` or `none`.
+    public static func source(of event: any TriggerfishEvent) -> String {
+        if event is any PrometheusKubernetesAlert { return "prometheus" }
+        if event is any KubernetesAnyChangeEvent || event is any KubernetesResourceEvent { return "kubernetes_api_server" }
+        if event is any ScheduledExecutionEvent { return "scheduler" }
+        return "none"
+    }
+}

@@ -1,0 +1,221 @@
+/// Turns request bodies into typed inputs, with the rules of Robusta's runner (pydantic models
+/// `IncomingK8sEventPayload` and `AlertManagerEvent`).
+///
+/// Optional fields may be missing or `null`; fields nobody reads are ignored.
+public enum InputDecoder {
+    /// Parses and decodes one input (a JSON document), deciding its type from its shape: an object with
+    /// `data` is a kubewatch CloudEvent, one with `alerts` or `receiver` an Alertmanager webhook.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(InputError) -> RecordedInput {
+        let body: JSONValue
+        do {
+            body = try JSONValue.parse(bytes)
+        } catch {
+            throw InputError(message: error.description)
+        }
+        return try decode(parsed: body)
+    }
+
+    /// Parses and decodes one input; see ``decode(_:)-(UnsafeRawBufferPointer)``.
+    public static func decode(_ text: String) throws(InputError) -> RecordedInput {
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(InputError) in try decode(UnsafeRawBufferPointer(buffer)) }
+        }.get()
+    }
+
+    /// Decodes an already parsed input by its shape.
+    static func decode(parsed body: JSONValue) throws(InputError) -> RecordedInput {
+        let expected =
+            "expected a kubewatch CloudEvent (an object with 'data') or an Alertmanager webhook (an object with 'alerts' or 'receiver')"
+        guard case .object(let members) = body else { throw InputError(message: "\(expected); found \(describe(body))") }
+        // The shape is known from here on, so messages say which kind of input was wrong.
+        if members["data"] != nil {
+            do throws(InputError) {
+                return .kubernetes(try decodeKubewatch(body))
+            } catch {
+                throw InputError(message: "kubewatch CloudEvent: \(error.message)")
+            }
+        }
+        if members["alerts"] != nil || members["receiver"] != nil {
+            do throws(InputError) {
+                return .alerts(try decodeAlertmanager(body))
+            } catch {
+                throw InputError(message: "Alertmanager webhook: \(error.message)")
+            }
+        }
+        throw InputError(message: "\(expected); found \(describeKeys(members))")
+    }
+
+    /// Decodes a kubewatch CloudEvent as Robusta's runner does: it reads only `data`, which must hold
+    /// `operation` (`create`, `update` or `delete`; kubewatch sends `unknown` for anything else), `kind`,
+    /// optionally `apiVersion` (default `""`), `obj` (an object) and optionally `oldObj` (an object or null).
+    ///
+    /// Robusta's model also requires `data.clusterUid` and `data.description`, whose content it never
+    /// uses; they are not required here.
+    public static func decodeKubewatch(_ body: JSONValue) throws(InputError) -> KubernetesChange {
+        guard case .object(let root) = body else {
+            throw InputError(message: "expected a kubewatch CloudEvent (an object with 'data'); found \(describe(body))")
+        }
+        let data = try object(root["data"], at: "data")
+        let operationText = try string(data["operation"], at: "data.operation")
+        guard let operation = KubernetesOperation(rawValue: operationText) else {
+            throw InputError(message: "data.operation: expected \"create\", \"update\" or \"delete\"; found \(quoted(operationText))")
+        }
+        let kind = try string(data["kind"], at: "data.kind")
+        let apiVersion = try optionalString(data["apiVersion"], at: "data.apiVersion") ?? ""
+        let object = try self.object(data["obj"], at: "data.obj")
+        var oldObject: KubernetesObject?
+        switch data["oldObj"] {
+        case nil, .null?: oldObject = nil
+        case .object(let members)?: oldObject = KubernetesObject(json: .object(members))
+        case let other?: throw mismatch("data.oldObj", expected: "an object or null", found: other)
+        }
+        return KubernetesChange(
+            operation: operation, kind: kind, apiVersion: apiVersion, object: KubernetesObject(json: .object(object)),
+            oldObject: oldObject)
+    }
+
+    /// Decodes an Alertmanager webhook (v4) body as Robusta's runner does: `receiver`, `status`,
+    /// `externalURL`, `groupKey` and `version` are required strings; `alerts` is an optional list; the
+    /// common and group label maps are optional. Each alert needs `status`; its `labels` and `annotations`
+    /// map strings to strings; `startsAt`, `endsAt`, `generatorURL` and `fingerprint` default to `""`.
+    public static func decodeAlertmanager(_ body: JSONValue) throws(InputError) -> AlertmanagerWebhook {
+        guard case .object(let root) = body else {
+            throw InputError(message: "expected an Alertmanager webhook (an object with 'alerts' or 'receiver'); found \(describe(body))")
+        }
+        var webhook = AlertmanagerWebhook(
+            receiver: try string(root["receiver"], at: "receiver"),
+            status: try string(root["status"], at: "status"),
+            externalURL: try string(root["externalURL"], at: "externalURL"),
+            groupKey: try string(root["groupKey"], at: "groupKey"),
+            version: try string(root["version"], at: "version"),
+            commonLabels: try stringMap(root["commonLabels"], at: "commonLabels"),
+            commonAnnotations: try stringMap(root["commonAnnotations"], at: "commonAnnotations"),
+            groupLabels: try stringMap(root["groupLabels"], at: "groupLabels"))
+        switch root["alerts"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            webhook.alerts.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                webhook.alerts.append(try alert(item, at: "alerts[\(index)]"))
+            }
+        case let other?: throw mismatch("alerts", expected: "a list", found: other)
+        }
+        return webhook
+    }
+
+    static func alert(_ value: JSONValue, at path: String) throws(InputError) -> PrometheusAlert {
+        guard case .object(let members) = value else { throw mismatch(path, expected: "an object", found: value) }
+        return PrometheusAlert(
+            status: try string(members["status"], at: "\(path).status"),
+            labels: try stringMap(members["labels"], at: "\(path).labels"),
+            annotations: try stringMap(members["annotations"], at: "\(path).annotations"),
+            startsAt: try optionalString(members["startsAt"], at: "\(path).startsAt") ?? "",
+            endsAt: try optionalString(members["endsAt"], at: "\(path).endsAt") ?? "",
+            generatorURL: try optionalString(members["generatorURL"], at: "\(path).generatorURL") ?? "",
+            fingerprint: try optionalString(members["fingerprint"], at: "\(path).fingerprint") ?? "")
+    }
+
+    // MARK: Fields
+
+    static func object(_ value: JSONValue?, at path: String) throws(InputError) -> [String: JSONValue] {
+        guard case .object(let members)? = value else { throw mismatch(path, expected: "an object", found: value) }
+        return members
+    }
+
+    static func string(_ value: JSONValue?, at path: String) throws(InputError) -> String {
+        guard case .string(let string)? = value else { throw mismatch(path, expected: "a string", found: value) }
+        return string
+    }
+
+    /// A string, or `nil` when the field is missing or null.
+    static func optionalString(_ value: JSONValue?, at path: String) throws(InputError) -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let string)?: return string
+        case let other?: throw mismatch(path, expected: "a string", found: other)
+        }
+    }
+
+    /// A mapping of strings to strings; empty when the field is missing or null.
+    static func stringMap(_ value: JSONValue?, at path: String) throws(InputError) -> [String: String] {
+        switch value {
+        case nil, .null?: return [:]
+        case .object(let members)?:
+            var strings: [String: String] = [:]
+            strings.reserveCapacity(members.count)
+            for (key, member) in members {
+                guard case .string(let string) = member else {
+                    // Report the first offender in key order, so the message does not depend on hashing.
+                    let key = members.filter { $0.value.stringValue == nil }.keys.min() ?? key
+                    throw mismatch(path + pathComponent(key), expected: "a string", found: members[key])
+                }
+                strings[key] = string
+            }
+            return strings
+        case let other?: throw mismatch(path, expected: "an object of strings", found: other)
+        }
+    }
+
+    // MARK: Messages
+
+    static func mismatch(_ path: String, expected: String, found value: JSONValue?) -> InputError {
+        InputError(message: "\(path): expected \(expected); found \(describe(value))")
+    }
+
+    /// `.name` for plain keys, `["app.kubernetes.io/name"]` for others.
+    static func pathComponent(_ key: String) -> String {
+        let plain =
+            !key.isEmpty
+            && key.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    return true
+                default: return false
+                }
+            }
+        return plain ? ".\(key)" : "[\(quoted(key))]"
+    }
+
+    static func describe(_ value: JSONValue?) -> String {
+        switch value {
+        case nil: return "nothing (the field is missing)"
+        case .null?: return "null"
+        case .bool(let bool)?: return String(bool)
+        case .int(let int)?: return String(int)
+        case .double(let double)?: return String(double)
+        case .string(let string)?: return quoted(string)
+        case .array?: return "a list"
+        case .object?: return "an object"
+        }
+    }
+
+    static func describeKeys(_ members: [String: JSONValue]) -> String {
+        if members.isEmpty { return "an empty object" }
+        let keys = members.keys.sorted()
+        let shown = keys.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+        let more = keys.count > 5 ? " and \(keys.count - 5) more" : ""
+        return "an object with keys \(shown)\(more)"
+    }
+
+    /// A string in double quotes, shortened when long, with quotes, backslashes and control characters escaped.
+    static func quoted(_ string: String) -> String {
+        let limit = 60
+        var text = ""
+        for scalar in string.unicodeScalars.prefix(limit) {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                text += "\\u{\(String(scalar.value, radix: 16))}"
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        let truncated = string.unicodeScalars.count > limit ? "..." : ""
+        return "\"\(text)\"\(truncated)"
+    }
+}
