@@ -4,7 +4,7 @@ public struct ActionRegistration: Sendable {
     public let name: String
     public let eventName: String
     let acceptsType: @Sendable (any TriggerfishEvent.Type) -> Bool
-    let body: @Sendable (any TriggerfishEvent, JSONValue, ActionContext) async throws -> Void
+    let prepareBody: @Sendable (JSONValue) -> PreparedAction
 
     public init<A: ActionDefinition>(
         _ definition: A.Type,
@@ -13,29 +13,52 @@ public struct ActionRegistration: Sendable {
         self.name = A.name
         self.eventName = A.eventName
         self.acceptsType = { A.accepts($0) }
-        self.body = { event, parameters, context in
-            guard A.accepts(type(of: event)) else {
-                throw ActionError(
-                    .eventMismatch, action: A.name,
-                    message: "needs a \(A.eventName), but was given a \(type(of: event).eventName)")
-            }
-            let typed: A.Parameters
+        self.prepareBody = { parameters in
+            // Decoded once, when a config is loaded; a failure is the action's error each time it runs,
+            // after the event check, as Robusta reports it.
+            let typed: Result<A.Parameters, ActionError>
             do {
-                typed = try A.Parameters(parameterValue: parameters, path: A.name)
+                typed = .success(try A.Parameters(parameterValue: parameters, path: A.name))
             } catch {
-                throw ActionError(.invalidParameters, action: A.name, message: "\(error)")
+                typed = .failure(ActionError(.invalidParameters, action: A.name, message: "\(error)"))
             }
-            try await run(event, typed, context)
+            return PreparedAction(name: A.name) { event, context in
+                guard A.accepts(type(of: event)) else {
+                    throw ActionError(
+                        .eventMismatch, action: A.name,
+                        message: "needs a \(A.eventName), but was given a \(type(of: event).eventName)")
+                }
+                try await run(event, typed.get(), context)
+            }
         }
     }
 
     /// Whether the action accepts events of this concrete type.
     public func accepts(_ eventType: any TriggerfishEvent.Type) -> Bool { acceptsType(eventType) }
 
-    /// Runs the action on an event with its (untyped) parameters. The findings it adds to the
-    /// context are about that event (see ``ActionContext/addFinding(_:)``).
+    /// The action with its parameters decoded into their generated type, ready to run on events.
+    public func prepare(parameters: JSONValue) -> PreparedAction { prepareBody(parameters) }
+
+    /// Runs the action on an event with its (untyped) parameters, decoding them first. The
+    /// findings it adds to the context are about that event (see ``ActionContext/addFinding(_:)``).
     public func run(_ event: any TriggerfishEvent, parameters: JSONValue, context: ActionContext) async throws {
+        try await prepare(parameters: parameters).run(event, context: context)
+    }
+}
+
+/// An action with its parameters decoded, as a loaded config holds it: running it decodes nothing.
+public struct PreparedAction: Sendable {
+    public let name: String
+    let body: @Sendable (any TriggerfishEvent, ActionContext) async throws -> Void
+
+    init(name: String, body: @escaping @Sendable (any TriggerfishEvent, ActionContext) async throws -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    /// Runs the action on an event. The findings it adds to the context are about that event.
+    public func run(_ event: any TriggerfishEvent, context: ActionContext) async throws {
         context.event = event
-        try await body(event, parameters, context)
+        try await body(event, context)
     }
 }

@@ -32,7 +32,9 @@ public final class PlaybookEngine: Sendable {
     public let options: Options
     /// The playbooks compiled for dispatch.
     let index: PlaybookIndex
-    let registrations: [String: ActionRegistration]
+    /// Each runnable playbook's actions with their parameters decoded, by runnable index; `nil`
+    /// for an action with no registration.
+    let preparedActions: [[PreparedAction?]]
     let router: SinkRouter
     let sinks: [String: any FindingSink]
     let rateLimiter = RateLimiter()
@@ -59,9 +61,11 @@ public final class PlaybookEngine: Sendable {
         self.deduplicator = AlertDeduplicator(ttl: options.alertDeduplicationTTL)
         var registrations: [String: ActionRegistration] = [:]
         for registration in actions { registrations[registration.name] = registration }
-        self.registrations = registrations
-
-        self.index = try PlaybookIndex(playbooks: config.playbooks, defaultSinks: router.defaultSinkNames)
+        let index = try PlaybookIndex(playbooks: config.playbooks, defaultSinks: router.defaultSinkNames)
+        self.index = index
+        self.preparedActions = index.runnables.map { runnable in
+            runnable.playbook.actions.map { action in registrations[action.name]?.prepare(parameters: action.parameters) }
+        }
         self.unregisteredActions = Array(Set(config.playbooks.flatMap { $0.actions.map(\.name) }).subtracting(registrations.keys)).sorted()
     }
 
@@ -90,7 +94,7 @@ public final class PlaybookEngine: Sendable {
             let runnable = index.runnables[candidate]
             guard let (event, changes) = fire(runnable, change: change, now: now) else { continue }
             context.filteredChanges = changes
-            await run(runnable, event: event, context: context, report: &report)
+            await run(candidate, event: event, context: context, report: &report)
             if runnable.playbook.stop || context.stopProcessing { break }
         }
         await finish(context, report: &report)
@@ -146,7 +150,7 @@ public final class PlaybookEngine: Sendable {
             let shared = event ?? PrometheusKubernetesAlertInstance(alert: alert, resources: AlertResources.resolve(alert, store: objects))
             event = shared
             context.filteredChanges = nil
-            await run(runnable, event: shared, context: context, report: &report)
+            await run(candidate, event: shared, context: context, report: &report)
             if runnable.playbook.stop || context.stopProcessing { break }
         }
         await finish(context, report: &report)
@@ -155,16 +159,18 @@ public final class PlaybookEngine: Sendable {
 
     // MARK: Execution
 
-    func run(_ runnable: PlaybookIndex.Runnable, event: any TriggerfishEvent, context: ActionContext, report: inout EventReport) async {
+    /// Runs the actions of the runnable playbook at `candidate` on an event, in order.
+    func run(_ candidate: Int, event: any TriggerfishEvent, context: ActionContext, report: inout EventReport) async {
+        let runnable = index.runnables[candidate]
         let name = runnable.playbook.displayName
         report.playbooks.append(name)
         context.currentSinks = runnable.sinks
-        for action in runnable.playbook.actions {
+        for (action, prepared) in zip(runnable.playbook.actions, preparedActions[candidate]) {
             if context.stopProcessing { break }
             var run = ActionRun(action: action.name, playbook: name)
-            if let registration = registrations[action.name] {
+            if let prepared {
                 do {
-                    try await registration.run(event, parameters: action.parameters, context: context)
+                    try await prepared.run(event, context: context)
                 } catch let error as ActionError {
                     run.failure = ActionFailure(code: error.code, message: error.message)
                 } catch {
