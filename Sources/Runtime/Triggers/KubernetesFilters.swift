@@ -1,8 +1,9 @@
 import _TriggerfishCore
 
-/// The filters every Kubernetes trigger takes (Robusta's `K8sBaseTrigger`), compiled once per
-/// configured trigger: name and namespace prefixes, the label selector and the scope. Checked in
-/// Robusta's order, after the trigger's kind and operation.
+/// The filters every Kubernetes trigger takes (Robusta's `K8sBaseTrigger`), taken once per
+/// configured trigger from what validation checked and compiled: name and namespace prefixes,
+/// the label selector and the scope. Checked in Robusta's order, after the trigger's kind and
+/// operation.
 struct KubernetesFilters: Sendable {
     var namePrefix: String?
     var namespacePrefix: String?
@@ -15,12 +16,8 @@ struct KubernetesFilters: Sendable {
         let reader = try ParameterReader(parameters, path: path)
         namePrefix = try reader.optional("name_prefix")
         namespacePrefix = try reader.optional("namespace_prefix")
-        if let selector: String = try reader.optional("labels_selector") {
-            if let problem = LabelSelector.problem(in: selector) {
-                throw ParameterError(path: path + ".labels_selector", message: problem)
-            }
-            labels = LabelSelector.pairs(in: selector)
-        }
+        // Checked by the validator (`label_selector` type); here only split into pairs.
+        if let selector: String = try reader.optional("labels_selector") { labels = LabelSelector.pairs(in: selector) }
         self.scope = scope
         changeFilters = try reader.optional("change_filters")
     }
