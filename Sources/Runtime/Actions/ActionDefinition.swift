@@ -1,6 +1,3 @@
-/// Parameters of an action, generated from its schema declaration.
-public protocol ActionParameters: ParameterDecodable, Sendable {}
-
 /// An action as generated from its schema declaration: its name, the event type it accepts and
 /// its parameters type.
 public protocol ActionDefinition: Sendable {

@@ -1,0 +1,2 @@
+/// Parameters of an action, generated from its schema declaration.
+public protocol ActionParameters: ParameterDecodable, Sendable {}
