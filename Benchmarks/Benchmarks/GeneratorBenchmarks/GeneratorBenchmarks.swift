@@ -1,8 +1,8 @@
 import Benchmark
 import Foundation
 import _TriggerfishCore
-import _TriggerfishGenerator
 import _TriggerfishFileIO
+import _TriggerfishGenerator
 
 // Generating the full schema, and validating a runner config of 1,000 playbooks.
 //
