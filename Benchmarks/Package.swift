@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "Triggerfish", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
         .executableTarget(
@@ -41,7 +42,11 @@ let package = Package(
         // Whole-file replay throughput, latency percentiles and peak memory: `./run.sh throughput`.
         .executableTarget(
             name: "ReplayThroughput",
-            dependencies: ["BenchSupport", .product(name: "Triggerfish", package: "Triggerfish")],
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Triggerfish", package: "Triggerfish"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/ReplayThroughput"
         ),
     ]
