@@ -1,19 +1,22 @@
+import AsyncHTTPClient
 import Foundation
-import Synchronization
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import Logging
+import NIOCore
+import Triggerfish
 
 /// `webhook_sink`: POSTs each finding to an HTTP(S) endpoint.
 ///
 /// `deliver` only puts the finding in a bounded in-memory queue and returns at once; one
-/// background task sends the queued findings in order with Foundation's `URLSession`. Each
-/// attempt has a timeout; a failed attempt (no connection, a timeout, HTTP 408, 429 or 5xx) is
-/// retried with exponential backoff up to `retries` times; other HTTP errors are not retried.
-/// Timeouts and backoff are measured on the sink's clock (tests pass one they move by hand).
-/// A finding given up on is logged with the URL and the reason, and counted as failed. When the
-/// queue is full, a new finding is dropped, logged and counted: never silently.
+/// background task sends the queued findings in order with the sink's own AsyncHTTPClient
+/// `HTTPClient`, which it shuts down once the queue is finished (``shutdown()``, or the sink is
+/// released) and sent. Each attempt has a timeout; a failed attempt (no connection, a timeout,
+/// HTTP 408, 429 or 5xx) is retried with exponential backoff up to `retries` times; other HTTP
+/// errors are not retried. Timeouts and backoff are measured on the sink's clock (tests pass one
+/// they move by hand). A finding given up on is logged with the URL and the reason, and counted
+/// as failed. When the queue is full, a new finding is dropped, logged and counted: never
+/// silently. Diagnostics go to the sink's `Logger`; the sink never configures logging.
+///
+/// Programs build it from configs through ``Triggerfish/SinkBuilder/webhook``.
 ///
 /// Bodies, as Robusta's webhook sink sends them:
 /// - `format: text` (the default): ``FindingText`` as `text/plain; charset=utf-8`, whole lines
@@ -74,44 +77,60 @@ public final class WebhookSink: FindingSink {
     public static let defaultRetries = 3
     /// Findings waiting to be sent, at most, per webhook sink.
     public static let defaultQueueCapacity = 1000
-    /// Seconds URLSession's own timeout adds to ``Options/timeout``.
-    static let sessionTimeoutMargin: TimeInterval = 60
+    /// Seconds AsyncHTTPClient's own deadline adds to ``Options/timeout``.
+    static let clientTimeoutMargin = 60
 
     public let name: String
     public let options: Options
-    let console: ConsoleOutput
+    let logger: Logger
     let progress: WebhookProgress
     let continuation: AsyncStream<Finding>.Continuation
     let worker: Task<Void, Never>
 
-    /// - Parameter clock: what the sink measures request timeouts and retry backoff on.
-    public init(name: String, options: Options, console: ConsoleOutput, clock: any Clock<Duration> = ContinuousClock()) {
+    /// - Parameters:
+    ///   - logger: where dropped findings and findings given up on are reported.
+    ///   - clock: what the sink measures request timeouts and retry backoff on.
+    public init(
+        name: String, options: Options, logger: Logger = SinkFactory.defaultLogger, clock: any Clock<Duration> = ContinuousClock()
+    ) {
         self.name = name
         self.options = options
-        self.console = console
+        var logger = logger
+        logger[metadataKey: "sink"] = "\(name)"
+        self.logger = logger
         let progress = WebhookProgress()
         self.progress = progress
-        let configuration = URLSessionConfiguration.ephemeral
-        // The clock times attempts out (WebhookSender.sendOnce); URLSession's own timer is only a
-        // backstop that must never fire first.
-        configuration.timeoutIntervalForRequest = TimeInterval(options.timeout) + Self.sessionTimeoutMargin
-        configuration.timeoutIntervalForResource = TimeInterval(options.timeout) + Self.sessionTimeoutMargin
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        let session = URLSession(configuration: configuration)
         let (stream, continuation) = AsyncStream.makeStream(
             of: Finding.self, bufferingPolicy: .bufferingOldest(max(1, options.queueCapacity)))
         self.continuation = continuation
-        let sender = WebhookSender(name: name, options: options, console: console, session: session, clock: clock)
+        let configuration = Self.clientConfiguration(options)
+        let sender = WebhookSender(name: name, options: options, logger: logger, clock: clock)
         // The task holds what it needs, not the sink: releasing the sink finishes the queue, and
-        // the task ends once it has sent what was queued.
-        self.worker = Task.detached {
-            for await finding in stream {
-                let delivered = await sender.send(finding)
-                progress.finished(delivered ? .delivered : .failed)
+        // the task ends once it has sent what was queued and shut its client down.
+        self.worker = Task {
+            do {
+                try await HTTPClient.withHTTPClient(configuration: configuration) { client in
+                    for await finding in stream {
+                        let delivered = await sender.send(finding, with: client)
+                        progress.finished(delivered ? .delivered : .failed)
+                    }
+                }
+            } catch {
+                // Only shutting the client down can throw here; every finding is already counted.
+                logger.warning("webhook_sink '\(name)': could not shut its HTTP client down: \(error)")
             }
-            sender.session.finishTasksAndInvalidate()
         }
+    }
+
+    /// One client per sink: the clock times attempts out (``WebhookSender/sendOnce(_:with:)``),
+    /// the client's own deadlines are only a backstop that must never fire first; a connection
+    /// that cannot be made fails the attempt at once, and the sink's retries take it from there.
+    static func clientConfiguration(_ options: Options) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        let backstop = TimeAmount.seconds(Int64(options.timeout + clientTimeoutMargin))
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: backstop, read: backstop, write: backstop)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
     }
 
     deinit {
@@ -130,16 +149,17 @@ public final class WebhookSink: FindingSink {
         @unknown default: refusal = "the queue refused it"
         }
         progress.finished(.dropped)
-        console.log(
-            "webhook_sink '\(name)': dropped finding '\(finding.title)' (fingerprint \(finding.fingerprint)) for \(options.url.absoluteString): \(refusal)"
-        )
+        logger.warning(
+            "webhook_sink '\(name)': dropped finding '\(finding.title)' (fingerprint \(finding.fingerprint)) for \(options.url.absoluteString): \(refusal)",
+            metadata: ["fingerprint": "\(finding.fingerprint)"])
     }
 
     public func flush() async {
         await progress.waitForHandedOver()
     }
 
-    /// Stops taking findings, sends those queued (with their retries) and waits for that.
+    /// Stops taking findings, sends those queued (with their retries), shuts the HTTP client
+    /// down and waits for that.
     public func shutdown() async {
         continuation.finish()
         await worker.value
@@ -183,7 +203,7 @@ public final class WebhookSink: FindingSink {
     static func textBody(_ finding: Finding, limit: Int) -> String {
         var body = ""
         var size = 0
-        for line in FindingText.lines(finding) {
+        for line in lines(finding) {
             let cost = line.utf8.count + 1
             if size + cost > limit {
                 if body.isEmpty {
@@ -203,152 +223,18 @@ public final class WebhookSink: FindingSink {
         return body
     }
 
+    /// The lines of ``FindingText/render(_:)``, without their newlines.
+    static func lines(_ finding: Finding) -> [String] {
+        FindingText.render(finding).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
     static func slackBody(_ finding: Finding) -> JSONValue {
-        let labels = finding.subject.labels.isEmpty ? "None" : FindingText.pairsText(finding.subject.labels)
+        let labels = finding.subject.labels
+        let labelText = labels.isEmpty ? "None" : labels.keys.sorted().map { "\($0)=\(labels[$0] ?? "")" }.joined(separator: ", ")
         return [
             "text": .string(
                 "*Title:* \(finding.title)\n*Description:* \(finding.description ?? "None")\n"
-                    + "*Aggregation Key:* \(finding.aggregationKey)\n*labels*: \(labels)\n")
+                    + "*Aggregation Key:* \(finding.aggregationKey)\n*labels*: \(labelText)\n")
         ]
-    }
-}
-
-/// Sends one finding with its retries; owned by the sink's background task.
-struct WebhookSender: @unchecked Sendable {
-    // URLSession is thread-safe; FoundationNetworking does not mark it Sendable everywhere.
-    let name: String
-    let options: WebhookSink.Options
-    let console: ConsoleOutput
-    let session: URLSession
-    let clock: any Clock<Duration>
-
-    /// How one attempt ended, when it did not throw.
-    enum Answer {
-        case response(URLResponse)
-        case timedOut
-    }
-
-    /// Sends `request` once: the receiver's response, or ``Answer/timedOut`` once
-    /// ``WebhookSink/Options/timeout`` seconds have passed on the clock, whichever comes first.
-    /// The other is cancelled: a timed-out request is abandoned.
-    func sendOnce(_ request: URLRequest) async throws -> Answer {
-        let timeout = Duration.seconds(options.timeout)
-        return try await withThrowingTaskGroup(of: Answer.self) { group in
-            group.addTask { .response(try await self.session.data(for: request).1) }
-            group.addTask {
-                try await self.clock.sleep(for: timeout)
-                return .timedOut
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { return .timedOut }
-            return first
-        }
-    }
-
-    /// Whether the receiver accepted the finding.
-    func send(_ finding: Finding) async -> Bool {
-        let (body, contentType) = WebhookSink.body(for: finding, options: options)
-        var request = URLRequest(url: options.url, timeoutInterval: TimeInterval(options.timeout) + WebhookSink.sessionTimeoutMargin)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        if let authorization = options.authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
-        let attempts = max(0, options.retries) + 1
-        var backoff = options.initialBackoff
-        var reason = ""
-        for attempt in 1...attempts {
-            let retryable: Bool
-            do {
-                switch try await sendOnce(request) {
-                case .timedOut:
-                    reason = "timed out"
-                    retryable = true
-                case .response(let response):
-                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                    if (200..<300).contains(status) { return true }
-                    reason = "HTTP \(status)"
-                    retryable = status == 408 || status == 429 || status >= 500
-                }
-            } catch let error as URLError {
-                reason = Self.describe(error)
-                retryable = true
-            } catch {
-                reason = "\(error)"
-                retryable = true
-            }
-            guard retryable, attempt < attempts else {
-                let tries = attempt == 1 ? "1 attempt" : "\(attempt) attempts"
-                console.log(
-                    "webhook_sink '\(name)': gave up on finding '\(finding.title)' (fingerprint \(finding.fingerprint)) for \(options.url.absoluteString) after \(tries): \(reason)"
-                )
-                return false
-            }
-            try? await clock.sleep(for: .seconds(backoff))
-            backoff = min(backoff * 2, options.maxBackoff)
-        }
-        return false
-    }
-
-    static func describe(_ error: URLError) -> String {
-        switch error.code {
-        case .timedOut: "timed out"
-        case .cannotConnectToHost: "connection refused"
-        case .cannotFindHost: "host not found"
-        case .networkConnectionLost: "connection lost"
-        case .notConnectedToInternet: "no network"
-        case .secureConnectionFailed: "TLS handshake failed"
-        default: "URL error \(error.code.rawValue)"
-        }
-    }
-}
-
-/// Counts findings handed to a webhook sink and what became of them, and lets `flush` wait.
-final class WebhookProgress: Sendable {
-    enum Outcome {
-        case delivered, failed, dropped
-    }
-
-    struct State {
-        var statistics = SinkStatistics()
-        var handedOver = 0
-        var finished = 0
-        var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
-    }
-
-    let state = Mutex(State())
-
-    var statistics: SinkStatistics { state.withLock { $0.statistics } }
-
-    func handedOver() {
-        state.withLock { $0.handedOver += 1 }
-    }
-
-    func finished(_ outcome: Outcome) {
-        let ready = state.withLock { state in
-            switch outcome {
-            case .delivered: state.statistics.delivered += 1
-            case .failed: state.statistics.failed += 1
-            case .dropped: state.statistics.dropped += 1
-            }
-            state.finished += 1
-            let finished = state.finished
-            let ready = state.waiters.filter { $0.target <= finished }.map(\.continuation)
-            state.waiters.removeAll { $0.target <= finished }
-            return ready
-        }
-        for continuation in ready { continuation.resume() }
-    }
-
-    /// Returns once every finding handed over before the call has finished.
-    func waitForHandedOver() async {
-        let target = state.withLock { $0.handedOver }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { state in
-                if state.finished >= target { return true }
-                state.waiters.append((target, continuation))
-                return false
-            }
-            if now { continuation.resume() }
-        }
     }
 }
