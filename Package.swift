@@ -6,6 +6,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Triggerfish", targets: ["Triggerfish"]),
+        // The `webhook_sink` on AsyncHTTPClient, apart so that the runtime never links an HTTP client.
+        .library(name: "TriggerfishWebhookSink", targets: ["TriggerfishWebhookSink"]),
+        // For tests, ours and consumers': an HTTP receiver, capturing sinks, an engine harness.
+        .library(name: "TriggerfishTesting", targets: ["TriggerfishTesting"]),
         .executable(name: "triggerfish", targets: ["TriggerfishCLI"]),
         // The generator the plugin runs; also `swift run TriggerfishGenerateTool docs ...`.
         .executable(name: "TriggerfishGenerateTool", targets: ["TriggerfishGenerateTool"]),
@@ -16,6 +20,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        // Named for their error types only (the webhook sink's log says why an attempt failed);
+        // async-http-client builds them anyway.
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         // The core every stage shares: YAML with positions and limits, the schema model, the
@@ -61,17 +72,44 @@ let package = Package(
         // emitters, HTTP clients or servers.
         .target(
             name: "Triggerfish",
-            dependencies: ["_TriggerfishCore", "_TriggerfishFileIO"],
+            dependencies: ["_TriggerfishCore", "_TriggerfishFileIO", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Runtime",
             plugins: ["TriggerfishPlugin"]
+        ),
+        // `webhook_sink`: POSTs findings with AsyncHTTPClient. Programs that deliver to webhooks
+        // (the CLI's `replay --deliver`) register its builder with the runtime's SinkFactory.
+        .target(
+            name: "TriggerfishWebhookSink",
+            dependencies: [
+                "Triggerfish",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/WebhookSink"
+        ),
+        // What tests of the runtime and of consumers' playbooks need: a live HTTP receiver
+        // (Hummingbird) with scripted answers, capturing sinks and consoles, an engine harness.
+        .target(
+            name: "TriggerfishTesting",
+            dependencies: [
+                "Triggerfish",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Testing"
         ),
         .executableTarget(
             name: "TriggerfishCLI",
             dependencies: [
                 "Triggerfish",
+                "TriggerfishWebhookSink",
                 "_TriggerfishCore",
                 "_TriggerfishFileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/CLI"
         ),
@@ -91,7 +129,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TriggerfishTests",
-            dependencies: ["Triggerfish", "_TriggerfishCore", "_TriggerfishFileIO", "TriggerfishTestSupport"],
+            dependencies: [
+                "Triggerfish", "_TriggerfishCore", "_TriggerfishFileIO", "TriggerfishTestSupport", "TriggerfishTesting",
+                "TriggerfishWebhookSink", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TriggerfishTests"
         ),
         .testTarget(

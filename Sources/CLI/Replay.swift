@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Synchronization
 import Triggerfish
+import TriggerfishWebhookSink
 import _TriggerfishCore
 import _TriggerfishFileIO
 
@@ -62,7 +64,12 @@ struct Replay: AsyncParsableCommand {
             reason: "no such file; the bundled default is found relative to the Triggerfish checkout: run from there or pass \(option)")
     }
 
+    /// The sinks `--deliver` builds: the runtime's and the webhook sink.
+    static let sinkFactory = SinkFactory(builders: [.webhook])
+
     func run() async throws {
+        CLILogging.bootstrap()
+        let logger = Logger(label: "triggerfish")
         let engine: PlaybookEngine
         var sinks: [(name: String, sink: any FindingSink)] = []
         do throws(ConfigLoadError) {
@@ -76,12 +83,10 @@ struct Replay: AsyncParsableCommand {
             for warning in loaded.warnings { printError(warning.description) }
             if deliver {
                 // With JSON reports on standard output, the console sink writes to standard error.
-                let console =
-                    output == .json
-                    ? ConsoleOutput(write: { printError($0, terminator: "") }, log: { printError($0) }) : ConsoleOutput.standard
+                let console = output == .json ? ConsoleOutput(write: { printError($0, terminator: "") }) : ConsoleOutput.standard
                 for configuration in loaded.sinks {
                     do throws(ParameterError) {
-                        if let sink = try SinkFactory.make(configuration, console: console) {
+                        if let sink = try Self.sinkFactory.make(configuration, console: console, logger: logger) {
                             sinks.append((configuration.name, sink))
                         } else {
                             printError(
@@ -128,6 +133,7 @@ struct Replay: AsyncParsableCommand {
             if delivering { fflush(nil) }
         }
         await engine.flushSinks()
+        for (_, sink) in sinks { await sink.shutdown() }
         for (name, sink) in sinks {
             let statistics = sink.statistics
             if statistics.failed > 0 || statistics.dropped > 0 || format == .text {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Triggerfish
 import _TriggerfishCore
 import _TriggerfishFileIO
@@ -34,6 +35,7 @@ struct Validate: ParsableCommand {
     }
 
     func run() throws {
+        CLILogging.bootstrap()
         let schema = try loadSchema()
         let validator = ConfigValidator(schema: schema, customActionsHint: customActionsHint)
         var failed = false
@@ -76,4 +78,30 @@ let customActionsHint = "if it is a custom action, pass the file that declares i
 
 func printError(_ line: String, terminator: String = "\n") {
     FileHandle.standardError.write(Data((line + terminator).utf8))
+}
+
+/// The CLI's logging: what the runtime and its sinks log (a finding dropped or given up on, a
+/// file that cannot be written) goes to standard error as the bare message, one line each, the
+/// text `triggerfish` has always printed there. Only the program configures logging; the
+/// libraries log to whatever it chose.
+enum CLILogging {
+    /// Bootstraps swift-log once per process; later calls do nothing.
+    static func bootstrap() { _ = bootstrapped }
+
+    private static let bootstrapped: Void = LoggingSystem.bootstrap { _ in StandardErrorLines() }
+
+    /// Writes each message, without level, label or metadata, as one line of standard error.
+    struct StandardErrorLines: LogHandler {
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            printError(event.message.description)
+        }
+    }
 }

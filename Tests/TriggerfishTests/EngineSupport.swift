@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import TriggerfishTesting
 
 @testable import Triggerfish
 
@@ -57,42 +57,29 @@ enum EngineHarness {
     ]
 
     static func engine(_ yaml: String, clock: TestClock = TestClock(), provider: String = "Unknown") throws -> PlaybookEngine {
-        let schema = try PlaybookConfig.schema(addingActions: [("test.actions.yaml", actionDeclarations)])
-        let config = try PlaybookConfig.load(text: yaml, file: "test.yaml", schema: schema)
-        return try PlaybookEngine(
-            config: config, actions: BuiltinActionImplementations().registrations + registrations,
-            options: .init(clusterProvider: provider, now: { clock.now }))
+        try PlaybookHarness.engine(
+            yaml, actionDeclarations: actionDeclarations, registrations: registrations, clock: clock, provider: provider)
     }
 }
 
-/// A clock tests move by hand.
-final class TestClock: Sendable {
-    let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-    var now: Date { time.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
-}
+/// The engine tests' name for the library's hand-moved wall clock.
+typealias TestClock = ManualDate
 
 func object(
     _ kind: String, _ name: String, namespace: String? = "default", labels: [String: String] = [:], _ extra: [String: JSONValue] = [:]
 ) -> KubernetesObject {
-    var metadata: [String: JSONValue] = ["name": .string(name), "labels": .object(labels.mapValues(JSONValue.string))]
-    if let namespace { metadata["namespace"] = .string(namespace) }
-    var json: [String: JSONValue] = ["apiVersion": "v1", "kind": .string(kind), "metadata": .object(metadata)]
-    json.merge(extra) { _, new in new }
-    return KubernetesObject(json: .object(json))
+    .fixture(kind, name, namespace: namespace, labels: labels, extra)
 }
 
 func update(_ old: KubernetesObject, _ new: KubernetesObject) -> KubernetesChange {
-    KubernetesChange(operation: .update, kind: new.kind ?? "", apiVersion: "v1", object: new, oldObject: old)
+    .updating(old, to: new)
 }
 
 func alert(
     _ name: String, status: String = "firing", labels: [String: String] = [:], fingerprint: String = "fp",
     startsAt: String = "2026-11-26T10:00:00Z"
 ) -> PrometheusAlert {
-    var all = labels
-    all["alertname"] = name
-    return PrometheusAlert(status: status, labels: all, startsAt: startsAt, endsAt: "0001-01-01T00:00:00Z", fingerprint: fingerprint)
+    .fixture(name, status: status, labels: labels, fingerprint: fingerprint, startsAt: startsAt)
 }
 
 extension EventReport {

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TriggerfishTesting
+import TriggerfishWebhookSink
 
 @testable import Triggerfish
 
@@ -512,8 +514,7 @@ extension KubernetesObject {
     /// A config's sinks, built by `SinkFactory`, get an event's findings after its last playbook,
     /// through each sink's scope, over a real HTTP receiver and a real file.
     @Test func findingsReachTheWebhookAndFileSinksTheyAreRoutedTo() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
+        let server = try await HTTPReceiver.start()
         let file = FileManager.default.temporaryDirectory.appending(path: "findings-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
         let schema = try PlaybookConfig.schema()
@@ -537,7 +538,8 @@ extension KubernetesObject {
                 """, file: "sinks.yaml", schema: schema)
         var sinks: [String: any FindingSink] = [:]
         for configuration in config.sinks {
-            let sink: any FindingSink = try #require(try SinkFactory.make(configuration, console: ConsoleCapture().output))
+            let sink: any FindingSink = try #require(
+                try SinkFactory(builders: [.webhook]).make(configuration, console: ConsoleCapture().output))
             sinks[configuration.name] = sink
         }
         let engine = try PlaybookEngine(config: config, actions: BuiltinActionImplementations().registrations, sinks: sinks)
@@ -545,6 +547,7 @@ extension KubernetesObject {
         await engine.flushSinks()
         #expect(report.findings.map(\.finding.title) == ["high web-1", "low web-1"])
         #expect(report.findings.map(\.sinks) == [["hook", "all"], ["all"]])
+        await server.stop()
         let request = try #require(server.requests.first)
         #expect(server.requests.count == 1)
         #expect(request.text == report.findings[0].finding.jsonValue.serialized())

@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import Testing
+import TriggerfishTesting
+import TriggerfishWebhookSink
 
 @testable import Triggerfish
 
@@ -188,7 +191,6 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
 
                 """)
         #expect(sink.statistics == SinkStatistics(delivered: 2))
-        #expect(capture.logLines == [])
     }
 
     @Test func subjectLineShapes() {
@@ -209,7 +211,8 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("findings.jsonl").path
         let capture = ConsoleCapture()
-        let sink = FileSink(name: "audit", path: path, console: capture.output)
+        let logs = LogCapture()
+        let sink = FileSink(name: "audit", path: path, console: capture.output, logger: logs.logger)
         let first = Finding(title: "first", aggregationKey: "k", fingerprint: "1")
         let second = Finding(title: "second\nline", aggregationKey: "k", fingerprint: "2")
         await sink.deliver(first)
@@ -220,7 +223,7 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
         let again = FileSink(name: "audit", path: path, console: capture.output)
         await again.deliver(first)
         #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 3, "appends to what is there")
-        #expect(capture.text == "" && capture.logLines == [])
+        #expect(capture.text == "" && logs.messages == [])
         #expect(sink.statistics == SinkStatistics(delivered: 2))
     }
 
@@ -234,12 +237,14 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
     }
 
     @Test func fileSinkReportsAFileItCannotWrite() async {
-        let capture = ConsoleCapture()
-        let sink = FileSink(name: "audit", path: "/nonexistent-triggerfish/dir/f.jsonl", console: capture.output)
+        let logs = LogCapture()
+        let sink = FileSink(
+            name: "audit", path: "/nonexistent-triggerfish/dir/f.jsonl", console: ConsoleCapture().output, logger: logs.logger)
         await sink.deliver(Finding(title: "t", aggregationKey: "k"))
         #expect(sink.statistics == SinkStatistics(failed: 1))
+        #expect(logs.entries.map { "\($0.level) \($0.metadata["sink"] ?? "-")" } == ["error audit"])
         #expect(
-            capture.logLines == [
+            logs.messages == [
                 "file_sink 'audit': could not write finding 't' to /nonexistent-triggerfish/dir/f.jsonl: No such file or directory"
             ])
     }
@@ -286,15 +291,17 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
 }
 
 @Suite struct SinkFactoryTests {
+    /// The factory `triggerfish replay --deliver` uses.
+    let factory = SinkFactory(builders: [.webhook])
+
     @Test func buildsTheSinksTriggerfishDelivers() throws {
         let console = ConsoleCapture().output
-        #expect(try SinkFactory.make(sink("console_sink", ["name": "c"]), console: console) is ConsoleSink)
-        let file = try #require(
-            try SinkFactory.make(sink("file_sink", ["name": "f", "file_name": "/tmp/x"]), console: console) as? FileSink)
+        #expect(try factory.make(sink("console_sink", ["name": "c"]), console: console) is ConsoleSink)
+        let file = try #require(try factory.make(sink("file_sink", ["name": "f", "file_name": "/tmp/x"]), console: console) as? FileSink)
         #expect(file.path == "/tmp/x")
-        #expect(try SinkFactory.make(sink("slack_sink", ["name": "s", "api_key": "k", "slack_channel": "c"]), console: console) == nil)
+        #expect(try factory.make(sink("slack_sink", ["name": "s", "api_key": "k", "slack_channel": "c"]), console: console) == nil)
         let webhook = try #require(
-            try SinkFactory.make(
+            try factory.make(
                 sink(
                     "webhook_sink",
                     [
@@ -308,10 +315,28 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
             "\(options.url) \(options.format) \(options.sizeLimit) \(options.authorization ?? "-") \(options.timeout) \(options.retries) \(options.slackWebhook)"
                 == "https://example.invalid/hook json 100 Bearer t 3 0 true")
         let defaults = try #require(
-            try SinkFactory.make(sink("webhook_sink", ["name": "w", "url": "http://x/"]), console: console) as? WebhookSink)
+            try factory.make(sink("webhook_sink", ["name": "w", "url": "http://x/"]), console: console) as? WebhookSink)
         #expect(
             "\(defaults.options.format) \(defaults.options.sizeLimit) \(defaults.options.timeout) \(defaults.options.retries) \(defaults.options.queueCapacity)"
                 == "text 4096 10 3 1000")
+    }
+
+    /// The runtime builds the local sinks; the schema's other delivered types need their builders
+    /// registered, and the CLI's factory has every one.
+    @Test func deliveredTypesComeFromTheSchemaAndBuildersFromTheProgram() throws {
+        #expect(SinkFactory.deliveredTypes == ["console_sink", "file_sink", "webhook_sink"])
+        let runtimeOnly = SinkFactory()
+        #expect(runtimeOnly.unbuiltTypes == ["webhook_sink"])
+        #expect(try runtimeOnly.make(sink("webhook_sink", ["name": "w", "url": "http://x/"]), console: ConsoleCapture().output) == nil)
+        #expect(factory.unbuiltTypes == [])
+        #expect(factory.builders.keys.sorted() == ["console_sink", "file_sink", "webhook_sink"])
+    }
+
+    /// A registered builder for a type the runtime builds replaces the runtime's.
+    @Test func aRegisteredBuilderReplacesTheBuiltinOne() throws {
+        let capturing = SinkBuilder(type: "console_sink") { configuration, _ in CapturingSink(name: configuration.name) }
+        let built = try SinkFactory(builders: [capturing]).make(sink("console_sink", ["name": "c"]), console: ConsoleCapture().output)
+        #expect((built as? CapturingSink)?.name == "c")
     }
 
     /// The webhook's URL, format and numeric ranges are the schema's rules, checked by the validator.
@@ -332,9 +357,9 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
     }
 }
 
-/// The webhook sink against a real HTTP receiver on 127.0.0.1.
+/// The webhook sink against a live HTTP receiver on 127.0.0.1.
 @Suite(.timeLimit(.minutes(1))) struct WebhookSinkTests {
-    let capture = ConsoleCapture()
+    let logs = LogCapture()
 
     func webhook(
         _ url: URL, format: WebhookSink.Format = .json, sizeLimit: Int = 1 << 20, authorization: String? = nil, timeout: Int = 5,
@@ -345,97 +370,116 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
             options: WebhookSink.Options(
                 url: url, format: format, sizeLimit: sizeLimit, authorization: authorization, timeout: timeout, retries: retries,
                 queueCapacity: queueCapacity, initialBackoff: 0.01, maxBackoff: 0.05),
-            console: capture.output, clock: clock)
+            logger: logs.logger, clock: clock)
     }
 
     @Test func postsTheFindingJSON() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        let sink = webhook(server.url)
-        let finding = sampleFinding()
-        await sink.deliver(finding)
-        await sink.flush()
-        let request = try #require(server.requests.first)
-        #expect(server.requests.count == 1)
-        #expect("\(request.method) \(request.path) \(request.headers["content-type"] ?? "-")" == "POST /hook application/json")
-        #expect(request.headers["authorization"] == nil)
-        #expect(request.text == finding.jsonValue.serialized())
-        #expect(try JSONDecoder().decode(JSONValue.self, from: request.body) == finding.jsonValue)
-        #expect(sink.statistics == SinkStatistics(delivered: 1))
-        #expect(capture.logLines == [])
+        try await HTTPReceiver.withReceiver { receiver in
+            let sink = webhook(receiver.url)
+            let finding = sampleFinding()
+            await sink.deliver(finding)
+            await sink.flush()
+            let request = try #require(receiver.requests.first)
+            #expect(receiver.requests.count == 1)
+            #expect("\(request.method) \(request.path) \(request.headers["content-type"] ?? "-")" == "POST /hook application/json")
+            #expect(request.headers["authorization"] == nil)
+            #expect(request.text == finding.jsonValue.serialized())
+            #expect(try JSONDecoder().decode(JSONValue.self, from: request.body) == finding.jsonValue)
+            #expect(sink.statistics == SinkStatistics(delivered: 1))
+            #expect(logs.messages == [])
+            await sink.shutdown()
+        }
     }
 
     @Test func textFormatPostsTheFindingText() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        let sink = webhook(server.url, format: .text)
-        await sink.deliver(sampleFinding())
-        await sink.flush()
-        let request = try #require(server.requests.first)
-        #expect(request.headers["content-type"] == "text/plain; charset=utf-8")
-        #expect(request.text == FindingText.render(sampleFinding()))
+        try await HTTPReceiver.withReceiver { receiver in
+            let sink = webhook(receiver.url, format: .text)
+            await sink.deliver(sampleFinding())
+            await sink.shutdown()
+            let request = try #require(receiver.requests.first)
+            #expect(request.headers["content-type"] == "text/plain; charset=utf-8")
+            #expect(request.text == FindingText.render(sampleFinding()))
+        }
     }
 
     @Test func sendsTheAuthorizationHeader() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        let sink = webhook(server.url, authorization: "Bearer s3cret")
-        await sink.deliver(sampleFinding())
-        await sink.flush()
-        #expect(server.requests.map { $0.headers["authorization"] ?? "-" } == ["Bearer s3cret"])
+        try await HTTPReceiver.withReceiver { receiver in
+            let sink = webhook(receiver.url, authorization: "Bearer s3cret")
+            await sink.deliver(sampleFinding())
+            await sink.shutdown()
+            #expect(receiver.requests.map { $0.headers["authorization"] ?? "-" } == ["Bearer s3cret"])
+        }
     }
 
     @Test func retriesAfterServerErrorsThenSucceeds() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        server.answer([.status(500), .status(503)])
-        let sink = webhook(server.url, retries: 3)
-        let finding = sampleFinding()
-        await sink.deliver(finding)
-        await sink.flush()
-        #expect(server.requests.map(\.text) == Array(repeating: finding.jsonValue.serialized(), count: 3))
-        #expect(sink.statistics == SinkStatistics(delivered: 1))
-        #expect(capture.logLines == [])
+        try await HTTPReceiver.withReceiver { receiver in
+            receiver.answer([.status(500), .status(503)])
+            let sink = webhook(receiver.url, retries: 3)
+            let finding = sampleFinding()
+            await sink.deliver(finding)
+            await sink.shutdown()
+            #expect(receiver.requests.map(\.text) == Array(repeating: finding.jsonValue.serialized(), count: 3))
+            #expect(sink.statistics == SinkStatistics(delivered: 1))
+            #expect(logs.messages == [])
+        }
     }
 
     @Test func givesUpAfterTheRetriesAndSaysWhy() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        server.answer([], otherwise: .status(500))
-        let sink = webhook(server.url, retries: 2)
-        await sink.deliver(sampleFinding())
-        await sink.flush()
-        #expect(server.requests.count == 3, "\(server.requests.map { "\($0.method) \($0.headers) \($0.body.count)" })")
-        #expect(sink.statistics == SinkStatistics(failed: 1))
-        #expect(
-            capture.logLines == [
-                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 3 attempts: HTTP 500"
-            ])
+        try await HTTPReceiver.withReceiver { receiver in
+            receiver.answer([], otherwise: .status(500))
+            let sink = webhook(receiver.url, retries: 2)
+            await sink.deliver(sampleFinding())
+            await sink.shutdown()
+            #expect(receiver.requests.count == 3, "\(receiver.requests.map { "\($0.method) \($0.headers) \($0.body.count)" })")
+            #expect(sink.statistics == SinkStatistics(failed: 1))
+            #expect(
+                logs.messages == [
+                    "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(receiver.url) after 3 attempts: HTTP 500"
+                ])
+            #expect(
+                logs.entries.map { "\($0.level) \($0.metadata["sink"] ?? "-") \($0.metadata["fingerprint"] ?? "-")" } == [
+                    "warning hook 5f0c6e0f2a1d9b3e"
+                ])
+        }
     }
 
     @Test func clientErrorsAreNotRetried() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        server.answer([.status(400)])
-        let sink = webhook(server.url, retries: 3)
-        await sink.deliver(sampleFinding())
-        await sink.flush()
-        #expect(server.requests.count == 1)
-        #expect(
-            capture.logLines == [
-                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 1 attempt: HTTP 400"
-            ])
+        try await HTTPReceiver.withReceiver { receiver in
+            receiver.answer([.status(400)])
+            let sink = webhook(receiver.url, retries: 3)
+            await sink.deliver(sampleFinding())
+            await sink.shutdown()
+            #expect(receiver.requests.count == 1)
+            #expect(
+                logs.messages == [
+                    "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(receiver.url) after 1 attempt: HTTP 400"
+                ])
+        }
+    }
+
+    /// Findings are sent one after another, in the order they were handed over, however long the
+    /// receiver takes to answer each.
+    @Test func sendsInOrderWhateverTheReceiverTakes() async throws {
+        try await HTTPReceiver.withReceiver { receiver in
+            receiver.answer([.delayed(.milliseconds(50), status: 200), .status(200), .delayed(.milliseconds(20), status: 202)])
+            let sink = webhook(receiver.url, format: .text)
+            let titles = (0..<5).map { "f\($0)" }
+            for title in titles { await sink.deliver(Finding(title: title, aggregationKey: "k", fingerprint: title)) }
+            await sink.shutdown()
+            #expect(receiver.requests.map { $0.text.split(separator: "\n").first.map(String.init) ?? "" } == titles.map { "[INFO] \($0)" })
+            #expect(sink.statistics == SinkStatistics(delivered: 5))
+        }
     }
 
     /// The sink's clock only moves when the test moves it, so while the first finding waits out
     /// its first backoff the sink has finished nothing: the engine handing the findings over, and
     /// the console sink getting them, cannot have waited for the webhook.
     @Test func aReceiverThatIsDownDoesNotStallDelivery() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        let url = server.url
-        server.stop()
+        let receiver = try await HTTPReceiver.start()
+        let url = receiver.url
+        await receiver.stop()
         let clock = ManualClock()
+        let console = ConsoleCapture()
         let hook = webhook(url, retries: 2, clock: clock)
         let config = try PlaybookConfig.load(
             text: """
@@ -448,7 +492,7 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
                 """, file: "down.yaml", schema: try PlaybookConfig.schema())
         let engine = try PlaybookEngine(
             config: config, actions: BuiltinActionImplementations().registrations,
-            sinks: ["hook": hook, "console": ConsoleSink(name: "console", console: capture.output)])
+            sinks: ["hook": hook, "console": ConsoleSink(name: "console", console: console.output)])
         var findings: [Finding] = []
         for index in 0..<3 {
             let pod = object("Pod", "web-\(index)")
@@ -458,8 +502,8 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
         }
         await clock.waitForSleep(.seconds(0.01))
         #expect(hook.statistics == SinkStatistics(), "the first finding is still being retried")
-        #expect(capture.text == findings.map(FindingText.render).joined())
-        #expect(capture.logLines == [])
+        #expect(console.text == findings.map(FindingText.render).joined())
+        #expect(logs.messages == [])
 
         // Two retries per finding, in order, each after its backoff.
         for _ in findings {
@@ -470,80 +514,80 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
         #expect(clock.completedSleeps == Array(repeating: [.seconds(0.01), .seconds(0.02)], count: 3).flatMap { $0 })
         #expect(hook.statistics == SinkStatistics(failed: 3))
         #expect(
-            capture.logLines
+            logs.messages
                 == findings.map {
                     "webhook_sink 'hook': gave up on finding '\($0.title)' (fingerprint \($0.fingerprint)) for \(url) after 3 attempts: connection refused"
                 })
+        await hook.shutdown()
     }
 
     /// Each attempt lasts until its timeout has passed on the sink's clock, then the next one starts
     /// after the backoff; the clock moves only once the request is at the receiver.
     @Test func aReceiverThatNeverAnswersTimesOut() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        server.answer([], otherwise: .hang)
-        let clock = ManualClock()
-        let sink = webhook(server.url, timeout: 1, retries: 1, clock: clock)
-        await sink.deliver(sampleFinding())
-        await server.waitForRequests(1)
-        await clock.advanceWhenSleeping(.seconds(1))
-        await clock.advanceWhenSleeping(.seconds(0.01))
-        await server.waitForRequests(2)
-        #expect(sink.statistics == SinkStatistics(), "the second attempt's timeout has not passed yet")
-        await clock.advanceWhenSleeping(.seconds(1))
-        await sink.flush()
-        #expect(server.requests.count == 2)
-        #expect(clock.completedSleeps == [.seconds(1), .seconds(0.01), .seconds(1)])
-        #expect(sink.statistics == SinkStatistics(failed: 1))
-        #expect(
-            capture.logLines == [
-                "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(server.url) after 2 attempts: timed out"
-            ])
-        server.stop()
+        try await HTTPReceiver.withReceiver { receiver in
+            receiver.answer([], otherwise: .hang)
+            let clock = ManualClock()
+            let sink = webhook(receiver.url, timeout: 1, retries: 1, clock: clock)
+            await sink.deliver(sampleFinding())
+            await receiver.waitForRequests(1)
+            await clock.advanceWhenSleeping(.seconds(1))
+            await clock.advanceWhenSleeping(.seconds(0.01))
+            await receiver.waitForRequests(2)
+            #expect(sink.statistics == SinkStatistics(), "the second attempt's timeout has not passed yet")
+            await clock.advanceWhenSleeping(.seconds(1))
+            await sink.flush()
+            #expect(receiver.requests.count == 2)
+            #expect(clock.completedSleeps == [.seconds(1), .seconds(0.01), .seconds(1)])
+            #expect(sink.statistics == SinkStatistics(failed: 1))
+            #expect(
+                logs.messages == [
+                    "webhook_sink 'hook': gave up on finding 'Crashing pod web-1' (fingerprint 5f0c6e0f2a1d9b3e) for \(receiver.url) after 2 attempts: timed out"
+                ])
+            await sink.shutdown()
+        }
     }
 
     @Test func aFullQueueDropsAndSaysSo() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        server.answer([], otherwise: .hang)
-        let sink = webhook(server.url, timeout: 30, retries: 0, queueCapacity: 2, clock: ManualClock())
+        let receiver = try await HTTPReceiver.start()
+        receiver.answer([], otherwise: .hang)
+        let sink = webhook(receiver.url, timeout: 30, retries: 0, queueCapacity: 2, clock: ManualClock())
         await sink.deliver(Finding(title: "in flight", aggregationKey: "k", fingerprint: "0"))
-        await server.waitForRequests(1)
+        await receiver.waitForRequests(1)
         for index in 1...4 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
         #expect(sink.statistics == SinkStatistics(dropped: 2))
         #expect(
-            capture.logLines
+            logs.messages
                 == [3, 4].map {
-                    "webhook_sink 'hook': dropped finding 'f\($0)' (fingerprint \($0)) for \(server.url): the queue is full (2 findings waiting)"
+                    "webhook_sink 'hook': dropped finding 'f\($0)' (fingerprint \($0)) for \(receiver.url): the queue is full (2 findings waiting)"
                 })
-        server.stop()
-        await sink.flush()
+        await receiver.stop()
+        await sink.shutdown()
         #expect(sink.statistics == SinkStatistics(failed: 3, dropped: 2))
-        #expect(server.requests.map { $0.text.contains("in flight") } == [true])
+        #expect(receiver.requests.map { $0.text.contains("in flight") } == [true])
     }
 
     @Test func sizeLimitLeavesOutWhatDoesNotFit() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        let finding = sampleFinding()
-        var withoutEnrichments = try #require(finding.jsonValue.objectValue)
-        withoutEnrichments["enrichments"] = nil
-        let limit = JSONValue.object(withoutEnrichments).serialized().utf8.count
-        let json = webhook(server.url, sizeLimit: limit)
-        await json.deliver(finding)
-        await json.flush()
-        #expect(server.requests.last?.text == JSONValue.object(withoutEnrichments).serialized())
+        try await HTTPReceiver.withReceiver { receiver in
+            let finding = sampleFinding()
+            var withoutEnrichments = try #require(finding.jsonValue.objectValue)
+            withoutEnrichments["enrichments"] = nil
+            let limit = JSONValue.object(withoutEnrichments).serialized().utf8.count
+            let json = webhook(receiver.url, sizeLimit: limit)
+            await json.deliver(finding)
+            await json.shutdown()
+            #expect(receiver.requests.last?.text == JSONValue.object(withoutEnrichments).serialized())
 
-        let lines = FindingText.lines(finding)
-        let text = webhook(server.url, format: .text, sizeLimit: lines[0..<3].map { $0.utf8.count + 1 }.reduce(0, +) + 5)
-        await text.deliver(finding)
-        await text.flush()
-        #expect(server.requests.last?.text == lines[0..<3].map { $0 + "\n" }.joined())
+            let lines = FindingText.render(finding).split(separator: "\n").map(String.init)
+            let text = webhook(receiver.url, format: .text, sizeLimit: lines[0..<3].map { $0.utf8.count + 1 }.reduce(0, +) + 5)
+            await text.deliver(finding)
+            await text.shutdown()
+            #expect(receiver.requests.last?.text == lines[0..<3].map { $0 + "\n" }.joined())
 
-        let tiny = webhook(server.url, format: .text, sizeLimit: 9)
-        await tiny.deliver(finding)
-        await tiny.flush()
-        #expect(server.requests.last?.text == "[HIGH] C\n", "a title longer than the limit is cut")
+            let tiny = webhook(receiver.url, format: .text, sizeLimit: 9)
+            await tiny.deliver(finding)
+            await tiny.shutdown()
+            #expect(receiver.requests.last?.text == "[HIGH] C\n", "a title longer than the limit is cut")
+        }
     }
 
     @Test func slackWebhookBody() {
@@ -557,17 +601,17 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
     }
 
     @Test func shutdownSendsWhatIsQueuedThenRefuses() async throws {
-        let server = try TestHTTPServer()
-        defer { server.stop() }
-        let sink = webhook(server.url)
-        for index in 0..<5 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
-        await sink.shutdown()
-        #expect(server.requests.count == 5)
-        await sink.deliver(Finding(title: "late", aggregationKey: "k", fingerprint: "9"))
-        #expect(sink.statistics == SinkStatistics(delivered: 5, dropped: 1))
-        #expect(
-            capture.logLines == [
-                "webhook_sink 'hook': dropped finding 'late' (fingerprint 9) for \(server.url): the sink has shut down"
-            ])
+        try await HTTPReceiver.withReceiver { receiver in
+            let sink = webhook(receiver.url)
+            for index in 0..<5 { await sink.deliver(Finding(title: "f\(index)", aggregationKey: "k", fingerprint: "\(index)")) }
+            await sink.shutdown()
+            #expect(receiver.requests.count == 5)
+            await sink.deliver(Finding(title: "late", aggregationKey: "k", fingerprint: "9"))
+            #expect(sink.statistics == SinkStatistics(delivered: 5, dropped: 1))
+            #expect(
+                logs.messages == [
+                    "webhook_sink 'hook': dropped finding 'late' (fingerprint 9) for \(receiver.url): the sink has shut down"
+                ])
+        }
     }
 }

@@ -17,11 +17,17 @@ public protocol FindingSink: Sendable {
     func flush() async
     /// What became of the findings handed over so far.
     var statistics: SinkStatistics { get }
+    /// Stops taking findings, finishes those handed over and releases what the sink holds
+    /// (connections, clients). Programs call it once, before they exit.
+    func shutdown() async
 }
 
 extension FindingSink {
     /// Sinks that do not count report zeros.
     public var statistics: SinkStatistics { SinkStatistics() }
+
+    /// Sinks that hold nothing only flush.
+    public func shutdown() async { await flush() }
 }
 
 /// What became of the findings handed to a sink: for tests, logs and `/metrics`.
@@ -42,62 +48,35 @@ public struct SinkStatistics: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "delivered \(delivered), failed \(failed), dropped \(dropped)" }
 }
 
-/// Thread-safe counters behind ``SinkStatistics``.
-final class SinkCounters: Sendable {
+/// Thread-safe counters behind ``SinkStatistics``, for sinks written outside the runtime too.
+public final class SinkCounters: Sendable {
     let state = Mutex(SinkStatistics())
 
-    var snapshot: SinkStatistics { state.withLock { $0 } }
-    func delivered() { state.withLock { $0.delivered += 1 } }
-    func failed() { state.withLock { $0.failed += 1 } }
-    func dropped() { state.withLock { $0.dropped += 1 } }
+    public init() {}
+
+    public var snapshot: SinkStatistics { state.withLock { $0 } }
+    public func delivered() { state.withLock { $0.delivered += 1 } }
+    public func failed() { state.withLock { $0.failed += 1 } }
+    public func dropped() { state.withLock { $0.dropped += 1 } }
 }
 
-/// Standard output and the diagnostic log, as sinks write to them; tests capture both with
-/// ``ConsoleCapture``.
+/// Standard output, as sinks write findings to it (`console_sink`, `file_sink` without a file).
+/// Diagnostics (a delivery that failed, a finding dropped) are not output: sinks log them with
+/// swift-log's `Logger`.
 public struct ConsoleOutput: Sendable {
     let writeText: @Sendable (String) -> Void
-    let logLine: @Sendable (String) -> Void
 
-    /// - Parameters:
-    ///   - write: receives text for standard output, exactly as it is to appear (callers end
-    ///     records with their own newline); one call is one record, never split.
-    ///   - log: receives one diagnostic line, without its newline.
-    public init(write: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void) {
+    /// - Parameter write: receives text for standard output, exactly as it is to appear (callers
+    ///   end records with their own newline); one call is one record, never split.
+    public init(write: @escaping @Sendable (String) -> Void) {
         self.writeText = write
-        self.logLine = log
     }
 
     /// Writes text to standard output as one record.
     public func write(_ text: String) { writeText(text) }
 
-    /// Writes a diagnostic line (a delivery that failed, a finding dropped).
-    public func log(_ line: String) { logLine(line) }
-
-    /// The process's standard output, and standard error for the log. Records from concurrent
-    /// callers never interleave.
-    public static let standard = ConsoleOutput(
-        write: { StandardStreams.write($0, to: 1) },
-        log: { StandardStreams.write($0 + "\n", to: 2) })
-}
-
-/// Collects what is written to a ``ConsoleOutput``, for tests and for callers that want the text.
-public final class ConsoleCapture: Sendable {
-    let state = Mutex((text: "", log: [String]()))
-
-    public init() {}
-
-    /// A console writing into this capture.
-    public var output: ConsoleOutput {
-        ConsoleOutput(
-            write: { text in self.state.withLock { $0.text += text } },
-            log: { line in self.state.withLock { $0.log.append(line) } })
-    }
-
-    /// Everything written to standard output so far.
-    public var text: String { state.withLock { $0.text } }
-
-    /// The diagnostic lines so far, oldest first.
-    public var logLines: [String] { state.withLock { $0.log } }
+    /// The process's standard output. Records from concurrent callers never interleave.
+    public static let standard = ConsoleOutput(write: { StandardStreams.write($0, to: 1) })
 }
 
 enum StandardStreams {

@@ -1,3 +1,5 @@
+import Logging
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -38,12 +40,15 @@ public struct FileSink: FindingSink {
     /// The file appended to; `nil` writes to standard output.
     public let path: String?
     let console: ConsoleOutput
+    let logger: Logger
     let counters = SinkCounters()
 
-    public init(name: String, path: String?, console: ConsoleOutput) {
+    /// - Parameter logger: where a finding that could not be written is reported.
+    public init(name: String, path: String?, console: ConsoleOutput, logger: Logger = SinkFactory.defaultLogger) {
         self.name = name
         self.path = path
         self.console = console
+        self.logger = logger
     }
 
     public func deliver(_ finding: Finding) async {
@@ -55,7 +60,9 @@ public struct FileSink: FindingSink {
         }
         if let problem = Self.append(line, to: path) {
             counters.failed()
-            console.log("file_sink '\(name)': could not write finding '\(finding.title)' to \(path): \(problem)")
+            logger.error(
+                "file_sink '\(name)': could not write finding '\(finding.title)' to \(path): \(problem)",
+                metadata: ["sink": "\(name)", "fingerprint": "\(finding.fingerprint)"])
         } else {
             counters.delivered()
         }

@@ -8,13 +8,16 @@ import Synchronization
 /// When a wait is cancelled (the test's time limit ran out: what it waited for never happened),
 /// the clock lets every sleep end at once from then on, so the code under test finishes and the
 /// test ends with its failures instead of hanging.
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
+///
+/// Unlike swift-clocks' `TestClock`, it can wait for code that first does real I/O (a request
+/// to an ``HTTPReceiver``) to start sleeping: `TestClock` only yields a few times before it moves.
+public final class ManualClock: Clock, Sendable {
+    public struct Instant: InstantProtocol {
+        public var offset: Duration
 
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (left: Instant, right: Instant) -> Bool { left.offset < right.offset }
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - offset }
+        public static func < (left: Instant, right: Instant) -> Bool { left.offset < right.offset }
     }
 
     struct Sleeper {
@@ -44,16 +47,18 @@ final class ManualClock: Clock, Sendable {
 
     let state = Mutex(State())
 
-    var now: Instant { state.withLock { $0.now } }
-    var minimumResolution: Duration { .zero }
+    public init() {}
+
+    public var now: Instant { state.withLock { $0.now } }
+    public var minimumResolution: Duration { .zero }
 
     /// The sleeps that reached their deadline, oldest first, as the durations they were asked for.
-    var completedSleeps: [Duration] { state.withLock { $0.completed } }
+    public var completedSleeps: [Duration] { state.withLock { $0.completed } }
 
     /// The durations of the sleeps waiting for the clock to move.
-    var pendingSleeps: [Duration] { state.withLock { $0.sleepers.map(\.duration) } }
+    public var pendingSleeps: [Duration] { state.withLock { $0.sleepers.map(\.duration) } }
 
-    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -95,7 +100,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Moves the clock and ends the sleeps whose deadline it reaches, earliest deadline first.
-    func advance(by duration: Duration) {
+    public func advance(by duration: Duration) {
         let due = state.withLock { state -> [Sleeper] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
@@ -109,7 +114,7 @@ final class ManualClock: Clock, Sendable {
 
     /// Returns once a sleep of `duration` is waiting for the clock to move (at once if one is).
     /// Does not time out: the test's time limit ends a test whose code never sleeps.
-    func waitForSleep(_ duration: Duration) async {
+    public func waitForSleep(_ duration: Duration) async {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -140,7 +145,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Waits for a sleep of `duration`, then moves the clock by it.
-    func advanceWhenSleeping(_ duration: Duration) async {
+    public func advanceWhenSleeping(_ duration: Duration) async {
         await waitForSleep(duration)
         advance(by: duration)
     }
