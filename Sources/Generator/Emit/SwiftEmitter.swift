@@ -2,7 +2,7 @@ import _TriggerfishCore
 
 /// Emits the Swift that the runtime module compiles from the schema (event protocols and
 /// instances, triggers with their converters and parameters, action parameters and protocol
-/// requirements, the compatibility table), and the Swift a consumer target compiles from its
+/// requirements, the kinds' API versions and alert labels), and the Swift a consumer target compiles from its
 /// own actions and playbooks.
 public struct SwiftEmitter: Sendable {
     public let schema: Schema
@@ -16,7 +16,7 @@ public struct SwiftEmitter: Sendable {
     /// Fixed file names of the runtime module's generated sources.
     public static let runtimeFileNames = [
         "GeneratedEvents.swift", "GeneratedTriggers.swift", "GeneratedActions.swift", "GeneratedTypes.swift",
-        "GeneratedCompatibility.swift", "GeneratedSchemaSource.swift",
+        "GeneratedSchemaSource.swift",
     ]
 
     /// Files for the `Triggerfish` runtime module, named as in ``runtimeFileNames``.
@@ -27,7 +27,6 @@ public struct SwiftEmitter: Sendable {
             ("GeneratedTriggers.swift", Self.header + triggers()),
             ("GeneratedActions.swift", Self.header + actions(builtins, protocolName: "BuiltinActions", access: "public")),
             ("GeneratedTypes.swift", Self.header + records(schema.types.filter { !$0.isCustom }, access: "public")),
-            ("GeneratedCompatibility.swift", Self.header + compatibility(builtins)),
             ("GeneratedSchemaSource.swift", Self.header + schemaSource()),
         ]
     }
@@ -72,19 +71,6 @@ public struct SwiftEmitter: Sendable {
         return out
     }
 
-    func isChangeEvent(_ fields: [FieldDefinition]) -> Bool {
-        let names = Set(fields.map(\.name))
-        guard names.contains("operation"), names.contains("object") else { return false }
-        return fields.allSatisfy {
-            ["operation", "object", "oldObject"].contains($0.name) || ($0.type == .kubernetesObject && $0.optional)
-        }
-    }
-
-    func isAlertEvent(_ fields: [FieldDefinition]) -> Bool {
-        fields.contains { $0.type == .prometheusAlert }
-            && fields.allSatisfy { $0.type == .prometheusAlert || ($0.type == .kubernetesObject && $0.optional) }
-    }
-
     func instance(_ event: EventDefinition) -> String {
         let name = SwiftNames.instance(event.name)
         let fields = schema.allFields(of: event.name)
@@ -99,7 +85,7 @@ public struct SwiftEmitter: Sendable {
         out += "    public init(\(arguments.joined(separator: ", "))) {\n"
         for field in fields { out += "        self.\(SwiftNames.escaped(field.name)) = \(SwiftNames.escaped(field.name))\n" }
         out += "    }\n"
-        if isChangeEvent(fields) {
+        if event.builtFrom == .kubernetesChange {
             out += "\n    /// Builds the event for an observed change.\n"
             out += "    public init(change: KubernetesChange) {\n"
             for field in fields {
@@ -114,7 +100,7 @@ public struct SwiftEmitter: Sendable {
             }
             out += "    }\n"
         }
-        if isAlertEvent(fields) {
+        if event.builtFrom == .prometheusAlert {
             out += "\n    /// Builds the event for an alert and the objects resolved from its labels (keyed by kind).\n"
             out += "    public init(alert: PrometheusAlert, resources: [String: KubernetesObject]) {\n"
             for field in fields {
@@ -130,42 +116,23 @@ public struct SwiftEmitter: Sendable {
             }
             out += "    }\n"
         }
-        if let manual = event.manualParameters {
-            out += "\n    /// The parameters a manual trigger builds this event from.\n"
-            out += parameterStruct(
-                name: "ManualParameters", conformance: "ParameterDecodable, Sendable, Hashable", parameters: manual,
-                indent: "    ", access: "public")
-        }
         out += "}\n\n"
         return out
     }
 
     func eventCatalog() -> String {
-        var out = "/// Every event of the schema, for lookups by name.\n"
-        out += "public enum EventCatalog {\n"
-        out += "    /// The concrete type of each event, by schema name.\n"
-        out += "    public static let instanceTypes: [String: any TriggerfishEvent.Type] = [\n"
-        for event in schema.events { out += "        \(SwiftNames.literal(event.name)): \(SwiftNames.instance(event.name)).self,\n" }
+        var out = "/// The schema's Kubernetes kinds, as the runtime reads them.\n"
+        out += "enum KubernetesKinds {\n"
+        out += "    /// The API version of each kind.\n"
+        out += "    static let apiVersions: [String: String] = [\n"
+        for kind in schema.kinds { out += "        \(SwiftNames.literal(kind.name)): \(SwiftNames.literal(kind.apiVersion)),\n" }
         out += "    ]\n\n"
-        out += "    /// Each event with all its ancestors (itself included).\n"
-        out += "    public static let selfAndAncestors: [String: Set<String>] = [\n"
-        for event in schema.events {
-            let ancestors = schema.selfAndAncestors(of: event.name).sorted().map(SwiftNames.literal)
-            out += "        \(SwiftNames.literal(event.name)): [\(ancestors.joined(separator: ", "))],\n"
-        }
-        out += "    ]\n\n"
-        out += "    /// Whether values of `type` conform to the event protocol named `event`, as the compiler decides.\n"
-        out += "    public static func conforms(_ type: any TriggerfishEvent.Type, to event: String) -> Bool {\n"
-        out += "        switch event {\n"
-        for event in schema.events { out += "        case \(SwiftNames.literal(event.name)): type is any \(event.name).Type\n" }
-        out += "        default: false\n        }\n    }\n\n"
-        out += "    /// Events that can be built by hand, with the parameters they are built from.\n"
-        out += "    public static let manualParameters: [String: [String]] = [\n"
-        for event in schema.events {
-            if let manual = event.manualParameters {
-                out +=
-                    "        \(SwiftNames.literal(event.name)): [\(manual.map { SwiftNames.literal($0.name) }.joined(separator: ", "))],\n"
-            }
+        out += "    /// Alert labels that name an object, with its kind and API version, in the order they are read.\n"
+        out += "    static let alertLabels: [(label: String, kind: String, apiVersion: String)] = [\n"
+        for alertLabel in schema.alertLabels {
+            let apiVersion = schema.kinds.first { $0.name == alertLabel.kind }?.apiVersion ?? ""
+            out +=
+                "        (\(SwiftNames.literal(alertLabel.label)), \(SwiftNames.literal(alertLabel.kind)), \(SwiftNames.literal(apiVersion))),\n"
         }
         out += "    ]\n}\n\n"
         out += "/// Builds the event for a Kubernetes change of any kind: the kind's own change event.\n"
@@ -305,7 +272,7 @@ public struct SwiftEmitter: Sendable {
         var out = ""
         for trigger in schema.triggers {
             let name = SwiftNames.triggerType(trigger.key)
-            let conformance: String
+            var conformance: String
             switch trigger.source {
             case .kubernetes: conformance = "KubernetesTrigger"
             case .prometheus: conformance = "AlertTrigger"
@@ -313,11 +280,15 @@ public struct SwiftEmitter: Sendable {
             }
             var doc = trigger.doc
             doc += (doc.isEmpty ? "" : "\n\n") + "YAML key `\(trigger.key)`; produces `\(trigger.event)`."
+            if let condition = trigger.condition {
+                // The hand-written `makeCondition` is a requirement: without it the module does not compile.
+                conformance += ", ConditionalTrigger"
+                doc += " Fires on the condition `\(condition)`, implemented by hand as `makeCondition(_:)`."
+            }
             out += SwiftNames.doc(doc)
             out += "public enum \(name): \(conformance) {\n"
             out += "    public static let key = \(SwiftNames.literal(trigger.key))\n"
             out += "    public static let source = TriggerSource.\(trigger.source.rawValue)\n"
-            out += "    public static let condition: String? = \(trigger.condition.map(SwiftNames.literal) ?? "nil")\n"
             out += "    public typealias Event = \(SwiftNames.instance(trigger.event))\n"
             switch trigger.source {
             case .kubernetes:
@@ -340,7 +311,7 @@ public struct SwiftEmitter: Sendable {
                 out += "        Event(recurrence: recurrence)\n    }\n\n"
             }
             if let shared = trigger.sharedParametersType {
-                out += "    /// The parameters every per-kind trigger takes.\n"
+                out += "    /// The parameters shared by every trigger that takes the kind triggers' parameter sets.\n"
                 out += "    public typealias Parameters = \(shared)\n"
             } else {
                 out += "    /// The trigger's parameters as configured in a playbook.\n"
@@ -353,7 +324,8 @@ public struct SwiftEmitter: Sendable {
         var sharedEmitted: Set<String> = []
         for trigger in schema.triggers {
             guard let shared = trigger.sharedParametersType, sharedEmitted.insert(shared).inserted else { continue }
-            out += "/// Parameters of the triggers generated for each kind (`on_<kind>_create|update|delete|all_changes`).\n"
+            out += "/// Parameters of the triggers that take the kind triggers' parameter sets: those generated for each kind\n"
+            out += "/// (`on_<kind>_create|update|delete|all_changes`) and every trigger declaring just those sets.\n"
             out += parameterStruct(
                 name: shared, conformance: "ParameterDecodable, Sendable, Hashable", parameters: trigger.parameters, indent: "",
                 access: "public")
@@ -438,33 +410,7 @@ public struct SwiftEmitter: Sendable {
         return out
     }
 
-    // MARK: Compatibility
-
-    func compatibility(_ actions: [ActionDefinition]) -> String {
-        var out = "/// The trigger × action compatibility table (DESIGN §5), computed once by the generator. The same\n"
-        out += "/// table drives the build-time check, `triggerfish validate`, manual triggers and the docs.\n"
-        out += "public enum Compatibility {\n"
-        out += "    /// For each built-in action, the keys of the triggers it can be bound to.\n"
-        out += "    public static let triggersByAction: [String: [String]] = [\n"
-        for action in actions {
-            let keys = schema.compatibleTriggers(for: action).map { SwiftNames.literal($0.key) }
-            out += "        \(SwiftNames.literal(action.name)): [\(keys.joined(separator: ", "))],\n"
-        }
-        out += "    ]\n\n"
-        out += "    /// The event each trigger declares.\n"
-        out += "    public static let eventByTrigger: [String: String] = [\n"
-        for trigger in schema.triggers { out += "        \(SwiftNames.literal(trigger.key)): \(SwiftNames.literal(trigger.event)),\n" }
-        out += "    ]\n\n"
-        out += "    /// Actions that can run from a manual trigger (their event can be built by hand).\n"
-        out +=
-            "    public static let manualActions: Set<String> = [\(actions.filter(schema.isManuallyTriggerable).map { SwiftNames.literal($0.name) }.joined(separator: ", "))]\n\n"
-        out += "    /// Whether an action accepting `actionEvent` can be bound to `trigger` (any action, built-in or custom).\n"
-        out += "    public static func isCompatible(trigger: String, actionEvent: String) -> Bool {\n"
-        out += "        guard let event = eventByTrigger[trigger] else { return false }\n"
-        out += "        return EventCatalog.selfAndAncestors[event]?.contains(actionEvent) ?? false\n"
-        out += "    }\n}\n"
-        return out
-    }
+    // MARK: Schema source
 
     func schemaSource() -> String {
         var out =
