@@ -27,7 +27,7 @@ struct TriggerfishPlugin: BuildToolPlugin {
         if vendor.id == context.package.id && target.name == "Triggerfish" {
             let names = [
                 "GeneratedEvents.swift", "GeneratedTriggers.swift", "GeneratedActions.swift", "GeneratedTypes.swift",
-                "GeneratedCompatibility.swift", "GeneratedSchemaSource.swift",
+                "GeneratedSchemaSource.swift",
             ]
             return [
                 .buildCommand(

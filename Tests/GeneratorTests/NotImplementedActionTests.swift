@@ -119,8 +119,7 @@ import Testing
             file.contains(
                 """
                             ActionRegistration(LaterAction.self) { _, _, _ in
-                                throw ActionError(
-                                    .notImplemented, action: LaterAction.name, message: "is not implemented in Triggerfish yet")
+                                throw ActionError(.notImplemented, action: LaterAction.name, message: "is not implemented in Triggerfish yet")
                             },
 
                 """))

@@ -16,8 +16,7 @@ import Testing
     ]
 
     static let handWrittenTriggers = [
-        "on_kubernetes_any_resource_create", "on_kubernetes_any_resource_update", "on_kubernetes_any_resource_delete",
-        "on_kubernetes_any_resource_all_changes", "on_pod_crash_loop", "on_image_pull_backoff", "on_pod_oom_killed",
+        "on_pod_crash_loop", "on_image_pull_backoff", "on_pod_oom_killed",
         "on_container_oom_killed", "on_pod_evicted", "on_job_failure", "on_kubernetes_warning_event",
         "on_kubernetes_warning_event_create", "on_kubernetes_warning_event_update", "on_kubernetes_warning_event_delete",
         "on_kubernetes_resource_operation", "on_prometheus_alert", "on_schedule",
@@ -96,6 +95,21 @@ import Testing
         #expect(schema.allFields(of: "PodChangeEvent").map(\.name) == ["resource", "pod", "operation", "object", "oldObject"])
     }
 
+    @Test func buildSourcesAndAlertLabelsComeFromTheSchema() throws {
+        let schema = try CoreFixtures.schema()
+        #expect(schema.event(named: "KubernetesAnyChangeEvent")?.builtFrom == .kubernetesChange)
+        #expect(schema.event(named: "PodChangeEvent")?.builtFrom == .kubernetesChange)
+        #expect(schema.event(named: "PrometheusKubernetesAlert")?.builtFrom == .prometheusAlert)
+        #expect(schema.event(named: "PodEvent")?.builtFrom == nil)
+        #expect(schema.event(named: "ScheduledExecutionEvent")?.builtFrom == nil)
+        // Robusta's AlertEventBuilder order.
+        #expect(
+            schema.alertLabels.map { "\($0.label)=\($0.kind)" } == [
+                "deployment=Deployment", "daemonset=DaemonSet", "statefulset=StatefulSet", "job_name=Job", "pod=Pod",
+                "horizontalpodautoscaler=HorizontalPodAutoscaler",
+            ])
+    }
+
     @Test func prometheusAlertIsEveryAlertableResourceEvent() throws {
         let schema = try CoreFixtures.schema()
         #expect(
@@ -107,9 +121,10 @@ import Testing
 
     @Test func eightyPerKindTriggersAndTheHandWrittenOnes() throws {
         let schema = try CoreFixtures.schema()
-        let generated = schema.triggers.filter { $0.sharedParametersType == "KindTriggerParameters" }.map(\.key)
-        #expect(generated == Self.perKindTriggers)
-        #expect(generated.count == 80)
+        // The any-kind triggers take just the kind triggers' parameter sets, so they share their type.
+        let shared = schema.triggers.filter { $0.sharedParametersType == "KindTriggerParameters" }.map(\.key)
+        #expect(shared == Self.wildcardTriggers + Self.perKindTriggers)
+        #expect(shared.count == 84)
         #expect(schema.triggers.filter { $0.sharedParametersType == nil }.map(\.key) == Self.handWrittenTriggers)
         #expect(schema.triggers.count == 97)
     }
@@ -313,7 +328,7 @@ import Testing
             ])
         #expect(
             errors([("s.yaml", "events:\n  A:\n    colour: red\n")]) == [
-                "s.yaml:3:5: error: unknown key 'colour' in event 'A'; expected 'doc', 'parents', 'fields' or 'manual'"
+                "s.yaml:3:5: error: unknown key 'colour' in event 'A'; expected 'doc', 'parents', 'fields', 'manual' or 'built_from'"
             ])
     }
 
@@ -587,6 +602,65 @@ import Testing
             extended.diagnostics.map(\.description) == [
                 "actions.yaml:2:3: error: action 'echo' is already a built-in action; choose another name",
                 "actions.yaml:4:1: error: unknown key 'events' in a schema file; expected 'actions' or 'types'",
+            ])
+    }
+
+    @Test func builtFromIsCheckedAgainstTheFields() {
+        #expect(
+            errors([("s.yaml", "events:\n  A:\n    built_from: kubernetes_chnage\n")]) == [
+                "s.yaml:3:17: error: unknown 'built_from' 'kubernetes_chnage' in event 'A'; expected 'kubernetes_change' or 'prometheus_alert'"
+            ])
+        let change = """
+            events:
+              A:
+                built_from: kubernetes_change
+                fields:
+                  object: {type: kubernetes_object}
+                  count: {type: int}
+
+            """
+        #expect(
+            errors([("s.yaml", change)]) == [
+                "s.yaml:3:17: error: event 'A' is built from a Kubernetes change and so needs the field 'operation'",
+                "s.yaml:3:17: error: event 'A' is built from kubernetes_change, which cannot fill its field 'count' (int); expected 'operation' (kubernetes_operation), 'object' (kubernetes_object), 'oldObject' and other optional kubernetes_object fields",
+            ])
+        let alert = """
+            events:
+              A:
+                built_from: prometheus_alert
+                fields:
+                  pod: {type: kubernetes_object}
+
+            """
+        #expect(
+            errors([("s.yaml", alert)]) == [
+                "s.yaml:3:17: error: event 'A' is built from a Prometheus alert and so needs a prometheus_alert field",
+                "s.yaml:3:17: error: event 'A' is built from prometheus_alert, which cannot fill its field 'pod' (kubernetes_object); expected prometheus_alert and optional kubernetes_object fields",
+            ])
+    }
+
+    @Test func alertLabelsNameKnownKinds() {
+        let kinds = """
+            kind_events: {resource_parent: BaseEvent, change_parent: BaseEvent}
+            alert_labels:
+              pod: Pdo
+              job_name: [Job]
+            kinds:
+              Pod: {api_version: v1, namespaced: true}
+
+            """
+        #expect(
+            errors([("k.yaml", kinds), ("s.yaml", Self.base)]) == [
+                "k.yaml:3:8: error: unknown kind 'Pdo' for alert label 'pod'; did you mean 'Pod'?",
+                "k.yaml:4:13: error: alert label 'job_name' must name a kind, found a list",
+            ])
+    }
+
+    @Test func conditionIsOnlyForKubernetesTriggers() {
+        let conditionOnAlert = Self.base.replacingOccurrences(of: "source: prometheus", with: "source: prometheus\n    condition: x")
+        #expect(
+            errors([("s.yaml", conditionOnAlert)]) == [
+                "s.yaml:12:5: error: 'condition' applies only to triggers with source 'kubernetes'"
             ])
     }
 }

@@ -5,42 +5,35 @@ import _TriggerfishFileIO
 
 @testable import Triggerfish
 
-/// The generator's compatibility table and the Swift type system must give the same answer.
+/// `Schema.isCompatible` decides compatibility everywhere (the validator, the docs); the Swift type
+/// system must give the same answer for every generated trigger and action.
 @Suite struct CompatibilityTests {
     let registrations = BuiltinActionImplementations().registrations
+    let schema = SchemaLoader.load(files: SchemaSource.files.map { ("schema/" + $0.name, $0.text) }).schema
 
-    @Test func tableAgreesWithTypeSystemForEveryTriggerAndAction() {
-        #expect(TriggerCatalog.all.count == Compatibility.eventByTrigger.count)
-        #expect(Set(registrations.map(\.name)) == Set(Compatibility.triggersByAction.keys))
+    @Test func schemaAgreesWithTypeSystemForEveryTriggerAndAction() throws {
+        let schema = try #require(schema)
+        let keys = TriggerCatalog.all.map { $0.key }
+        #expect(keys == schema.triggers.map(\.key))
+        #expect(Set(registrations.map(\.name)) == Set(schema.actions.map(\.name)))
         for trigger in TriggerCatalog.all {
+            let key = trigger.key
+            let eventType = trigger.eventType
+            guard let definition = schema.trigger(named: key) else { continue }
             for action in registrations {
-                let table = Compatibility.triggersByAction[action.name]?.contains(trigger.key) ?? false
-                let typeSystem = action.accepts(trigger.eventType)
-                #expect(table == typeSystem, "\(trigger.key) -> \(action.name): table \(table), Swift \(typeSystem)")
+                guard let actionDefinition = schema.action(named: action.name) else { continue }
+                let rule = schema.isCompatible(trigger: definition, action: actionDefinition)
+                let typeSystem = action.accepts(eventType)
+                #expect(rule == typeSystem, "\(key) -> \(action.name): schema \(rule), Swift \(typeSystem)")
             }
         }
     }
 
-    @Test func tableAgreesWithTypeSystemForEveryTriggerAndEventType() {
-        // Stronger than the actions alone: any action declared with any event type.
-        for trigger in TriggerCatalog.all {
-            for event in EventCatalog.instanceTypes.keys {
-                let table = Compatibility.isCompatible(trigger: trigger.key, actionEvent: event)
-                let typeSystem = EventCatalog.conforms(trigger.eventType, to: event)
-                #expect(table == typeSystem, "\(trigger.key) -> action on \(event): table \(table), Swift \(typeSystem)")
-            }
-        }
-    }
-
-    @Test func runtimeTableIsTheOneTheGeneratorComputes() throws {
-        let schema = try #require(SchemaLoader.load(files: SchemaSource.files.map { ("schema/" + $0.name, $0.text) }).schema)
-        for action in schema.actions {
-            #expect(Compatibility.triggersByAction[action.name] == schema.compatibleTriggers(for: action).map(\.key))
-        }
-        #expect(Compatibility.manualActions == Set(schema.actions.filter(schema.isManuallyTriggerable).map(\.name)))
+    @Test func manualActionsAreRobustasManualColumn() throws {
+        let schema = try #require(schema)
         // Robusta's "M" column (reference §1(i)): every action whose event can be built by hand.
         #expect(
-            Compatibility.manualActions == [
+            Set(schema.actions.filter(schema.isManuallyTriggerable).map(\.name)) == [
                 "cleanup_robusta_pods", "cpu_throttling_analysis_enricher", "create_finding", "customise_finding",
                 "daemonset_misscheduled_analysis_enricher", "daemonset_status_enricher", "deployment_events_enricher", "echo",
                 "enrich_pod_with_node_events", "external_video_enricher", "fail_krr_scan", "image_pull_backoff_reporter",
@@ -62,12 +55,13 @@ import _TriggerfishFileIO
         }
     }
 
-    @Test func robustaMatrixFacts() {
+    @Test func robustaMatrixFacts() throws {
         // From Robusta's own ExamplesGenerator (reference §1(d)).
+        let schema = try #require(schema)
         func compatible(_ trigger: String, _ event: String) -> Bool {
-            Compatibility.isCompatible(trigger: trigger, actionEvent: event)
+            schema.trigger(named: trigger).map { schema.selfAndAncestors(of: $0.event).contains(event) } ?? false
         }
-        let all = Array(Compatibility.eventByTrigger.keys)
+        let all = schema.triggers.map(\.key)
         #expect(all.filter { compatible($0, "ExecutionBaseEvent") }.count == all.count)
         #expect(all.filter { compatible($0, "PrometheusKubernetesAlert") } == ["on_prometheus_alert"])
         #expect(

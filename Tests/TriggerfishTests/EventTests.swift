@@ -57,11 +57,13 @@ func acceptsChange(_ event: some KubernetesAnyChangeEvent) -> KubernetesOperatio
         #expect(OnKubernetesAnyResourceCreate.makeEvent(from: custom) == nil)
     }
 
-    @Test func manualParametersFollowTheKindsScope() {
-        #expect(EventCatalog.manualParameters["PodEvent"] == ["name", "namespace"])
-        #expect(EventCatalog.manualParameters["NodeEvent"] == ["name"])
-        #expect(EventCatalog.manualParameters["PodChangeEvent"] == nil)
-        #expect(EventCatalog.manualParameters["PrometheusKubernetesAlert"] == nil)
-        #expect(EventCatalog.manualParameters["ExecutionBaseEvent"] == [])
+    @Test func manualParametersFollowTheKindsScope() throws {
+        let schema = try #require(SchemaLoader.load(files: SchemaSource.files.map { ("schema/" + $0.name, $0.text) }).schema)
+        func manual(_ event: String) -> [String]? { schema.event(named: event)?.manualParameters?.map(\.name) }
+        #expect(manual("PodEvent") == ["name", "namespace"])
+        #expect(manual("NodeEvent") == ["name"])
+        #expect(manual("PodChangeEvent") == nil)
+        #expect(manual("PrometheusKubernetesAlert") == nil)
+        #expect(manual("ExecutionBaseEvent") == [])
     }
 }

@@ -11,7 +11,7 @@ public enum SchemaLoader {
     }
 
     static let sections = [
-        "kinds", "kind_events", "kind_triggers", "events", "types", "parameter_sets", "triggers", "actions",
+        "kinds", "kind_events", "kind_triggers", "alert_labels", "events", "types", "parameter_sets", "triggers", "actions",
         "sinks", "sink_parameters",
     ]
 
@@ -71,6 +71,9 @@ private struct PendingTrigger {
 }
 
 private struct State {
+    /// The parameters type the kind triggers share.
+    static let kindTriggerParameters = "KindTriggerParameters"
+
     var schema = Schema()
     var diagnostics = DiagnosticList()
     var isCustom = false
@@ -86,6 +89,7 @@ private struct State {
     var pendingSinks: [(SinkDefinition, [(String, SourceLocation)], [PendingParameter])] = []
     var pendingSinkBase: [PendingParameter] = []
     var pendingManual: [String: [PendingParameter]] = [:]
+    var builtFromLocations: [String: SourceLocation] = [:]
     var parentLocations: [String: [SourceLocation]] = [:]
     var names: [String: SourceLocation] = [:]  // "event X" -> first definition
 
@@ -111,6 +115,7 @@ private struct State {
             case "kinds": readKinds(pair.value)
             case "kind_events": readKindEvents(pair.value)
             case "kind_triggers": readKindTriggers(pair.value)
+            case "alert_labels": readAlertLabels(pair.value)
             case "events": readEvents(pair.value)
             case "types": readTypes(pair.value)
             case "parameter_sets": readParameterSets(pair.value)
@@ -206,11 +211,36 @@ private struct State {
         kindTriggerSets = reader.stringList("parameter_sets", in: "'kind_triggers'", into: &diagnostics) ?? []
     }
 
+    mutating func readAlertLabels(_ node: YAMLNode) {
+        for entry in entries(node, "alert_labels") {
+            guard checkIdentifier(entry.key, at: entry.keyLocation, style: "snake"),
+                claim("alert label", entry.key, at: entry.keyLocation)
+            else { continue }
+            guard let kind = entry.value.scalar?.string else {
+                diagnostics.error(
+                    entry.value.location, "alert label '\(entry.key)' must name a kind, found \(entry.value.foundDescription)")
+                continue
+            }
+            schema.alertLabels.append(AlertLabel(label: entry.key, kind: kind, location: entry.value.location))
+        }
+    }
+
     mutating func readEvents(_ node: YAMLNode) {
         for entry in entries(node, "events") {
             let what = "event '\(entry.key)'"
             guard let reader = definition(entry, "event", style: "Type") else { continue }
-            reader.rejectUnknownKeys(allowed: ["doc", "parents", "fields", "manual"], in: what, into: &diagnostics)
+            reader.rejectUnknownKeys(allowed: ["doc", "parents", "fields", "manual", "built_from"], in: what, into: &diagnostics)
+            var builtFrom: EventDefinition.BuildSource? = nil
+            if let text = reader.string("built_from", in: what, into: &diagnostics) {
+                builtFrom = EventDefinition.BuildSource(rawValue: text)
+                if builtFrom == nil {
+                    let names = EventDefinition.BuildSource.allCases.map(\.rawValue)
+                    diagnostics.error(
+                        reader["built_from"]!.location,
+                        "unknown 'built_from' '\(text)' in \(what); expected \(Suggestions.orList(names.map { "'\($0)'" }))")
+                }
+                builtFromLocations[entry.key] = reader["built_from"]!.location
+            }
             let parents = reader.stringList("parents", in: what, into: &diagnostics) ?? []
             parentLocations[entry.key] = parents.map(\.1)
             var fields: [FieldDefinition] = []
@@ -254,7 +284,7 @@ private struct State {
             schema.events.append(
                 EventDefinition(
                     name: entry.key, doc: doc(reader, what, &diagnostics), parents: parents.map(\.0), fields: fields,
-                    manualParameters: manual, kind: nil, location: entry.keyLocation))
+                    manualParameters: manual, kind: nil, builtFrom: builtFrom, location: entry.keyLocation))
         }
     }
 
@@ -347,7 +377,7 @@ private struct State {
             if source == .kubernetes && operation == nil && reader["operation"] == nil {
                 diagnostics.error(entry.keyLocation, "\(what) has source 'kubernetes' and so needs an 'operation'")
             }
-            if source != .kubernetes, let extra = reader.pair("kind") ?? reader.pair("operation") {
+            if source != .kubernetes, let extra = reader.pair("kind") ?? reader.pair("operation") ?? reader.pair("condition") {
                 diagnostics.error(extra.keyLocation, "'\(extra.key)' applies only to triggers with source 'kubernetes'")
             }
             let definition = TriggerDefinition(
@@ -553,13 +583,13 @@ private struct State {
                             name: kind.changeEventName,
                             doc: "A \(kind.name) was created, updated or deleted.",
                             parents: [kind.eventName, parents.change.0], fields: [], manualParameters: nil, kind: kind.name,
-                            location: location))
+                            builtFrom: .kubernetesChange, location: location))
                     parentLocations[kind.changeEventName] = [location, parents.change.1]
                 }
             }
             for kind in schema.kinds {
                 for operation in TriggerDefinition.Operation.allCases {
-                    let key = "on_\(kind.lowercased)_\(operation.rawValue)"
+                    let key = kind.triggerKey(operation)
                     guard claim("trigger", key, at: kind.location) else { continue }
                     let what: String
                     switch operation {
@@ -573,7 +603,7 @@ private struct State {
                             definition: TriggerDefinition(
                                 key: key, doc: "Fires when \(what).", event: kind.changeEventName, source: .kubernetes,
                                 kind: kind.name, operation: operation, condition: nil, parameters: [], exactlyOneOf: nil,
-                                sharedParametersType: "KindTriggerParameters", location: kind.location),
+                                sharedParametersType: Self.kindTriggerParameters, location: kind.location),
                             sets: kindTriggerSets, parameters: [], eventLocation: kind.location, kindLocation: nil))
                 }
             }
@@ -602,6 +632,10 @@ private struct State {
             }
             let all = expand(sets: pending.sets, owner: owner) + pending.parameters
             definition.parameters = resolve(all, owner: owner)
+            // A trigger taking exactly the kind triggers' parameter sets shares their parameters type.
+            if pending.parameters.isEmpty, !kindTriggerSets.isEmpty, pending.sets.map(\.0) == kindTriggerSets.map(\.0) {
+                definition.sharedParametersType = Self.kindTriggerParameters
+            }
             checkDefaults(definition.parameters, pending: all, owner: owner)
             for name in definition.exactlyOneOf ?? [] where !definition.parameters.contains(where: { $0.name == name }) {
                 diagnostics.error(definition.location, "'exactly_one_of' of \(owner) names '\(name)', which is not one of its parameters")
@@ -677,6 +711,53 @@ private struct State {
             colour[name] = 2
         }
         for event in schema.events where colour[event.name] == nil { visit(event.name, path: [event.name]) }
+        if reported.isEmpty { checkBuildSources() }
+        for alertLabel in schema.alertLabels where !schema.kinds.contains(where: { $0.name == alertLabel.kind }) {
+            diagnostics.error(
+                alertLabel.location,
+                "unknown kind '\(alertLabel.kind)' for alert label '\(alertLabel.label)'\(Suggestions.didYouMean(alertLabel.kind, in: schema.kinds.map(\.name)))"
+            )
+        }
+    }
+
+    /// An event built from a change or an alert has only fields the generated constructor can fill.
+    mutating func checkBuildSources() {
+        for event in schema.events {
+            guard let source = event.builtFrom, event.kind == nil else { continue }
+            let location = builtFromLocations[event.name] ?? event.location
+            let fields = schema.allFields(of: event.name)
+            let fillable: (FieldDefinition) -> Bool
+            let expected: String
+            switch source {
+            case .kubernetesChange:
+                for required in ["operation", "object"] where !fields.contains(where: { $0.name == required }) {
+                    diagnostics.error(
+                        location, "event '\(event.name)' is built from a Kubernetes change and so needs the field '\(required)'")
+                }
+                fillable = {
+                    switch $0.name {
+                    case "operation": $0.type == .kubernetesOperation && !$0.optional
+                    case "object": $0.type == .kubernetesObject && !$0.optional
+                    default: $0.type == .kubernetesObject && $0.optional
+                    }
+                }
+                expected =
+                    "'operation' (kubernetes_operation), 'object' (kubernetes_object), 'oldObject' and other optional kubernetes_object fields"
+            case .prometheusAlert:
+                if !fields.contains(where: { $0.type == .prometheusAlert }) {
+                    diagnostics.error(
+                        location, "event '\(event.name)' is built from a Prometheus alert and so needs a prometheus_alert field")
+                }
+                fillable = { $0.type == .prometheusAlert || ($0.type == .kubernetesObject && $0.optional) }
+                expected = "prometheus_alert and optional kubernetes_object fields"
+            }
+            for field in fields where !fillable(field) {
+                diagnostics.error(
+                    location,
+                    "event '\(event.name)' is built from \(source.rawValue), which cannot fill its field '\(field.name)' (\(field.type.rawValue)\(field.optional ? ", optional" : "")); expected \(expected)"
+                )
+            }
+        }
     }
 }
 

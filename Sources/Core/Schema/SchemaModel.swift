@@ -16,6 +16,9 @@ public struct Schema: Sendable {
     /// The parents of generated `<Kind>Event` and (second parent) `<Kind>ChangeEvent` types.
     public var kindResourceParent: String?
     public var kindChangeParent: String?
+    /// Alert labels that name a Kubernetes object, with the object's kind, in the order an alert's
+    /// labels are read (Robusta's `AlertEventBuilder`).
+    public var alertLabels: [AlertLabel] = []
     /// Schema source files (path relative to the schema folder, text), kept for embedding.
     public var sources: [(name: String, text: String)] = []
 
@@ -99,6 +102,15 @@ public struct KindDefinition: Sendable {
     public var accessor: String { name.prefix(1).lowercased() + name.dropFirst() }
     public var eventName: String { name + "Event" }
     public var changeEventName: String { name + "ChangeEvent" }
+    /// `on_pod_create`: the key of the trigger generated for this kind and `operation`.
+    public func triggerKey(_ operation: TriggerDefinition.Operation) -> String { "on_\(lowercased)_\(operation.rawValue)" }
+}
+
+/// An alert label (`pod`, `job_name`) whose value names an object of `kind`.
+public struct AlertLabel: Sendable {
+    public var label: String
+    public var kind: String
+    public var location: SourceLocation
 }
 
 public struct EventDefinition: Sendable {
@@ -110,7 +122,19 @@ public struct EventDefinition: Sendable {
     public var manualParameters: [ParameterDefinition]?
     /// The kind this event was expanded from, if any.
     public var kind: String?
+    /// How a trigger builds the event's concrete type, besides field by field; `nil` when only
+    /// field by field (`built_from` in the schema; the per-kind change events are built from a change).
+    public var builtFrom: BuildSource? = nil
     public var location: SourceLocation
+
+    /// What a trigger builds an event from.
+    public enum BuildSource: String, Sendable, CaseIterable {
+        /// A Kubernetes change: `operation`, `object`, `oldObject`, and each other (optional object) field set to the object.
+        case kubernetesChange = "kubernetes_change"
+        /// A Prometheus alert: the alert, each kind's field set to the object its labels name, and
+        /// each other (optional object) field to the alert's subject.
+        case prometheusAlert = "prometheus_alert"
+    }
 }
 
 public struct FieldDefinition: Sendable {

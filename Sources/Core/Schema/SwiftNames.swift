@@ -52,19 +52,4 @@ package enum SwiftNames {
         }
         return result + "\""
     }
-
-    /// A raw multi-line string literal that cannot be closed by the text inside it.
-    package static func rawMultiline(_ text: String) -> String {
-        var hashes = "#"
-        while text.contains("\"\"\"" + hashes) || text.contains("\\" + hashes) { hashes += "#" }
-        return hashes + "\"\"\"\n" + text + "\n\"\"\"" + hashes
-    }
-
-    /// Doc comment lines for `text`, indented.
-    package static func doc(_ text: String, indent: String = "") -> String {
-        guard !text.isEmpty else { return "" }
-        return text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { indent + "///" + ($0.isEmpty ? "" : " " + $0) }
-            .joined(separator: "\n") + "\n"
-    }
 }

@@ -21,36 +21,42 @@ extension SwiftEmitter {
     public func consumerFile(
         playbooks: [(name: String, text: String, config: ValidatedConfig)], actionFiles: [(name: String, text: String)] = []
     ) -> String {
-        var out = Self.header + "import Triggerfish\n\n"
-        out += records(schema.types.filter(\.isCustom), access: "public")
-        out += actions(schema.actions.filter(\.isCustom), protocolName: "PlaybookActions", access: "public")
-        out += "\n/// The playbook files of this target, validated at build time.\n"
-        out += "public enum EmbeddedPlaybooks {\n"
-        out += "    /// The playbooks files (`playbooks.yaml`, `*.playbooks.yaml`) by file name, in path order.\n"
-        out += "    public static let files: [(name: String, text: String)] = [\n"
-        for file in playbooks {
-            out += "        (\(SwiftNames.literal(file.name)), \(SwiftNames.rawMultiline(file.text))),\n"
+        var declarations = records(schema.types.filter(\.isCustom), access: "public")
+        declarations += actions(schema.actions.filter(\.isCustom), protocolName: "PlaybookActions", access: "public")
+        let files: ([(name: String, text: String)]) -> SwiftExpression = { files in
+            .array(files.map { .tuple([.string($0.name), .multilineString($0.text)]) })
         }
-        out += "    ]\n\n"
-        out += "    /// The text of the playbooks file with this name (`playbooks.yaml`); `nil` when this target has none by that name.\n"
-        out += "    public static func playbooks(named name: String) -> String? {\n"
-        out += "        files.first { $0.name == name }?.text\n"
-        out += "    }\n\n"
-        out += "    /// The playbooks file with this name, loaded against the built-in schema and this target's actions, ready for\n"
-        out += "    /// `PlaybookEngine`; throws `ConfigLoadError`, naming the files there are, when this target has none by that name.\n"
-        out += "    public static func config(named name: String) throws(ConfigLoadError) -> PlaybookConfig {\n"
-        out += "        try PlaybookConfig.load(named: name, from: files, actionFiles: actionFiles)\n"
-        out += "    }\n\n"
-        out += "    /// This target's action declarations, for `PlaybookConfig.schema(addingActions:)` when\n"
-        out += "    /// configs are loaded at run time.\n"
-        out += "    public static let actionFiles: [(name: String, text: String)] = [\n"
-        for file in actionFiles {
-            out += "        (\(SwiftNames.literal(file.name)), \(SwiftNames.rawMultiline(file.text))),\n"
-        }
-        out += "    ]\n}\n\n"
-        out += "/// Compile-time proof that every action in the playbooks accepts the event its triggers produce.\n"
-        out += "private enum PlaybookTypeChecks {\n"
-        var calls: [String] = []
+        declarations.append(
+            .type(
+                doc: "The playbook files of this target, validated at build time.", modifiers: "public", kind: "enum",
+                name: "EmbeddedPlaybooks", inherits: [],
+                members: [
+                    .property(
+                        doc: "The playbooks files (`playbooks.yaml`, `*.playbooks.yaml`) by file name, in path order.",
+                        modifiers: "public static", keyword: "let", name: "files", type: "[(name: String, text: String)]",
+                        value: files(playbooks.map { ($0.name, $0.text) })),
+                    .blank,
+                    .function(
+                        doc:
+                            "The text of the playbooks file with this name (`playbooks.yaml`); `nil` when this target has none by that name.",
+                        modifiers: "public static", name: "func playbooks", parameters: [SwiftParameter("named name", "String")],
+                        effects: "-> String?", body: [.code("files.first { $0.name == name }?.text")]),
+                    .blank,
+                    .function(
+                        doc: "The playbooks file with this name, loaded against the built-in schema and this target's actions, ready for\n"
+                            + "`PlaybookEngine`; throws `ConfigLoadError`, naming the files there are, when this target has none by that name.",
+                        modifiers: "public static", name: "func config", parameters: [SwiftParameter("named name", "String")],
+                        effects: "throws(ConfigLoadError) -> PlaybookConfig",
+                        body: [.code("try PlaybookConfig.load(named: name, from: files, actionFiles: actionFiles)")]),
+                    .blank,
+                    .property(
+                        doc: "This target's action declarations, for `PlaybookConfig.schema(addingActions:)` when\n"
+                            + "configs are loaded at run time.",
+                        modifiers: "public static", keyword: "let", name: "actionFiles", type: "[(name: String, text: String)]",
+                        value: files(actionFiles)),
+                ]))
+        var checks: [SwiftDeclaration] = []
+        var calls: [SwiftStatement] = []
         var index = 0
         for file in playbooks {
             for playbook in file.config.playbooks {
@@ -60,16 +66,21 @@ extension SwiftEmitter {
                         guard let triggerDefinition = schema.trigger(named: trigger.key) else { continue }
                         let function = "check\(index)"
                         index += 1
-                        out += "    // \(file.name):\(trigger.location.line): \(trigger.key) -> \(action.name)\n"
-                        out += "    static func \(function)<E: \(actionDefinition.event)>(_: E.Type) {}\n"
-                        calls.append("\(function)(\(SwiftNames.triggerType(triggerDefinition.key)).Event.self)")
+                        checks.append(.comment("\(file.name):\(trigger.location.line): \(trigger.key) -> \(action.name)"))
+                        checks.append(
+                            .function(
+                                doc: "", modifiers: "static", name: "func \(function)<E: \(actionDefinition.event)>",
+                                parameters: [SwiftParameter("_", "E.Type")], effects: "", body: []))
+                        calls.append(.code("\(function)(\(SwiftNames.triggerType(triggerDefinition.key)).Event.self)"))
                     }
                 }
             }
         }
-        out += "    static func all() {\n"
-        for call in calls { out += "        \(call)\n" }
-        out += "    }\n}\n"
-        return out
+        checks.append(.function(doc: "", modifiers: "static", name: "func all", parameters: [], effects: "", body: calls))
+        declarations.append(
+            .type(
+                doc: "Compile-time proof that every action in the playbooks accepts the event its triggers produce.",
+                modifiers: "private", kind: "enum", name: "PlaybookTypeChecks", inherits: [], members: checks))
+        return render(declarations, imports: ["Triggerfish"])
     }
 }

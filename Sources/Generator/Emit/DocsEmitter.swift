@@ -91,14 +91,14 @@ public struct DocsEmitter: Sendable {
 
     /// The triggers expanded from a kind (`on_pod_create`, ...), in operation order.
     func kindTriggers(_ kind: KindDefinition) -> [TriggerDefinition] {
-        TriggerDefinition.Operation.allCases.compactMap { schema.trigger(named: "on_\(kind.lowercased)_\($0.rawValue)") }
+        TriggerDefinition.Operation.allCases.compactMap { schema.trigger(named: kind.triggerKey($0)) }
     }
 
     func events() -> String {
         var out = Self.header + "# Events\n\n"
         out += "Every trigger produces an event; every action accepts one. An event with several parents is accepted\n"
         out += "wherever any parent is. In Swift each event is a protocol of the same name (write actions as\n"
-        out += "`func run(_ event: some PodEvent, ...)`), and `<Event>Instance` is its concrete type.\n\n"
+        out += "`func run(_ event: some PodEvent, ...)`), and `\(SwiftNames.instance("<Event>"))` is its concrete type.\n\n"
         let written = schema.events.filter { $0.kind == nil }
         out += "The schema has \(schema.events.count) events: \(written.count) written in it, described below, and "
         out +=

@@ -104,12 +104,8 @@ struct PlaybookIndex: Sendable {
     ) throws(ParameterError) -> KubernetesTriggerRuntime {
         let parameters = trigger.parameters
         let filters = try KubernetesFilters(parameters: parameters, scope: trigger.scope, path: path)
-        var condition: TriggerCondition?
-        if let conditional = type as? any ConditionalTrigger.Type {
-            condition = try conditional.condition(parameters: parameters, path: path)
-        } else if let name = type.condition {
-            throw ParameterError(path: path, message: "its condition '\(name)' is not implemented by this runtime")
-        }
+        // A trigger with a schema `condition` conforms to ConditionalTrigger in the generated code.
+        let condition = try (type as? any ConditionalTrigger.Type)?.condition(parameters: parameters, path: path)
         return KubernetesTriggerRuntime(key: type.key, type: type, filters: filters, condition: condition)
     }
 

@@ -1,13 +1,9 @@
 import Foundation
 import Synchronization
 
-/// How an alert's labels name Kubernetes objects (Robusta's `AlertEventBuilder`).
+/// How an alert's labels name Kubernetes objects (Robusta's `AlertEventBuilder`); the labels, their
+/// kinds and API versions come from the schema (`alert_labels` in kinds.yaml).
 enum AlertResources {
-    static let labelKinds: [(label: String, kind: String, apiVersion: String)] = [
-        ("deployment", "Deployment", "apps/v1"), ("daemonset", "DaemonSet", "apps/v1"), ("statefulset", "StatefulSet", "apps/v1"),
-        ("job_name", "Job", "batch/v1"), ("pod", "Pod", "v1"), ("horizontalpodautoscaler", "HorizontalPodAutoscaler", "autoscaling/v1"),
-    ]
-
     /// The objects an alert is about, keyed by kind. Each comes from the store when the input
     /// stream carried it, otherwise it is a reference holding the kind, name and namespace.
     /// The namespace is the `namespace` label (default "default"); names containing
@@ -17,7 +13,7 @@ enum AlertResources {
     static func resolve(_ alert: PrometheusAlert, store: ObjectStore) -> [String: KubernetesObject] {
         let namespace = alert.labels["namespace"] ?? "default"
         var resources: [String: KubernetesObject] = [:]
-        for (label, kind, apiVersion) in labelKinds {
+        for (label, kind, apiVersion) in KubernetesKinds.alertLabels {
             guard let name = alert.labels[label], !name.isEmpty, !name.contains("kube-state-metrics") else { continue }
             resources[kind] =
                 store.object(kind: kind, namespace: namespace, name: name)
@@ -34,7 +30,7 @@ enum AlertResources {
             } else {
                 resources["Node"] =
                     store.object(kind: "Node", namespace: nil, name: nodeName)
-                    ?? reference(kind: "Node", apiVersion: "v1", name: nodeName, namespace: nil)
+                    ?? reference(kind: "Node", apiVersion: KubernetesKinds.apiVersions["Node"] ?? "v1", name: nodeName, namespace: nil)
             }
         }
         return resources

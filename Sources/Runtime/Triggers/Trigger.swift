@@ -6,8 +6,6 @@ public protocol Trigger: Sendable {
     associatedtype Event: TriggerfishEvent
     static var key: String { get }
     static var source: TriggerSource { get }
-    /// The named runtime condition of a "smart" trigger (`pod_crash_loop`, ...).
-    static var condition: String? { get }
 }
 
 extension Trigger {

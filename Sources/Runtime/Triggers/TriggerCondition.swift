@@ -15,7 +15,8 @@ public struct TriggerCondition: Sendable {
 }
 
 /// A generated trigger whose schema declares a `condition`, with its check written by hand over
-/// the trigger's generated parameters.
+/// the trigger's generated parameters. The generated trigger declares the conformance, so a
+/// condition without its hand-written `makeCondition` (in an extension below) does not compile.
 public protocol ConditionalTrigger: KubernetesTrigger {
     static func makeCondition(_ parameters: Parameters) -> TriggerCondition
 }
@@ -46,7 +47,7 @@ enum PodStatus {
     }
 }
 
-extension OnPodCrashLoop: ConditionalTrigger {
+extension OnPodCrashLoop {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         TriggerCondition(
             matches: { change, _ in
@@ -61,7 +62,7 @@ extension OnPodCrashLoop: ConditionalTrigger {
     }
 }
 
-extension OnImagePullBackoff: ConditionalTrigger {
+extension OnImagePullBackoff {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         TriggerCondition(
             matches: { change, now in
@@ -77,7 +78,7 @@ extension OnImagePullBackoff: ConditionalTrigger {
     }
 }
 
-extension OnPodOomKilled: ConditionalTrigger {
+extension OnPodOomKilled {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         TriggerCondition(
             matches: { change, _ in
@@ -92,7 +93,7 @@ extension OnPodOomKilled: ConditionalTrigger {
     }
 }
 
-extension OnContainerOomKilled: ConditionalTrigger {
+extension OnContainerOomKilled {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         TriggerCondition(
             matches: { change, _ in
@@ -109,7 +110,7 @@ extension OnContainerOomKilled: ConditionalTrigger {
     }
 }
 
-extension OnPodEvicted: ConditionalTrigger {
+extension OnPodEvicted {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         TriggerCondition(
             matches: { change, _ in change.object.json.value(atPath: "status.reason")?.stringValue == "Evicted" },
@@ -117,7 +118,7 @@ extension OnPodEvicted: ConditionalTrigger {
     }
 }
 
-extension OnJobFailure: ConditionalTrigger {
+extension OnJobFailure {
     /// Edge-triggered: the new version has a `Failed` condition and the old one did not.
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         TriggerCondition(
@@ -161,32 +162,32 @@ enum WarningEvents {
     }
 }
 
-extension OnKubernetesWarningEvent: ConditionalTrigger {
+extension OnKubernetesWarningEvent {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         WarningEvents.condition(
             operations: parameters.operations, include: parameters.include, exclude: parameters.exclude, rateLimit: parameters.rateLimit)
     }
 }
 
-extension OnKubernetesWarningEventCreate: ConditionalTrigger {
+extension OnKubernetesWarningEventCreate {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         WarningEvents.condition(operations: nil, include: parameters.include, exclude: parameters.exclude, rateLimit: parameters.rateLimit)
     }
 }
 
-extension OnKubernetesWarningEventUpdate: ConditionalTrigger {
+extension OnKubernetesWarningEventUpdate {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         WarningEvents.condition(operations: nil, include: parameters.include, exclude: parameters.exclude, rateLimit: parameters.rateLimit)
     }
 }
 
-extension OnKubernetesWarningEventDelete: ConditionalTrigger {
+extension OnKubernetesWarningEventDelete {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         WarningEvents.condition(operations: nil, include: parameters.include, exclude: parameters.exclude, rateLimit: parameters.rateLimit)
     }
 }
 
-extension OnKubernetesResourceOperation: ConditionalTrigger {
+extension OnKubernetesResourceOperation {
     /// Kinds and operations compared ignoring case; empty lists mean all. Its change filters
     /// (by default, spec changes other than spec.replicas) apply to updates.
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
