@@ -487,7 +487,7 @@ private struct State {
             result.append(
                 ParameterDefinition(
                     name: parameter.name, type: type, doc: parameter.doc, required: parameter.required,
-                    defaultValue: parameter.defaultNode.map(ConfigValue.init), allowedValues: parameter.values,
+                    defaultValue: parameter.defaultNode.map(JSONValue.init(yaml:)), allowedValues: parameter.values,
                     location: parameter.location, minimum: parameter.minimum, maximum: parameter.maximum))
         }
         return result

@@ -202,7 +202,7 @@ public struct ParameterDefinition: Sendable {
     public var type: ParameterType
     public var doc: String
     public var required: Bool
-    public var defaultValue: ConfigValue?
+    public var defaultValue: JSONValue?
     /// For string parameters: the only values that can ever match.
     public var allowedValues: [String]?
     public var location: SourceLocation
@@ -272,56 +272,4 @@ public struct SinkDefinition: Sendable {
     /// validate, and their findings are routed and reported, but not sent.
     public var delivers: Bool = false
     public var location: SourceLocation
-}
-
-/// A plain configuration value (what YAML scalars, lists and mappings hold), used for defaults.
-public indirect enum ConfigValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case int(Int)
-    case double(Double)
-    case string(String)
-    case list([ConfigValue])
-    case map([(String, ConfigValue)])
-
-    public init(_ node: YAMLNode) {
-        switch node.content {
-        case .scalar(let scalar):
-            switch scalar.value {
-            case .null: self = .null
-            case .bool(let b): self = .bool(b)
-            case .int(let i): self = .int(i)
-            case .double(let d): self = .double(d)
-            case .string(let s): self = .string(s)
-            }
-        case .sequence(let items): self = .list(items.map(ConfigValue.init))
-        case .mapping(let pairs): self = .map(pairs.map { ($0.key, ConfigValue($0.value)) })
-        }
-    }
-
-    public static func == (lhs: ConfigValue, rhs: ConfigValue) -> Bool {
-        switch (lhs, rhs) {
-        case (.null, .null): true
-        case (.bool(let a), .bool(let b)): a == b
-        case (.int(let a), .int(let b)): a == b
-        case (.double(let a), .double(let b)): a == b
-        case (.string(let a), .string(let b)): a == b
-        case (.list(let a), .list(let b)): a == b
-        case (.map(let a), .map(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        default: false
-        }
-    }
-
-    /// YAML flow text, for docs and messages: `14400`, `"firing"`, `["spec"]`.
-    public var yamlText: String {
-        switch self {
-        case .null: "null"
-        case .bool(let b): b ? "true" : "false"
-        case .int(let i): String(i)
-        case .double(let d): String(d)
-        case .string(let s): "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        case .list(let items): "[" + items.map(\.yamlText).joined(separator: ", ") + "]"
-        case .map(let pairs): "{" + pairs.map { "\($0.0): \($0.1.yamlText)" }.joined(separator: ", ") + "}"
-        }
-    }
 }

@@ -430,7 +430,7 @@ private struct Run {
         guard checker.diagnostics.errorCount == 0, let name = node["name"]?.scalar?.string else { return nil }
         var parameters = JSONValue(yaml: node).objectValue ?? [:]
         for definition in definitions where parameters[definition.name] == nil || parameters[definition.name] == .null {
-            if let value = definition.defaultValue { parameters[definition.name] = JSONValue(value) }
+            if let value = definition.defaultValue { parameters[definition.name] = value }
         }
         return ValidatedConfig.Sink(
             type: sink.key, name: name, isDefault: parameters["default"]?.boolValue ?? true, stop: parameters["stop"]?.boolValue ?? false,

@@ -18,17 +18,19 @@ extension JSONValue {
             self = .object(members)
         }
     }
+}
 
-    /// A schema default as JSON.
-    public init(_ value: ConfigValue) {
-        switch value {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .list(let items): self = .array(items.map(JSONValue.init))
-        case .map(let pairs): self = .object(Dictionary(pairs.map { ($0.0, JSONValue($0.1)) }, uniquingKeysWith: { first, _ in first }))
+extension JSONValue {
+    /// YAML flow text, for docs and messages: `14400`, `"firing"`, `["spec"]`, `{a: 1}` (keys sorted).
+    public var yamlText: String {
+        switch self {
+        case .null: "null"
+        case .bool(let b): b ? "true" : "false"
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        case .string(let s): "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .array(let items): "[" + items.map(\.yamlText).joined(separator: ", ") + "]"
+        case .object(let members): "{" + members.keys.sorted().map { "\($0): \(members[$0]!.yamlText)" }.joined(separator: ", ") + "}"
         }
     }
 }

@@ -199,7 +199,7 @@ public struct SwiftEmitter: Sendable {
     }
 
     /// A schema value (a default) as a Swift expression of the parameter's type.
-    func literal(_ value: ConfigValue, as type: ParameterType) -> SwiftExpression {
+    func literal(_ value: JSONValue, as type: ParameterType) -> SwiftExpression {
         switch (value, type) {
         case (.null, _): return .code("nil")
         case (.bool(let b), _): return .code(b ? "true" : "false")
@@ -207,19 +207,19 @@ public struct SwiftEmitter: Sendable {
         case (.int(let i), _): return .code(String(i))
         case (.double(let d), _): return .code("\(d)")
         case (.string(let s), _): return .string(s)
-        case (.list(let items), .list(let inner)): return .array(items.map { literal($0, as: inner) })
-        case (.list(let items), _): return .array(items.map { literal($0, as: .any) })
-        case (.map(let pairs), .record(let name)):
+        case (.array(let items), .list(let inner)): return .array(items.map { literal($0, as: inner) })
+        case (.array(let items), _): return .array(items.map { literal($0, as: .any) })
+        case (.object(let members), .record(let name)):
             guard let record = schema.type(named: name) else { return .code("nil") }
             let arguments = record.fields.compactMap { field -> SwiftExpression.Argument? in
-                guard let value = pairs.first(where: { $0.0 == field.name })?.1 else { return nil }
+                guard let value = members[field.name] else { return nil }
                 return .init(SwiftNames.property(field.name), literal(value, as: field.type))
             }
             return .call(name, arguments)
-        case (.map(let pairs), .map(let inner)):
-            return .dictionary(pairs.map { .init(.string($0.0), literal($0.1, as: inner)) })
-        case (.map(let pairs), _):
-            return .dictionary(pairs.map { .init(.string($0.0), literal($0.1, as: .any)) })
+        case (.object(let members), .map(let inner)):
+            return .dictionary(members.keys.sorted().map { .init(.string($0), literal(members[$0]!, as: inner)) })
+        case (.object(let members), _):
+            return .dictionary(members.keys.sorted().map { .init(.string($0), literal(members[$0]!, as: .any)) })
         }
     }
 
