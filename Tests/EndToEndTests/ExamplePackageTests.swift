@@ -19,6 +19,14 @@ struct ExamplePackageTests {
         // Its YAML files are a playbooks and an actions file, so the plugin has nothing to warn about.
         #expect(!build.output.contains("not checked") && !build.output.contains("no playbooks"), "output:\n\(build.output)")
 
+        // What a consumer compiles for its own code: the runtime and the core, never the emitters
+        // (they are built for the plugin's tool only), an HTTP client or server.
+        let modules = try FileManager.default.contentsOfDirectory(
+            atPath: try await example.executable().deletingLastPathComponent().appending(path: "Modules").path)
+        #expect(
+            Set(modules.filter { $0.hasSuffix(".swiftmodule") }.map { String($0.dropLast(".swiftmodule".count)) })
+                == ["Logging", "PodCounter", "Triggerfish", "Yams", "_TriggerfishCore", "_TriggerfishFileIO"])
+
         let run = try await runProcess([try await example.executable().path], in: example.directory)
         #expect(run.status == 0, "PodCounter failed:\n\(run.output)")
         #expect(
