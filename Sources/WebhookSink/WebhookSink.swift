@@ -230,7 +230,7 @@ public final class WebhookSink: FindingSink {
 
     static func slackBody(_ finding: Finding) -> JSONValue {
         let labels = finding.subject.labels
-        let labelText = labels.isEmpty ? "None" : labels.keys.sorted().map { "\($0)=\(labels[$0] ?? "")" }.joined(separator: ", ")
+        let labelText = labels.isEmpty ? "None" : FindingText.pairsText(labels)
         return [
             "text": .string(
                 "*Title:* \(finding.title)\n*Description:* \(finding.description ?? "None")\n"

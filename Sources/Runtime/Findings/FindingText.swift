@@ -57,7 +57,8 @@ public enum FindingText {
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
-    static func pairsText(_ pairs: [String: String]) -> String {
+    /// `k=v, k2=v2`, keys sorted: how labels and annotations are written in text.
+    public static func pairsText(_ pairs: [String: String]) -> String {
         pairs.keys.sorted().map { "\($0)=\(pairs[$0] ?? "")" }.joined(separator: ", ")
     }
 
