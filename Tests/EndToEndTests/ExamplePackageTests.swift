@@ -20,12 +20,14 @@ struct ExamplePackageTests {
         #expect(!build.output.contains("not checked") && !build.output.contains("no playbooks"), "output:\n\(build.output)")
 
         // What a consumer compiles for its own code: the runtime and the core, never the emitters
-        // (they are built for the plugin's tool only), an HTTP client or server.
+        // (they are built for the plugin's tool only), an HTTP client or server. (The scratch
+        // directory is kept between runs, so this names what must be absent, not the whole list.)
         let modules = try FileManager.default.contentsOfDirectory(
-            atPath: try await example.executable().deletingLastPathComponent().appending(path: "Modules").path)
-        #expect(
-            Set(modules.filter { $0.hasSuffix(".swiftmodule") }.map { String($0.dropLast(".swiftmodule".count)) })
-                == ["Logging", "PodCounter", "Triggerfish", "Yams", "_TriggerfishCore", "_TriggerfishFileIO"])
+            atPath: try await example.executable().deletingLastPathComponent().appending(path: "Modules").path
+        ).filter { $0.hasSuffix(".swiftmodule") }.map { String($0.dropLast(".swiftmodule".count)) }
+        #expect(Set(["Triggerfish", "_TriggerfishCore", "PodCounter"]).isSubset(of: modules), "modules: \(modules)")
+        let heavy = ["_TriggerfishGenerator", "TriggerfishWebhookSink", "AsyncHTTPClient", "NIOCore", "Hummingbird", "TriggerfishTesting"]
+        #expect(modules.filter(heavy.contains) == [], "modules: \(modules)")
 
         let run = try await runProcess([try await example.executable().path], in: example.directory)
         #expect(run.status == 0, "PodCounter failed:\n\(run.output)")
