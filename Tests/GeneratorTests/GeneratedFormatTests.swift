@@ -51,18 +51,10 @@ import _TriggerfishFileIO
         for file in files {
             try file.contents.write(to: directory.appendingPathComponent(file.name), atomically: true, encoding: .utf8)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
+        let (status, text) = try CoreFixtures.runTool(
             ["swift", "format", "lint", "--strict", "--configuration", Self.root.appendingPathComponent(".swift-format").path]
-            + files.map { directory.appendingPathComponent($0.name).path }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "swift format lint:\n\(text)")
+                + files.map { directory.appendingPathComponent($0.name).path })
+        #expect(status == 0, "swift format lint:\n\(text)")
         #expect(text.isEmpty, "swift format lint:\n\(text)")
     }
 }

@@ -24,6 +24,21 @@ enum CoreFixtures {
         return try #require(loaded.schema, "the schema has errors: \(loaded.diagnostics.map(\.description))")
     }
 
+    /// Runs a toolchain command (`swift format ...`, `swiftc ...`) found on the PATH, returning its
+    /// exit status and its standard output and error together.
+    static func runTool(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     static func fixture(_ name: String) throws -> String {
         try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
     }

@@ -142,16 +142,8 @@ import _TriggerfishFileIO
         let buildRoot = modules.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let yams = buildRoot.appendingPathComponent("checkouts/Yams/Sources/CYaml/include/module.modulemap").path
         if FileManager.default.fileExists(atPath: yams) { arguments += ["-Xcc", "-fmodule-map-file=" + yams] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments + paths + [handWritten]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "the goldens do not compile:\n\(text)")
+        let (status, text) = try CoreFixtures.runTool(arguments + paths + [handWritten])
+        #expect(status == 0, "the goldens do not compile:\n\(text)")
     }
 
     @Test func docsMatchTheCommittedDocs() throws {

@@ -128,10 +128,8 @@ public struct ConfigValidator: Sendable {
     /// Scope attributes available to Kubernetes triggers, alert triggers and sinks (Robusta's).
     static let kubernetesScopeAttributes = ["name", "namespace", "labels", "annotations", "attributes"]
     static let alertScopeAttributes = ["labels", "annotations"]
-    static let sinkScopeAttributes = [
-        "title", "identifier", "severity", "source", "type", "kind", "namespace", "node", "name", "labels", "annotations",
-        "namespace_labels",
-    ]
+    /// A sink's scope sees what its legacy `match` sees, and the namespace's labels.
+    static let sinkScopeAttributes = FindingMatch.attributes + ["namespace_labels"]
 
     public func validate(text: String, file: String) -> Output {
         let parsed = YAMLDocument.parse(text, file: file, limits: limits)
