@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "TriggerfishWebhookSink", targets: ["TriggerfishWebhookSink"]),
         // For tests, ours and consumers': an HTTP receiver, capturing sinks, an engine harness.
         .library(name: "TriggerfishTesting", targets: ["TriggerfishTesting"]),
+        // `triggerfish serve` as a library: the runner's HTTP endpoints, for programs that embed it.
+        .library(name: "TriggerfishServer", targets: ["TriggerfishServer"]),
         .executable(name: "triggerfish", targets: ["TriggerfishCLI"]),
         // The generator the plugin runs; also `swift run TriggerfishGenerateTool docs ...`.
         .executable(name: "TriggerfishGenerateTool", targets: ["TriggerfishGenerateTool"]),
@@ -23,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         // Named for their error types only (the webhook sink's log says why an attempt failed);
         // async-http-client builds them anyway.
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
@@ -72,7 +77,10 @@ let package = Package(
         // emitters, HTTP clients or servers.
         .target(
             name: "Triggerfish",
-            dependencies: ["_TriggerfishCore", "_TriggerfishFileIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "_TriggerfishCore", "_TriggerfishFileIO", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Sources/Runtime",
             plugins: ["TriggerfishPlugin"]
         ),
@@ -90,6 +98,21 @@ let package = Package(
             ],
             path: "Sources/WebhookSink"
         ),
+        // `triggerfish serve`: Robusta's runner endpoints on Hummingbird, the bounded input queue, bearer
+        // authentication, reloads, /metrics (swift-prometheus) and graceful shutdown (swift-service-lifecycle).
+        .target(
+            name: "TriggerfishServer",
+            dependencies: [
+                "Triggerfish",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Server"
+        ),
         // What tests of the runtime and of consumers' playbooks need: a live HTTP receiver
         // (Hummingbird) with scripted answers, capturing sinks and consoles, an engine harness.
         .target(
@@ -105,10 +128,12 @@ let package = Package(
             name: "TriggerfishCLI",
             dependencies: [
                 "Triggerfish",
+                "TriggerfishServer",
                 "TriggerfishWebhookSink",
                 "_TriggerfishCore",
                 "_TriggerfishFileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/CLI"

@@ -129,7 +129,7 @@ public struct InputPipeline: Sendable {
 
     /// The lane of an input: by object for a Kubernetes change, by alert group for a webhook, so
     /// what must stay in order shares a lane.
-    static func lane(of input: RecordedInput, count: Int) -> Int {
+    public static func lane(of input: RecordedInput, count: Int) -> Int {
         let key: String
         switch input {
         case .kubernetes(let change):

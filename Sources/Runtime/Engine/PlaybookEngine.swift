@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import _TriggerfishCore
 
@@ -17,14 +18,18 @@ public final class PlaybookEngine: Sendable {
         public var now: @Sendable () -> Date
         /// Seconds an alert (fingerprint, status, start, end) is remembered as handled.
         public var alertDeduplicationTTL: TimeInterval
+        /// Where the engine's counters and timers go (events handled, playbook fires, action runs,
+        /// errors and durations, findings by sink); by default swift-metrics' global factory.
+        public var metrics: any MetricsFactory
 
         public init(
             clusterProvider: String = "Unknown", now: @escaping @Sendable () -> Date = { Date() },
-            alertDeduplicationTTL: TimeInterval = 7200
+            alertDeduplicationTTL: TimeInterval = 7200, metrics: (any MetricsFactory)? = nil
         ) {
             self.clusterProvider = clusterProvider
             self.now = now
             self.alertDeduplicationTTL = alertDeduplicationTTL
+            self.metrics = metrics ?? MetricsSystem.factory
         }
     }
 
@@ -39,6 +44,7 @@ public final class PlaybookEngine: Sendable {
     let sinks: [String: any FindingSink]
     let rateLimiter = RateLimiter()
     let deduplicator: AlertDeduplicator
+    let metrics: EngineMetrics
     /// Objects seen in the input, for resolving alerts to them.
     public let objects = ObjectStore()
 
@@ -66,7 +72,11 @@ public final class PlaybookEngine: Sendable {
         self.preparedActions = index.runnables.map { runnable in
             runnable.playbook.actions.map { action in registrations[action.name]?.prepare(parameters: action.parameters) }
         }
-        self.unregisteredActions = Array(Set(config.playbooks.flatMap { $0.actions.map(\.name) }).subtracting(registrations.keys)).sorted()
+        let configActions = Set(config.playbooks.flatMap { $0.actions.map(\.name) })
+        self.unregisteredActions = Array(configActions.subtracting(registrations.keys)).sorted()
+        self.metrics = EngineMetrics(
+            factory: options.metrics, playbooks: index.runnables.map(\.playbook.displayName),
+            actions: configActions.union(registrations.keys), sinks: config.sinks.map(\.name))
     }
 
     // MARK: Inputs
@@ -83,6 +93,7 @@ public final class PlaybookEngine: Sendable {
     public func handle(_ change: KubernetesChange) async -> EventReport {
         // Objects are kept only for resolving alerts, so only when some playbook takes alerts.
         if index.hasAlertPlaybooks { objects.apply(change) }
+        metrics.handled(.kubernetes)
         let object = change.object
         var report = EventReport(
             summary: "\(change.kind) \(object.namespace.map { $0 + "/" } ?? "")\(object.name ?? "<unnamed>") \(change.operation.rawValue)")
@@ -140,6 +151,7 @@ public final class PlaybookEngine: Sendable {
             report.duplicate = true
             return report
         }
+        metrics.handled(.alert)
         let candidates = index.candidates(forAlertNamed: alert.name)
         guard !candidates.isEmpty else { return report }
         var event: PrometheusKubernetesAlertInstance?
@@ -164,10 +176,12 @@ public final class PlaybookEngine: Sendable {
         let runnable = index.runnables[candidate]
         let name = runnable.playbook.displayName
         report.playbooks.append(name)
+        metrics.fired(candidate)
         context.currentSinks = runnable.sinks
         for (action, prepared) in zip(runnable.playbook.actions, preparedActions[candidate]) {
             if context.stopProcessing { break }
             var run = ActionRun(action: action.name, playbook: name)
+            let started = ContinuousClock.now
             if let prepared {
                 do {
                     try await prepared.run(event, context: context)
@@ -179,6 +193,7 @@ public final class PlaybookEngine: Sendable {
             } else {
                 run.failure = ActionFailure(code: .unknownAction, message: "no implementation is registered")
             }
+            metrics.ran(action.name, duration: ContinuousClock.now - started, failure: run.failure?.code)
             report.actions.append(run)
         }
     }
@@ -192,6 +207,7 @@ public final class PlaybookEngine: Sendable {
         var sinksByFinding = Array(repeating: [String](), count: pending.count)
         for delivery in routing.deliveries {
             sinksByFinding[delivery.findingIndex].append(delivery.sink)
+            metrics.found(forSink: delivery.sink)
             await sinks[delivery.sink]?.deliver(pending[delivery.findingIndex].finding)
         }
         let unknown = Set(routing.unknownSinks)

@@ -1,0 +1,215 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Triggerfish
+
+/// `triggerfish serve`: Robusta's runner endpoints over a ``PlaybookEngine``.
+///
+/// Inputs posted to `/api/handle` (kubewatch) and `/api/alerts` (Alertmanager) are decoded while
+/// the request waits, so a bad one is answered `400` with the message `triggerfish replay` prints
+/// for it; a good one enters a bounded ``InputQueue`` and is answered `200` only once it is
+/// queued, so every input answered 2xx is handled. A full queue answers `503` with `Retry-After`.
+/// `/api/trigger` runs an action by hand and answers with its outcome; `/api/playbooks/reload`
+/// (and a change of the config file) loads the config again, keeping the running one when the new
+/// one has errors. See docs/serve.md and docs/openapi.yaml.
+///
+/// On graceful shutdown (SIGTERM or SIGINT, or ``shutdown()``) requests are answered `503`, the
+/// server stops listening, the queue is drained and the sinks get until the flush deadline to
+/// deliver what they hold.
+public final class Runner: Sendable {
+    public let options: RunnerOptions
+    let setup: RunnerSetup
+    let logger: Logger
+    let metrics: RunnerMetrics
+    let live: LiveConfig
+    let queue: InputQueue<QueuedInput>
+    let reloader: Reloader
+    let draining = Atomic<Bool>(false)
+    let port = Mutex<(value: Int?, waiters: [CheckedContinuation<Int?, Never>], done: Bool)>((nil, [], false))
+    let group = Mutex<ServiceGroup?>(nil)
+
+    /// An input waiting in the queue.
+    struct QueuedInput: Sendable {
+        var input: RecordedInput
+        var endpoint: RunnerMetrics.Endpoint
+        var accepted: ContinuousClock.Instant
+    }
+
+    /// Loads the config; a config with errors throws, with every diagnostic, and nothing starts.
+    public init(setup: RunnerSetup, options: RunnerOptions, logger: Logger) throws(ConfigLoadError) {
+        let metrics = RunnerMetrics()
+        var setup = setup
+        setup.engineOptions.metrics = metrics.factory
+        let first = try setup.load(generation: 1, logger: logger)
+        for warning in first.warnings { logger.warning("\(warning)") }
+        self.options = options
+        self.setup = setup
+        self.logger = logger
+        self.metrics = metrics
+        let live = LiveConfig(first) { retired in
+            for (name, sink) in retired.sinks {
+                await sink.shutdown()
+                metrics.retire(sink: name, statistics: sink.statistics)
+            }
+        }
+        self.live = live
+        self.reloader = Reloader(setup: setup, live: live, metrics: metrics, logger: logger)
+        metrics.queueCapacity.record(options.queueCapacity)
+        metrics.playbooks.record(first.playbookCount)
+        self.queue = InputQueue(
+            capacity: options.queueCapacity, lanes: options.lanes,
+            lane: { queued, count in InputPipeline.lane(of: queued.input, count: count) },
+            handle: { [live, metrics, logger] queued in
+                let reports = await live.withCurrent { generation in await generation.engine.handle(queued.input) }
+                metrics.inputDuration[queued.endpoint]?.recordNanoseconds((ContinuousClock.now - queued.accepted).saturatingNanoseconds)
+                for report in reports { Runner.log(report, logger: logger) }
+            })
+    }
+
+    // MARK: Running
+
+    /// Serves until a graceful shutdown (SIGTERM or SIGINT when `handleSignals`, or
+    /// ``shutdown()``) has drained the queue and flushed the sinks.
+    public func run(handleSignals: Bool = true) async throws {
+        let application = Application(
+            responder: CallbackResponder<BasicRequestContext> { request, _ in await self.respond(to: request) },
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(options.idleTimeout.saturatingNanoseconds))),
+            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in self.listening(on: channel.localAddress?.port) },
+            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: QueueService(runner: self), serviceName: "input queue")
+        ]
+        if let interval = options.watchInterval {
+            services.append(.init(service: ConfigWatcher(reloader: reloader, interval: interval), serviceName: "config watcher"))
+        }
+        services.append(.init(service: application, serviceName: "HTTP server"))
+        // Last, so shut down first: from then on requests are answered 503.
+        services.append(
+            .init(
+                service: DrainSignal(draining: { self.draining.store(true, ordering: .sequentiallyConsistent) }),
+                successTerminationBehavior: .ignore, serviceName: "drain signal"))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger))
+        self.group.withLock { $0 = group }
+        defer { listening(on: nil) }
+        try await group.run()
+    }
+
+    /// Starts a graceful shutdown: answer 503, stop listening, drain the queue, flush the sinks.
+    public func shutdown() async {
+        let group = self.group.withLock { $0 }
+        await group?.triggerGracefulShutdown()
+    }
+
+    /// The port the server listens on once it does (useful with port 0); `nil` if it stopped first.
+    public func listeningPort() async -> Int? {
+        await withCheckedContinuation { continuation in
+            port.withLock { state in
+                if state.done || state.value != nil {
+                    continuation.resume(returning: state.value)
+                } else {
+                    state.waiters.append(continuation)
+                }
+            }
+        }
+    }
+
+    func listening(on port: Int?) {
+        let waiters = self.port.withLock { state -> [CheckedContinuation<Int?, Never>] in
+            if let port { state.value = port } else { state.done = true }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    /// Reloads the config file now; see ``ReloadOutcome``.
+    public func reload() async -> ReloadOutcome { await reloader.reload(reason: "requested") }
+
+    /// Called by the queue service once the queue is drained: the sinks get until the deadline
+    /// to deliver what they hold, then are shut down; what each delivered is logged.
+    func finishSinks() async {
+        await live.awaitRetirements()
+        let generation = live.current
+        let logger = self.logger
+        let finished = await Self.withDeadline(options.sinkFlushDeadline) {
+            for (_, sink) in generation.sinks { await sink.shutdown() }
+        }
+        if !finished {
+            logger.error(
+                "the sinks did not finish delivering within \(options.sinkFlushDeadline) of shutdown; findings still queued in them are not delivered"
+            )
+        }
+        for (name, sink) in generation.sinks {
+            logger.info("sink '\(name)': \(sink.statistics)")
+        }
+    }
+
+    /// Runs `body`, giving up waiting for it after `deadline`; `false` when it did not finish in time.
+    static func withDeadline(_ deadline: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await body()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Logs what happened to one event: a line per event that fired a playbook, one per failed action.
+    static func log(_ report: EventReport, logger: Logger) {
+        if report.duplicate {
+            logger.debug("\(report.summary): duplicate alert, skipped")
+            return
+        }
+        guard !report.playbooks.isEmpty else {
+            logger.debug("\(report.summary): no playbook fired")
+            return
+        }
+        let failed = report.failedActions.count
+        logger.info(
+            "\(report.summary): \(report.playbooks.count) playbook(s), \(report.actions.count) action(s)\(failed > 0 ? " (\(failed) failed)" : ""), \(report.findings.count) finding(s)"
+        )
+        for run in report.failedActions {
+            logger.error(
+                "action '\(run.action)' in \(run.playbook) on \(report.summary): \(run.failure?.message ?? "") [\(run.failure?.code.rawValue ?? "")]"
+            )
+        }
+    }
+}
+
+/// Runs the input queue until graceful shutdown, then drains it and flushes the sinks.
+struct QueueService: Service {
+    let runner: Runner
+
+    func run() async throws {
+        let queue = runner.queue
+        await withGracefulShutdownHandler {
+            await queue.run()
+        } onGracefulShutdown: {
+            queue.close()
+        }
+        runner.logger.info("input queue drained")
+        await runner.finishSinks()
+    }
+}
+
+/// Sets the runner draining when graceful shutdown starts (it is shut down first).
+struct DrainSignal: Service {
+    let draining: @Sendable () -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        draining()
+    }
+}
