@@ -62,7 +62,7 @@ struct Serve: AsyncParsableCommand {
     var logFormat: ServerLogging.Format = .text
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
+    var logLevel: ServerLogging.Level = .info
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535; got \(port)") }
@@ -86,7 +86,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        ServerLogging.bootstrap(format: logFormat, level: logLevel)
+        ServerLogging.bootstrap(format: logFormat, level: logLevel.level)
         let logger = Logger(label: "triggerfish")
         var options = RunnerOptions()
         options.host = host
@@ -142,5 +142,3 @@ struct Serve: AsyncParsableCommand {
         logger.info("stopped")
     }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}

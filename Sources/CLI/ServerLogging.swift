@@ -10,6 +10,13 @@ enum ServerLogging {
         case text, json
     }
 
+    /// swift-log's levels, as `--log-level` takes them.
+    enum Level: String, ExpressibleByArgument, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+
+        var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+    }
+
     static func bootstrap(format: Format, level: Logger.Level) {
         LoggingSystem.bootstrap { label in Lines(label: label, format: format, logLevel: level) }
     }
