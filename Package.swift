@@ -165,6 +165,18 @@ let package = Package(
             dependencies: ["_TriggerfishCore", "TriggerfishCLI", "TriggerfishTestSupport"],
             path: "Tests/EndToEndTests"
         ),
+        // The runner over real HTTP on 127.0.0.1 (AsyncHTTPClient), and with a real Alertmanager and Prometheus.
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Triggerfish", "TriggerfishServer", "TriggerfishTesting", "TriggerfishTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/ServerTests"
+        ),
         // Compares Triggerfish with Robusta's recorded fixtures and behaviour. Runs only where
         // ../shared/fixtures/robusta exists (CI); elsewhere one line of the output says it was skipped.
         .testTarget(
