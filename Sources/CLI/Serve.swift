@@ -109,10 +109,6 @@ struct Serve: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
-        if options.token == nil {
-            logger.warning(
-                "no bearer token configured (--token-file or TRIGGERFISH_TOKEN): /api/trigger and /api/playbooks/reload answer 403")
-        }
         if authenticateInputs && options.token == nil {
             printError("--authenticate-inputs needs a token: give --token-file FILE or set TRIGGERFISH_TOKEN")
             throw ExitCode(1)
@@ -132,6 +128,10 @@ struct Serve: AsyncParsableCommand {
         } catch {
             printError(error.description)
             throw ExitCode(1)
+        }
+        if options.token == nil {
+            logger.warning(
+                "no bearer token configured (--token-file or TRIGGERFISH_TOKEN): /api/trigger and /api/playbooks/reload answer 403")
         }
         do {
             try await runner.run()
