@@ -4,6 +4,10 @@ import Testing
 import Triggerfish
 import TriggerfishServer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The runner over real HTTP on 127.0.0.1: what each endpoint answers, and that every input
 /// answered 2xx is handled.
 @Suite struct RunnerTests {
@@ -254,5 +258,52 @@ import TriggerfishServer
         live.log.open()
         try await stopping.value
         #expect(live.log.all.count == accepted)
+    }
+}
+
+/// Clients that stop sending: what a raw socket shows.
+@Suite struct SlowClientTests {
+    /// A client that sends the headers and part of the body, then nothing: answered 408 once the
+    /// body deadline passes, and the connection closed.
+    @Test func aStalledBodyIsAnswered408() async throws {
+        let options = LiveRunner.options { $0.bodyTimeout = .milliseconds(200) }
+        try await LiveRunner.with(config: RunnerTests.podConfig, options: options) { live in
+            let answer = try RawConnection.exchange(
+                port: live.port,
+                sending:
+                    "POST /api/handle HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":"
+            )
+            #expect(answer.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(answer)")
+            #expect(answer.hasSuffix(#"{"msg":"the request body did not arrive within 0.2 seconds","success":false}"# + "\n"), "\(answer)")
+            #expect(try await live.metric(#"triggerfish_requests_rejected_total{endpoint="handle",reason="timeout"}"#) == 1)
+        }
+    }
+}
+
+/// One HTTP exchange over a plain TCP socket, for requests no HTTP client sends.
+enum RawConnection {
+    /// Sends `text`, then reads until the server closes the connection.
+    static func exchange(port: Int, sending text: String) throws -> String {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestFailure("socket: \(errno)") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw TestFailure("connect: \(errno)") }
+        let bytes = Array(text.utf8)
+        guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw TestFailure("send: \(errno)") }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
     }
 }
