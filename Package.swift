@@ -79,7 +79,7 @@ let package = Package(
             name: "Triggerfish",
             dependencies: [
                 "_TriggerfishCore", "_TriggerfishFileIO", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Sources/Runtime",
             plugins: ["TriggerfishPlugin"]
@@ -106,7 +106,7 @@ let package = Package(
                 "Triggerfish",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
