@@ -157,6 +157,7 @@ let package = Package(
             dependencies: [
                 "Triggerfish", "_TriggerfishCore", "_TriggerfishFileIO", "TriggerfishTestSupport", "TriggerfishTesting",
                 "TriggerfishWebhookSink", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             path: "Tests/TriggerfishTests"
         ),
