@@ -140,6 +140,22 @@ let package = Package(
             dependencies: ["_TriggerfishCore", "TriggerfishCLI", "TriggerfishTestSupport"],
             path: "Tests/EndToEndTests"
         ),
+        // The server over real HTTP, with real Alertmanager and Prometheus processes where their
+        // binaries are installed (Debian's prometheus-alertmanager and prometheus; .ci/run installs
+        // them), and the OpenAPI document in docs/openapi.yaml.
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "TriggerfishTesting", "TriggerfishTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tests/ServerTests"
+        ),
         // Compares Triggerfish with Robusta's recorded fixtures and behaviour. Runs only where
         // ../shared/fixtures/robusta exists (CI); elsewhere one line of the output says it was skipped.
         .testTarget(
