@@ -143,6 +143,20 @@ struct PrometheusTests {
             }
         }
     }
+
+    @Test("a program that exits before it is ready fails with the end of its log, and its folder is removed")
+    func exitsBeforeReady() async throws {
+        let directory = try ExternalProcess.scratchDirectory(for: .prometheus)
+        let error = await #expect(throws: ExternalServerError.self) {
+            try await ExternalProcess.startListening(.prometheus, in: directory) { port in
+                ["--config.file=/nonexistent/prometheus.yml", "--web.listen-address=127.0.0.1:\(port)"]
+            }
+        }
+        let message = error?.description ?? ""
+        #expect(message.hasPrefix("prometheus: exited (status 2) before /-/ready answered 200\n--- its log (last lines) ---\n"))
+        #expect(message.contains("open /nonexistent/prometheus.yml: no such file or directory"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path))
+    }
 }
 
 @Suite("External servers' configuration")

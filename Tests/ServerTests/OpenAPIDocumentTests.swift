@@ -11,10 +11,10 @@ struct OpenAPIDocumentTests {
 
     /// Every operation with its documented status codes.
     static let expected: [String: [String: Set<String>]] = [
-        "/api/handle": ["post": ["200", "400", "401", "413", "503"]],
-        "/api/alerts": ["post": ["200", "400", "401", "413", "503"]],
-        "/api/trigger": ["post": ["200", "400", "401", "413", "503"]],
-        "/api/playbooks/reload": ["post": ["200", "401", "413", "422", "503"]],
+        "/api/handle": ["post": ["200", "400", "401", "403", "408", "413", "503"]],
+        "/api/alerts": ["post": ["200", "400", "401", "403", "408", "413", "503"]],
+        "/api/trigger": ["post": ["200", "400", "401", "403", "408", "413", "503"]],
+        "/api/playbooks/reload": ["post": ["200", "401", "403", "422", "503"]],
         "/healthz": ["get": ["200"]],
         "/readyz": ["get": ["200", "503"]],
         "/metrics": ["get": ["200"]],
@@ -101,7 +101,7 @@ struct OpenAPIDocumentTests {
         }
     }
 
-    @Test("auth: a bearer scheme, required on the control endpoints, optional on inputs, none on operations")
+    @Test("auth: a bearer scheme, required on the control endpoints, optional on inputs, none on operations; 503s say when to retry")
     func authentication() throws {
         let document = try Self.load()
         let schemes = try #require((document["components"] as? [String: Any])?["securitySchemes"] as? [String: Any])
@@ -125,11 +125,12 @@ struct OpenAPIDocumentTests {
             #expect(kind == expected[path], "\(method) \(path)")
             let responses = try #require(operation["responses"] as? [String: Any])
             #expect((responses["401"] != nil) == (kind != "none"), "\(method) \(path): 401 exactly where a token can be required")
+            #expect((responses["403"] != nil) == (kind != "none"), "\(method) \(path): 403 exactly where a token can be required")
             if let unauthorized = responses["401"] {
                 let headers = try Self.resolve(unauthorized, in: document)["headers"] as? [String: Any]
                 #expect(headers?["WWW-Authenticate"] != nil, "\(method) \(path): 401 without WWW-Authenticate")
             }
-            if let unavailable = responses["503"] {
+            if path.hasPrefix("/api/"), let unavailable = responses["503"] {
                 let headers = try Self.resolve(unavailable, in: document)["headers"] as? [String: Any]
                 #expect(headers?["Retry-After"] != nil, "\(method) \(path): 503 without Retry-After")
             }
