@@ -166,15 +166,19 @@ let package = Package(
             dependencies: ["_TriggerfishCore", "TriggerfishCLI", "TriggerfishTestSupport"],
             path: "Tests/EndToEndTests"
         ),
-        // The runner over real HTTP on 127.0.0.1 (AsyncHTTPClient), and with a real Alertmanager and Prometheus.
+        // The runner over real HTTP on 127.0.0.1 (AsyncHTTPClient), with real Alertmanager and
+        // Prometheus processes where their binaries are installed (Debian's prometheus-alertmanager
+        // and prometheus; .ci/run installs them), and the OpenAPI document in docs/openapi.yaml.
         .testTarget(
             name: "ServerTests",
             dependencies: [
                 "Triggerfish", "TriggerfishServer", "TriggerfishTesting", "TriggerfishTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/ServerTests"
         ),
