@@ -109,7 +109,9 @@ let package = Package(
                 "_TriggerfishCore",
                 "_TriggerfishFileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/CLI"
         ),
@@ -137,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["_TriggerfishCore", "TriggerfishCLI", "TriggerfishTestSupport"],
+            dependencies: ["Triggerfish", "_TriggerfishCore", "TriggerfishCLI", "TriggerfishTestSupport", "TriggerfishTesting"],
             path: "Tests/EndToEndTests"
         ),
         // Compares Triggerfish with Robusta's recorded fixtures and behaviour. Runs only where

@@ -17,14 +17,18 @@ public final class PlaybookEngine: Sendable {
         public var now: @Sendable () -> Date
         /// Seconds an alert (fingerprint, status, start, end) is remembered as handled.
         public var alertDeduplicationTTL: TimeInterval
+        /// Reads objects from the cluster for manual triggers of actions on Kubernetes resource
+        /// events; `nil`: such triggers answer that they need the Kubernetes API.
+        public var clusterReader: (any ClusterObjectReader)?
 
         public init(
             clusterProvider: String = "Unknown", now: @escaping @Sendable () -> Date = { Date() },
-            alertDeduplicationTTL: TimeInterval = 7200
+            alertDeduplicationTTL: TimeInterval = 7200, clusterReader: (any ClusterObjectReader)? = nil
         ) {
             self.clusterProvider = clusterProvider
             self.now = now
             self.alertDeduplicationTTL = alertDeduplicationTTL
+            self.clusterReader = clusterReader
         }
     }
 
@@ -37,6 +41,8 @@ public final class PlaybookEngine: Sendable {
     let preparedActions: [[PreparedAction?]]
     let router: SinkRouter
     let sinks: [String: any FindingSink]
+    /// Every registered action by name, used by the config or not (manual triggers run any).
+    let registrations: [String: ActionRegistration]
     let rateLimiter = RateLimiter()
     let deduplicator: AlertDeduplicator
     /// Objects seen in the input, for resolving alerts to them.
@@ -61,6 +67,7 @@ public final class PlaybookEngine: Sendable {
         self.deduplicator = AlertDeduplicator(ttl: options.alertDeduplicationTTL)
         var registrations: [String: ActionRegistration] = [:]
         for registration in actions { registrations[registration.name] = registration }
+        self.registrations = registrations
         let index = try PlaybookIndex(playbooks: config.playbooks, defaultSinks: router.defaultSinkNames)
         self.index = index
         self.preparedActions = index.runnables.map { runnable in
