@@ -98,10 +98,16 @@ struct TriggerCommand: AsyncParsableCommand {
 
         let status: UInt
         let answer: [UInt8]
+        // One attempt to connect: a server that is not running is said so at once, instead of
+        // AsyncHTTPClient retrying until the timeout.
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(Int64(min(timeout, 10)))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout)))
-            status = response.status.code
-            answer = Array(buffer: try await response.body.collect(upTo: Self.responseLimit))
+            (status, answer) = try await HTTPClient.withHTTPClient(configuration: configuration) { client in
+                let response = try await client.execute(request, timeout: .seconds(Int64(timeout)))
+                return (response.status.code, Array(buffer: try await response.body.collect(upTo: Self.responseLimit)))
+            }
         } catch {
             let reason = HTTPFailure.describe(error)
             if reason == "timed out" {

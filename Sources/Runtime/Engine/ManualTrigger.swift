@@ -385,7 +385,8 @@ extension PlaybookEngine {
     /// `namespace`; an event about any kind (`KubernetesResourceEvent`) from the object `kind`
     /// names, the kind's own event.
     func buildManualEvent(
-        action: _TriggerfishCore.ActionDefinition, event: EventDefinition, eventParameters: [ParameterDefinition], given: [String: JSONValue]
+        action: _TriggerfishCore.ActionDefinition, event: EventDefinition, eventParameters: [ParameterDefinition],
+        given: [String: JSONValue]
     ) -> Result<ManualEventTarget, ManualEventProblem> {
         let schema = config.schema
         guard !eventParameters.isEmpty else {
