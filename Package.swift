@@ -134,7 +134,9 @@ let package = Package(
                 "_TriggerfishFileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/CLI"
         ),
@@ -163,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["_TriggerfishCore", "TriggerfishCLI", "TriggerfishTestSupport"],
+            dependencies: ["Triggerfish", "_TriggerfishCore", "TriggerfishCLI", "TriggerfishTestSupport", "TriggerfishTesting"],
             path: "Tests/EndToEndTests"
         ),
         // The runner over real HTTP on 127.0.0.1 (AsyncHTTPClient), with real Alertmanager and

@@ -39,6 +39,8 @@ public final class HTTPReceiver: Sendable {
         case delayed(Duration, status: Int)
         /// Reads the request and never answers, until the client gives up or ``stop()``.
         case hang
+        /// This status with this body and `Content-Type` (a server's JSON answer, say).
+        case body(status: Int, text: String, contentType: String = "application/json")
     }
 
     /// Larger bodies end the request with an error (HTTP 500).
@@ -73,6 +75,10 @@ public final class HTTPReceiver: Sendable {
             case .delayed(let delay, let status):
                 try await Task.sleep(for: delay)
                 return Self.response(status)
+            case .body(let status, let text, let contentType):
+                return Response(
+                    status: .init(code: status), headers: [.contentType: contentType],
+                    body: .init(byteBuffer: ByteBuffer(string: text)))
             case .hang:
                 // Ends when stop() cancels the server, which closes the connection.
                 while true { try await Task.sleep(for: .seconds(3600)) }

@@ -164,21 +164,39 @@ public struct SwiftEmitter: Sendable {
             ])
     }
 
-    /// The change event of any kind's change: the kind's own change event.
+    /// The change event of any kind's change: the kind's own change event; and the event about
+    /// one object of a kind, as a manual trigger builds it from the object read from the cluster.
     func kubernetesEvents() -> SwiftDeclaration {
         let parent = schema.kindChangeParent ?? "KubernetesAnyChangeEvent"
         let cases = schema.kinds.map {
             SwiftStatement.code("case \(SwiftNames.literal($0.name)): \(SwiftNames.instance($0.changeEventName))(change: change)")
         }
+        // Every object field is the object; an event with another required field cannot be built from one.
+        let resourceCases = schema.kinds.compactMap { kind -> SwiftStatement? in
+            let fields = schema.allFields(of: kind.eventName)
+            guard !fields.contains(where: { $0.type != .kubernetesObject && !$0.optional }) else { return nil }
+            let arguments = fields.filter { $0.type == .kubernetesObject }.map { "\(SwiftNames.escaped($0.name)): object" }
+            return .code(
+                "case \(SwiftNames.literal(kind.name)): \(SwiftNames.instance(kind.eventName))(\(arguments.joined(separator: ", ")))")
+        }
+        let resourceParent = schema.kindResourceParent ?? "ExecutionBaseEvent"
         return .type(
-            doc: "Builds the event for a Kubernetes change of any kind: the kind's own change event.", modifiers: "public",
+            doc: "Builds the events of the kinds: for a change of any kind, and about one object read from the cluster.",
+            modifiers: "public",
             kind: "enum", name: "KubernetesEvents", inherits: [],
             members: [
                 .function(
                     doc: "`nil` for a kind the schema does not have (such changes are skipped, as Robusta does).",
                     modifiers: "public static", name: "func changeEvent",
                     parameters: [SwiftParameter("for change", "KubernetesChange")], effects: "-> (any \(parent))?",
-                    body: [.block("switch change.kind {", cases + [.code("default: nil")], indented: false)])
+                    body: [.block("switch change.kind {", cases + [.code("default: nil")], indented: false)]),
+                .blank,
+                .function(
+                    doc: "The kind's own event about `object` (`kind` as the schema spells it); `nil` for a kind the schema does not have.",
+                    modifiers: "public static", name: "func resourceEvent",
+                    parameters: [SwiftParameter("kind", "String"), SwiftParameter("object", "KubernetesObject")],
+                    effects: "-> (any \(resourceParent))?",
+                    body: [.block("switch kind {", resourceCases + [.code("default: nil")], indented: false)]),
             ])
     }
 

@@ -31,14 +31,23 @@ public struct PlaybookConfig: Sendable {
     public var alertRelabel: [AlertRelabel]
     /// Warnings the validator gave (they do not stop the config from loading).
     public var warnings: [Diagnostic]
+    /// The schema the config was validated with (the built-in one plus any custom actions):
+    /// manual triggers check their action and parameters against it.
+    public var schema: Schema
+    /// `global_config` (Helm's `globalConfig`), merged under the parameters of manually triggered
+    /// actions as the config's own actions have it merged under theirs; `{}` when there is none.
+    public var globalConfig: JSONValue
 
     public init(
-        playbooks: [Playbook], sinks: [SinkConfiguration] = [], alertRelabel: [AlertRelabel] = [], warnings: [Diagnostic] = []
+        playbooks: [Playbook], sinks: [SinkConfiguration] = [], alertRelabel: [AlertRelabel] = [], warnings: [Diagnostic] = [],
+        schema: Schema = PlaybookConfig.builtinSchema, globalConfig: JSONValue = [:]
     ) {
         self.playbooks = playbooks
         self.sinks = sinks
         self.alertRelabel = alertRelabel
         self.warnings = warnings
+        self.schema = schema
+        self.globalConfig = globalConfig
     }
 }
 
@@ -145,6 +154,7 @@ extension PlaybookConfig {
                     sinks: playbook.sinks, stop: playbook.stop, location: playbook.location))
         }
         return PlaybookConfig(
-            playbooks: playbooks, sinks: validated.sinks, alertRelabel: validated.alertRelabel, warnings: output.diagnostics + inactive)
+            playbooks: playbooks, sinks: validated.sinks, alertRelabel: validated.alertRelabel, warnings: output.diagnostics + inactive,
+            schema: schema, globalConfig: validated.globalConfig.map(JSONValue.init(yaml:)) ?? [:])
     }
 }

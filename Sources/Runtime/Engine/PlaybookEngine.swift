@@ -21,15 +21,20 @@ public final class PlaybookEngine: Sendable {
         /// Where the engine's counters and timers go (events handled, playbook fires, action runs,
         /// errors and durations, findings by sink); by default swift-metrics' global factory.
         public var metrics: any MetricsFactory
+        /// Reads objects from the cluster for manual triggers of actions on Kubernetes resource
+        /// events; `nil`: such triggers answer that they need the Kubernetes API.
+        public var clusterReader: (any ClusterObjectReader)?
 
         public init(
             clusterProvider: String = "Unknown", now: @escaping @Sendable () -> Date = { Date() },
-            alertDeduplicationTTL: TimeInterval = 7200, metrics: (any MetricsFactory)? = nil
+            alertDeduplicationTTL: TimeInterval = 7200, metrics: (any MetricsFactory)? = nil,
+            clusterReader: (any ClusterObjectReader)? = nil
         ) {
             self.clusterProvider = clusterProvider
             self.now = now
             self.alertDeduplicationTTL = alertDeduplicationTTL
             self.metrics = metrics ?? MetricsSystem.factory
+            self.clusterReader = clusterReader
         }
     }
 
@@ -42,6 +47,8 @@ public final class PlaybookEngine: Sendable {
     let preparedActions: [[PreparedAction?]]
     let router: SinkRouter
     let sinks: [String: any FindingSink]
+    /// Every registered action by name, used by the config or not (manual triggers run any).
+    let registrations: [String: ActionRegistration]
     let rateLimiter = RateLimiter()
     let deduplicator: AlertDeduplicator
     let metrics: EngineMetrics
@@ -67,6 +74,7 @@ public final class PlaybookEngine: Sendable {
         self.deduplicator = AlertDeduplicator(ttl: options.alertDeduplicationTTL)
         var registrations: [String: ActionRegistration] = [:]
         for registration in actions { registrations[registration.name] = registration }
+        self.registrations = registrations
         let index = try PlaybookIndex(playbooks: config.playbooks, defaultSinks: router.defaultSinkNames)
         self.index = index
         self.preparedActions = index.runnables.map { runnable in
