@@ -146,7 +146,7 @@ struct PrometheusTests {
 
     @Test("a program that exits before it is ready fails with the end of its log, and its folder is removed")
     func exitsBeforeReady() async throws {
-        let directory = try ExternalProcess.scratchDirectory(for: .prometheus)
+        let directory = try ExternalProcess.scratchDirectory(for: ExternalProgram.prometheus.rawValue)
         let error = await #expect(throws: ExternalServerError.self) {
             try await ExternalProcess.startListening(.prometheus, in: directory) { port in
                 ["--config.file=/nonexistent/prometheus.yml", "--web.listen-address=127.0.0.1:\(port)"]
@@ -224,5 +224,31 @@ struct ExternalConfigurationTests {
     func freePort() throws {
         let port = try LoopbackPort.free()
         #expect((1...65535).contains(port))
+    }
+}
+
+@Suite("Processes started for tests")
+struct ExternalProcessTests {
+    @Test("a started program gets SIGTERM: nothing is blocked, though Swift concurrency's threads block it")
+    func receivesSIGTERM() async throws {
+        let directory = try ExternalProcess.scratchDirectory(for: "sleep")
+        let sleeper = try ExternalProcess.start("/bin/sleep", name: "sleep", arguments: ["600"], in: directory)
+        // Without the fix SIGTERM stays pending, and the grace ends in SIGKILL (signal 9).
+        let termination = await sleeper.stop(grace: .seconds(120))
+        #expect(termination == ExternalProcess.Termination(signaled: true, status: SIGTERM))
+        #expect(termination.description == "killed by signal 15")
+        #expect(!FileManager.default.fileExists(atPath: directory.path))
+    }
+
+    @Test(
+        "a started program's log holds its standard output and error",
+        .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/status")))
+    func capturesOutput() async throws {
+        let directory = try ExternalProcess.scratchDirectory(for: "sh")
+        let shell = try ExternalProcess.start(
+            "/bin/sh", name: "sh", arguments: ["-c", "grep SigBlk /proc/self/status; echo to-stderr >&2"], in: directory)
+        try await poll("sh to exit") { shell.isRunning ? nil : true }
+        #expect(shell.log == "SigBlk:\t0000000000000000\nto-stderr\n")
+        #expect(await shell.stop() == .success)
     }
 }

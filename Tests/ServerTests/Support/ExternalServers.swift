@@ -69,32 +69,33 @@ struct ExternalServerError: Error, CustomStringConvertible {
 // MARK: - Processes
 
 /// A program started for a test in a scratch folder of its own, its standard output and error
-/// captured in `output.log` there. ``stop()`` ends it (SIGTERM, then SIGKILL) and removes the folder.
+/// captured in `output.log` there. ``stop(grace:keepDirectory:)`` ends it (SIGTERM, then SIGKILL)
+/// and removes the folder.
 final class ExternalProcess: Sendable {
-    let program: ExternalProgram
+    /// The program's name in failure messages.
+    let name: String
     let process: Process
     /// The scratch folder: the program's storage, config and log.
     let directory: URL
     let logFile: URL
 
-    private init(program: ExternalProgram, process: Process, directory: URL, logFile: URL) {
-        self.program = program
+    private init(name: String, process: Process, directory: URL, logFile: URL) {
+        self.name = name
         self.process = process
         self.directory = directory
         self.logFile = logFile
     }
 
     /// A new empty scratch folder under the temporary directory.
-    static func scratchDirectory(for program: ExternalProgram) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "triggerfish-\(program.rawValue)-\(UUID().uuidString)")
+    static func scratchDirectory(for name: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("triggerfish-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
 
-    /// Starts `program` with `arguments` in `directory`, logging to `directory/output.log` (appended
-    /// to, so the log of an earlier attempt in the same folder is kept).
-    static func start(_ program: ExternalProgram, arguments: [String], in directory: URL) throws -> ExternalProcess {
+    /// Starts the executable at `path` with `arguments` in `directory`, logging to
+    /// `directory/output.log` (appended to, so the log of an earlier attempt in the same folder is kept).
+    static func start(_ path: String, name: String, arguments: [String], in directory: URL) throws -> ExternalProcess {
         let logFile = directory.appendingPathComponent("output.log")
         if !FileManager.default.fileExists(atPath: logFile.path) {
             try Data().write(to: logFile)
@@ -103,14 +104,23 @@ final class ExternalProcess: Sendable {
         defer { try? log.close() }
         try log.seekToEnd()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try program.executable())
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
+        // Swift concurrency runs this on a libdispatch worker thread, which blocks most signals, and
+        // a child inherits its parent thread's mask: a program that does not unblock them itself
+        // (Go programs do; `triggerfish serve` need not) would never see SIGTERM. Spawn with none
+        // blocked; Process.run() spawns on the calling thread.
+        var none = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
-        return ExternalProcess(program: program, process: process, directory: directory, logFile: logFile)
+        return ExternalProcess(name: name, process: process, directory: directory, logFile: logFile)
     }
 
     var isRunning: Bool { process.isRunning }
@@ -126,12 +136,21 @@ final class ExternalProcess: Sendable {
 
     /// A failure about this program, with the end of its log.
     func failure(_ message: String) -> ExternalServerError {
-        ExternalServerError("\(program.rawValue): \(message)\n--- its log (last lines) ---\n\(logTail())")
+        ExternalServerError("\(name): \(message)\n--- its log (last lines) ---\n\(logTail())")
+    }
+
+    /// How the process ended: `exited 0`, `killed by signal 9`.
+    struct Termination: Sendable, Equatable, CustomStringConvertible {
+        var signaled: Bool
+        var status: Int32
+        static let success = Termination(signaled: false, status: 0)
+        var description: String { signaled ? "killed by signal \(status)" : "exited \(status)" }
     }
 
     /// Sends SIGTERM, waits for the exit up to `grace`, then sends SIGKILL; removes the scratch
-    /// folder unless `keepDirectory`. Stopping twice is harmless.
-    func stop(grace: Duration = .seconds(10), keepDirectory: Bool = false) async {
+    /// folder unless `keepDirectory`. Returns how the process ended. Stopping twice is harmless.
+    @discardableResult
+    func stop(grace: Duration = .seconds(10), keepDirectory: Bool = false) async -> Termination {
         if process.isRunning {
             process.terminate()
             let deadline = ContinuousClock.now + grace
@@ -148,6 +167,7 @@ final class ExternalProcess: Sendable {
         if !keepDirectory {
             try? FileManager.default.removeItem(at: directory)
         }
+        return Termination(signaled: process.terminationReason == .uncaughtSignal, status: process.terminationStatus)
     }
 
     /// Starts the program on a free loopback port and waits until `GET readyPath` answers 200.
@@ -157,25 +177,39 @@ final class ExternalProcess: Sendable {
     ///
     /// `timeout` bounds the wait for readiness on a busy machine; it is not a speed expectation.
     static func startListening(
-        _ program: ExternalProgram, in directory: URL, readyPath: String = "/-/ready", timeout: Duration = .seconds(90),
+        _ path: String, name: String, in directory: URL, readyPath: String = "/-/ready", timeout: Duration = .seconds(90),
         arguments: (_ port: Int) -> [String]
     ) async throws -> (process: ExternalProcess, port: Int) {
         var attempt = 0
         while true {
             attempt += 1
             let port = try LoopbackPort.free()
-            let started = try start(program, arguments: arguments(port), in: directory)
+            let started = try start(path, name: name, arguments: arguments(port), in: directory)
             do {
                 try await started.waitUntilReady(URL(string: "http://127.0.0.1:\(port)\(readyPath)")!, timeout: timeout)
                 return (started, port)
             } catch {
-                let portTaken = !started.isRunning && started.log.contains("address already in use")
+                let portTaken = !started.isRunning && started.log.lowercased().contains("address already in use")
                 await started.stop(keepDirectory: true)
                 if portTaken && attempt < 3 { continue }
                 try? FileManager.default.removeItem(at: directory)
                 throw error
             }
         }
+    }
+
+    /// ``startListening(_:name:in:readyPath:timeout:arguments:)`` for an external program.
+    static func startListening(
+        _ program: ExternalProgram, in directory: URL, timeout: Duration = .seconds(90), arguments: (_ port: Int) -> [String]
+    ) async throws -> (process: ExternalProcess, port: Int) {
+        let path: String
+        do {
+            path = try program.executable()
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        return try await startListening(path, name: program.rawValue, in: directory, timeout: timeout, arguments: arguments)
     }
 
     /// Polls `url` until it answers 200; fails when the program exits first or `timeout` passes.
@@ -287,7 +321,7 @@ final class Alertmanager: Sendable {
 
     /// Starts Alertmanager and waits until it is ready.
     static func start(webhook: Webhook, routing: Routing = Routing()) async throws -> Alertmanager {
-        let directory = try ExternalProcess.scratchDirectory(for: .alertmanager)
+        let directory = try ExternalProcess.scratchDirectory(for: ExternalProgram.alertmanager.rawValue)
         var tokenFile: URL?
         if let token = webhook.bearerToken {
             let file = directory.appendingPathComponent("token")
@@ -408,7 +442,7 @@ final class Prometheus: Sendable {
 
     /// Starts Prometheus and waits until it is ready.
     static func start(scraping target: URL, interval: Duration = .seconds(1), bearerToken: String? = nil) async throws -> Prometheus {
-        let directory = try ExternalProcess.scratchDirectory(for: .prometheus)
+        let directory = try ExternalProcess.scratchDirectory(for: ExternalProgram.prometheus.rawValue)
         let config = directory.appendingPathComponent("prometheus.yml")
         try Data(configuration(target: target, interval: interval, bearerToken: bearerToken).utf8).write(to: config)
         let (process, port) = try await ExternalProcess.startListening(.prometheus, in: directory) { port in
