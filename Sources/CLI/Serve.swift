@@ -58,6 +58,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Where scheduled playbooks keep their state, so a restart continues their schedules.")
     var stateDir: String?
 
+    @Option(help: "Seconds a scheduled playbook waits before its first run and at least between runs (Robusta: 120).")
+    var scheduleMinimumDelay = 120
+
     @Option(help: "'text' or 'json' (one JSON object per line).")
     var logFormat: ServerLogging.Format = .text
 
@@ -79,6 +82,9 @@ struct Serve: AsyncParsableCommand {
         where !(1...86_400).contains(value) {
             throw ValidationError("\(name) must be from 1 to 86400 seconds; got \(value)")
         }
+        guard (1...86_400).contains(scheduleMinimumDelay) else {
+            throw ValidationError("--schedule-minimum-delay must be from 1 to 86400 seconds; got \(scheduleMinimumDelay)")
+        }
         guard (0...86_400).contains(watchInterval) else {
             throw ValidationError("--watch-interval must be from 0 to 86400 seconds; got \(watchInterval)")
         }
@@ -98,6 +104,8 @@ struct Serve: AsyncParsableCommand {
         options.watchInterval = watchInterval == 0 ? nil : .seconds(watchInterval)
         options.sinkFlushDeadline = .seconds(sinkFlushDeadline)
         options.stateDirectory = stateDir
+        options.schedule = PlaybookScheduler.Options(
+            initialDelay: .seconds(scheduleMinimumDelay), minimumDelay: .seconds(scheduleMinimumDelay))
         options.authenticateInputs = authenticateInputs
         do {
             if let tokenFile {

@@ -20,6 +20,7 @@ public enum ReloadOutcome: Sendable {
 actor Reloader {
     let setup: RunnerSetup
     let live: LiveConfig
+    let scheduler: PlaybookScheduler
     let metrics: RunnerMetrics
     let logger: Logger
     var generation = 1
@@ -28,20 +29,23 @@ actor Reloader {
     /// The last reason the file could not be read while watching, so it is logged once.
     var unreadable: String?
 
-    init(setup: RunnerSetup, live: LiveConfig, metrics: RunnerMetrics, logger: Logger) {
+    init(setup: RunnerSetup, live: LiveConfig, scheduler: PlaybookScheduler, metrics: RunnerMetrics, logger: Logger) {
         self.setup = setup
         self.live = live
+        self.scheduler = scheduler
         self.metrics = metrics
         self.logger = logger
     }
 
     /// Loads and swaps in the config. `reason` says in the log why (`requested`, `file changed`).
-    func reload(reason: String) -> ReloadOutcome {
+    func reload(reason: String) async -> ReloadOutcome {
         do throws(ConfigLoadError) {
             let next = try setup.load(generation: generation + 1, logger: logger)
             generation += 1
             rejectedText = nil
             live.replace(with: next)
+            // Removed scheduled playbooks are unscheduled; unchanged ones keep their timing.
+            await scheduler.schedule(live, logger: logger)
             metrics.reloads[true]?.increment()
             metrics.playbooks.record(next.playbookCount)
             logger.info("reloaded \(setup.configPath) (\(reason)): \(next.playbookCount) playbook(s)")
@@ -56,7 +60,7 @@ actor Reloader {
     }
 
     /// Reloads when the file's content differs from the running config's and from the last rejected one.
-    func reloadIfChanged() {
+    func reloadIfChanged() async {
         let text: String
         do {
             text = try TextFiles.readText(setup.configPath)
@@ -70,7 +74,7 @@ actor Reloader {
         }
         unreadable = nil
         guard text != live.current.text, text != rejectedText else { return }
-        if case .rejected = reload(reason: "file changed") { rejectedText = text }
+        if case .rejected = await reload(reason: "file changed") { rejectedText = text }
     }
 }
 

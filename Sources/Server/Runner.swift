@@ -26,6 +26,7 @@ public final class Runner: Sendable {
     let live: LiveConfig
     let queue: InputQueue<QueuedInput>
     let reloader: Reloader
+    let scheduler: PlaybookScheduler
     let draining = Atomic<Bool>(false)
     let port = Mutex<(value: Int?, waiters: [CheckedContinuation<Int?, Never>], done: Bool)>((nil, [], false))
     let group = Mutex<ServiceGroup?>(nil)
@@ -55,7 +56,11 @@ public final class Runner: Sendable {
             }
         }
         self.live = live
-        self.reloader = Reloader(setup: setup, live: live, metrics: metrics, logger: logger)
+        let store: any ScheduleStateStore =
+            options.stateDirectory.map { DirectoryScheduleStateStore(directory: $0) } ?? MemoryScheduleStateStore()
+        self.scheduler = PlaybookScheduler(
+            store: store, clock: options.scheduleClock, now: options.now, logger: logger, options: options.schedule)
+        self.reloader = Reloader(setup: setup, live: live, scheduler: scheduler, metrics: metrics, logger: logger)
         metrics.queueCapacity.record(options.queueCapacity)
         metrics.playbooks.record(first.playbookCount)
         self.queue = InputQueue(
@@ -80,7 +85,8 @@ public final class Runner: Sendable {
             onServerRunning: { channel in self.listening(on: channel.localAddress?.port) },
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: QueueService(runner: self), serviceName: "input queue")
+            .init(service: QueueService(runner: self), serviceName: "input queue"),
+            .init(service: SchedulerService(runner: self), serviceName: "scheduler"),
         ]
         if let interval = options.watchInterval {
             services.append(.init(service: ConfigWatcher(reloader: reloader, interval: interval), serviceName: "config watcher"))
@@ -201,6 +207,33 @@ struct QueueService: Service {
         }
         runner.logger.info("input queue drained")
         await runner.finishSinks()
+    }
+}
+
+/// Runs the scheduled playbooks of the running config until graceful shutdown; a run under way
+/// finishes first.
+struct SchedulerService: Service {
+    let runner: Runner
+
+    func run() async throws {
+        let scheduler = runner.scheduler
+        await scheduler.schedule(runner.live, logger: runner.logger)
+        await withGracefulShutdownHandler {
+            await scheduler.run()
+        } onGracefulShutdown: {
+            Task { await scheduler.shutdown() }
+        }
+    }
+}
+
+extension PlaybookScheduler {
+    /// Hands the running config's `on_schedule` playbooks to the scheduler (at start and after a
+    /// reload). Each run goes through the config that is current when it runs.
+    func schedule(_ live: LiveConfig, logger: Logger) async {
+        await update(live.current.engine.scheduledPlaybooks) { playbook, recurrence in
+            let report = await live.withCurrent { generation in await generation.engine.runScheduled(playbook, recurrence: recurrence) }
+            Runner.log(report, logger: logger)
+        }
     }
 }
 

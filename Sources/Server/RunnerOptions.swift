@@ -36,6 +36,13 @@ public struct RunnerOptions: Sendable {
     /// Where scheduled playbooks keep their state (execution counts, last runs), so a restart
     /// continues the schedules; `nil` keeps it in memory only.
     public var stateDirectory: String?
+    /// Robusta's delays for scheduled playbooks: the wait before a job's first run and the least
+    /// time between two runs (both 120 s in Robusta, `INITIAL_SCHEDULE_DELAY_SEC`).
+    public var schedule = PlaybookScheduler.Options()
+    /// What the scheduler sleeps on, and the wall clock its saved times are read against (tests
+    /// move both by hand).
+    public var scheduleClock: any Clock<Duration> = ContinuousClock()
+    public var now: @Sendable () -> Date = { Date() }
 
     public init() {}
 }
