@@ -372,8 +372,12 @@ import TriggerfishTesting
             """)
         let playbook = try #require(engine.scheduledPlaybooks.first)
         #expect(await engine.runScheduled(playbook, recurrence: 0).logs == ["tick:ScheduledExecutionEvent"])
-        var stranger = playbook
-        stranger.index = 7
+        // Moved by a reload, the same definition is the same job; another definition is not this engine's.
+        var moved = playbook
+        moved.index = 7
+        #expect(await engine.runScheduled(moved, recurrence: 1).logs == ["tick:ScheduledExecutionEvent"])
+        var stranger = moved
+        stranger.actions[0].parameters = ["tag": "other"]
         let report = await engine.runScheduled(stranger, recurrence: 0)
         #expect(report.failedActions.map { $0.failure?.message } == ["the playbook is not in this engine's config"])
     }
