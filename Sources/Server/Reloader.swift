@@ -7,8 +7,6 @@ import _TriggerfishFileIO
 public enum ReloadOutcome: Sendable {
     /// The new config runs: its playbook count and warnings.
     case reloaded(playbooks: Int, warnings: [String])
-    /// The file is as the running config was loaded from it: nothing to do.
-    case unchanged
     /// The new config has errors (every diagnostic given); the previous one keeps running.
     case rejected(ConfigLoadError)
 }

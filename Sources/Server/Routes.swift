@@ -88,9 +88,6 @@ extension Runner {
                     "success": true, "msg": .string("reloaded \(setup.configPath): \(playbooks) playbook(s)"),
                     "warnings": .array(warnings.map(JSONValue.string)),
                 ])
-        case .unchanged:
-            metrics.accept(.reload)
-            return Self.json(.ok, ["success": true, "msg": .string("\(setup.configPath) is unchanged")])
         case .rejected(let error):
             let errors = error.diagnostics.filter { $0.severity == .error }.count
             return Self.json(
