@@ -225,6 +225,9 @@ import Testing
                     /// The API version of each kind.
                     static let apiVersions: [String: String] = ["Node": "v1", "Pod": "v1"]
 
+                    /// The kinds whose objects live in a namespace.
+                    static let namespaced: Set<String> = ["Pod"]
+
                     /// Alert labels that name an object, with its kind and API version, in the order they are read.
                     static let alertLabels: [(label: String, kind: String, apiVersion: String)] = [("pod", "Pod", "v1"), ("node", "Node", "v1")]
                 }

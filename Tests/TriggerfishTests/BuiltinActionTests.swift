@@ -774,7 +774,7 @@ let readyNode = KubernetesObject(json: [
         let partial = ActionContext()
         let fresh = KubernetesObject(json: ["kind": "DaemonSet", "metadata": ["name": "new"], "status": ["desiredNumberScheduled": 0]])
         try await actions["daemonset_status_enricher"]!.run(DaemonSetEventInstance(daemonSet: fresh), parameters: nil, context: partial)
-        guard case .table(_, let rows)? = partial.findings.first?.enrichments.first?.blocks[1] else {
+        guard case .table(_, let rows, _)? = partial.findings.first?.enrichments.first?.blocks[1] else {
             Issue.record("no table")
             return
         }
@@ -834,7 +834,7 @@ let readyNode = KubernetesObject(json: [
         func status(_ job: KubernetesObject) async throws -> [[String]] {
             let context = ActionContext()
             try await actions["job_info_enricher"]!.run(JobEventInstance(job: job), parameters: nil, context: context)
-            guard case .table(_, let rows)? = context.findings.first?.enrichments.first?.blocks.first else { return [] }
+            guard case .table(_, let rows, _)? = context.findings.first?.enrichments.first?.blocks.first else { return [] }
             return Array(rows.prefix(3))
         }
         #expect(

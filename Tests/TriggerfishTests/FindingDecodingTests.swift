@@ -55,7 +55,7 @@ import Testing
         #expect(problem { $0["starts_at"] = "yesterday" } == #"'starts_at' must be an RFC 3339 time, found a string ("yesterday")"#)
         #expect(
             problem { $0["enrichments"] = [["title": nil, "blocks": [["type": "video"]]]] }
-                == "'enrichments[0].blocks[0].type' must be 'markdown', 'table', 'list', 'json', 'file' or 'kubernetes_diff', found 'video'"
+                == "'enrichments[0].blocks[0].type' must be 'markdown', 'table', 'list', 'json', 'file', 'empty_file' or 'kubernetes_diff', found 'video'"
         )
         #expect(
             problem { $0["enrichments"] = [["blocks": [["type": "table", "headers": ["a"], "rows": [["x", 2]]]]]] }

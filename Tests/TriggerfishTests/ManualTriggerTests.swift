@@ -33,7 +33,7 @@ enum TickAction: ActionDefinition {
 }
 
 /// A cluster of a few objects; a read of `broken` fails.
-final class FakeCluster: ClusterObjectReader {
+final class FakeCluster: KubernetesAPI {
     let objects: [KubernetesObject]
     let reads = Mutex([String]())
 
@@ -45,11 +45,25 @@ final class FakeCluster: ClusterObjectReader {
         var description: String { "the API server did not answer" }
     }
 
-    func object(kind: String, namespace: String?, name: String) async throws -> KubernetesObject? {
-        reads.withLock { $0.append("\(kind) \(namespace ?? "-") \(name)") }
+    func object(_ resource: KubernetesResource, namespace: String?, name: String) async throws -> KubernetesObject? {
+        reads.withLock { $0.append("\(resource.kind) \(namespace ?? "-") \(name)") }
         if name == "broken" { throw Unreachable() }
-        return objects.first { $0.kind == kind && $0.namespace == namespace && $0.name == name }
+        return objects.first { $0.kind == resource.kind && $0.namespace == namespace && $0.name == name }
     }
+
+    // Manual triggers only read objects.
+    func list(_ resource: KubernetesResource, namespace: String?, labelSelector: String?, fieldSelector: String?) async throws
+        -> [KubernetesObject]
+    { throw Unreachable() }
+    func logs(namespace: String, pod: String, container: String?, previous: Bool, tailLines: Int?) async throws -> String? {
+        throw Unreachable()
+    }
+    func create(_ object: KubernetesObject, in resource: KubernetesResource) async throws -> KubernetesObject { throw Unreachable() }
+    func patch(_ resource: KubernetesResource, namespace: String?, name: String, patch: JSONValue, type: KubernetesPatchType)
+        async throws -> KubernetesObject
+    { throw Unreachable() }
+    func delete(_ resource: KubernetesResource, namespace: String?, name: String) async throws { throw Unreachable() }
+    func evict(namespace: String, pod: String) async throws { throw Unreachable() }
 }
 
 @Suite struct ManualTriggerTests {
@@ -81,7 +95,7 @@ final class FakeCluster: ClusterObjectReader {
     let audit = CapturingSink(name: "audit")
 
     func engine(
-        _ yaml: String = config, reader: (any ClusterObjectReader)? = nil, builtins: Bool = true, extra: [ActionRegistration] = []
+        _ yaml: String = config, reader: (any KubernetesAPI)? = nil, builtins: Bool = true, extra: [ActionRegistration] = []
     ) throws -> PlaybookEngine {
         let schema = try PlaybookConfig.schema(addingActions: [("test.actions.yaml", Self.declarations)])
         let config = try PlaybookConfig.load(text: yaml, file: "test.yaml", schema: schema)
@@ -94,7 +108,7 @@ final class FakeCluster: ClusterObjectReader {
                 ActionRegistration(TickAction.self) { _, _, _ in },
             ]
         return try PlaybookEngine(
-            config: config, actions: registrations, sinks: ["main": main, "audit": audit], options: .init(clusterReader: reader))
+            config: config, actions: registrations, sinks: ["main": main, "audit": audit], options: .init(kubernetes: reader))
     }
 
     func trigger(_ engine: PlaybookEngine, _ json: String) async throws -> ManualTriggerResponse {

@@ -158,6 +158,10 @@ public struct SwiftEmitter: Sendable {
                     type: "[String: String]", value: .dictionary(apiVersions)),
                 .blank,
                 .property(
+                    doc: "The kinds whose objects live in a namespace.", modifiers: "static", keyword: "let", name: "namespaced",
+                    type: "Set<String>", value: .array(schema.kinds.filter(\.namespaced).map { .string($0.name) })),
+                .blank,
+                .property(
                     doc: "Alert labels that name an object, with its kind and API version, in the order they are read.",
                     modifiers: "static", keyword: "let", name: "alertLabels",
                     type: "[(label: String, kind: String, apiVersion: String)]", value: .array(alertLabels)),

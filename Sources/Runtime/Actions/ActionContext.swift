@@ -16,7 +16,23 @@ public final class ActionContext: Sendable {
 
     let state = Mutex(State())
 
-    public init() {}
+    /// The cluster, for actions that read or change it; `nil` when the runner has no access to
+    /// the Kubernetes API (``kubernetesAPI(for:)`` then throws saying so).
+    public let kubernetes: (any KubernetesAPI)?
+
+    public init(kubernetes: (any KubernetesAPI)? = nil) {
+        self.kubernetes = kubernetes
+    }
+
+    /// The cluster, for an action that cannot do its job without it.
+    public func kubernetesAPI(for action: String) throws(ActionError) -> any KubernetesAPI {
+        guard let kubernetes else {
+            throw ActionError(
+                .failed, action: action,
+                message: "needs the Kubernetes API, and this runner has none (run `triggerfish serve` in a cluster or with --kubeconfig)")
+        }
+        return kubernetes
+    }
 
     /// Findings so far, newest first (as Robusta inserts them).
     public var findings: [Finding] { state.withLock { $0.findings.map(\.finding) } }

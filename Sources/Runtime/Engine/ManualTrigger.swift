@@ -312,7 +312,7 @@ extension PlaybookEngine {
             case .object(let kind, let namespace, let objectName):
                 let described = "\(kind) \(namespace.map { "\($0)/" } ?? "")\(objectName)"
                 report.summary += " on \(described)"
-                guard let reader = options.clusterReader else {
+                guard let reader = options.kubernetes else {
                     return failure(
                         .eventInstantiationFailed,
                         "building the \(event.name) for action '\(name)' means reading \(described) from the cluster, which needs the Kubernetes API; this runner has no Kubernetes API client yet (actions on ExecutionBaseEvent can be triggered by hand)"
@@ -344,7 +344,7 @@ extension PlaybookEngine {
         let actionNames = Set(action.parameters.map(\.name))
         var parameters = (config.globalConfig.objectValue ?? [:]).filter { actionNames.contains($0.key) && !$0.value.isNull }
         for (key, value) in given where actionNames.contains(key) { parameters[key] = value }
-        let context = ActionContext()
+        let context = ActionContext(kubernetes: options.kubernetes)
         context.currentSinks = request.noSinks ? [] : (request.sinks ?? router.defaultSinkNames)
         report.playbooks.append(Self.manualPlaybookName)
         var run = ActionRun(action: name, playbook: Self.manualPlaybookName)

@@ -21,20 +21,22 @@ public final class PlaybookEngine: Sendable {
         /// Where the engine's counters and timers go (events handled, playbook fires, action runs,
         /// errors and durations, findings by sink); by default swift-metrics' global factory.
         public var metrics: any MetricsFactory
-        /// Reads objects from the cluster for manual triggers of actions on Kubernetes resource
-        /// events; `nil`: such triggers answer that they need the Kubernetes API.
-        public var clusterReader: (any ClusterObjectReader)?
+        /// The cluster: what manual triggers of actions on Kubernetes resource events read their
+        /// object from, what alerts' labels resolve to, and what actions read and change. `nil`:
+        /// such triggers answer that they need the Kubernetes API, alerts name objects by reference
+        /// only, and actions that need the cluster fail saying so.
+        public var kubernetes: (any KubernetesAPI)?
 
         public init(
             clusterProvider: String = "Unknown", now: @escaping @Sendable () -> Date = { Date() },
             alertDeduplicationTTL: TimeInterval = 7200, metrics: (any MetricsFactory)? = nil,
-            clusterReader: (any ClusterObjectReader)? = nil
+            kubernetes: (any KubernetesAPI)? = nil
         ) {
             self.clusterProvider = clusterProvider
             self.now = now
             self.alertDeduplicationTTL = alertDeduplicationTTL
             self.metrics = metrics ?? MetricsSystem.factory
-            self.clusterReader = clusterReader
+            self.kubernetes = kubernetes
         }
     }
 
@@ -108,7 +110,7 @@ public final class PlaybookEngine: Sendable {
         let candidates = index.candidates(for: change)
         guard !candidates.isEmpty else { return report }
         let now = options.now()
-        let context = ActionContext()
+        let context = ActionContext(kubernetes: options.kubernetes)
         for candidate in candidates {
             let runnable = index.runnables[candidate]
             guard let (event, changes) = fire(runnable, change: change, now: now) else { continue }
@@ -163,7 +165,7 @@ public final class PlaybookEngine: Sendable {
         let candidates = index.candidates(forAlertNamed: alert.name)
         guard !candidates.isEmpty else { return report }
         var event: PrometheusKubernetesAlertInstance?
-        let context = ActionContext()
+        let context = ActionContext(kubernetes: options.kubernetes)
         for candidate in candidates {
             let runnable = index.runnables[candidate]
             guard runnable.alertTriggers.contains(where: { $0.accepts(alert, provider: options.clusterProvider) }) else { continue }

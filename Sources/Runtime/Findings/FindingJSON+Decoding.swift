@@ -44,7 +44,8 @@ extension Finding {
             enrichments: try reader.array("enrichments").map { enrichment throws(FindingDecodingError) in
                 Enrichment(
                     title: try enrichment.optionalString("title"),
-                    blocks: try enrichment.array("blocks").map { block throws(FindingDecodingError) in try block.block() })
+                    blocks: try enrichment.array("blocks").map { block throws(FindingDecodingError) in try block.block() },
+                    type: try enrichment.optionalString("type"))
             },
             fingerprint: try reader.string("fingerprint"), startsAt: try reader.optionalDate("starts_at"),
             endsAt: try reader.optionalDate("ends_at"))
@@ -139,20 +140,22 @@ private struct FindingReader {
                     return text
                 }
             }
-            return .table(headers: try stringList("headers"), rows: rows)
+            return .table(headers: try stringList("headers"), rows: rows, name: try optionalString("name") ?? "")
         case "list":
             return .list(try stringList("items"))
         case "json":
             return .json(value["value"] ?? .null)
         case "file":
             return .file(name: try string("name"), contents: try string("contents"))
+        case "empty_file":
+            return .emptyFile(name: try string("name"), remarks: try string("remarks"))
         case "kubernetes_diff":
             return .kubernetesDiff(
                 try array("changes").map { change throws(FindingDecodingError) in
                     DiffEntry(path: try change.string("path"), old: change.present("old"), new: change.present("new"))
                 })
         default:
-            let types = ["markdown", "table", "list", "json", "file", "kubernetes_diff"]
+            let types = ["markdown", "table", "list", "json", "file", "empty_file", "kubernetes_diff"]
             throw FindingDecodingError(
                 message: "'\(child("type").path)' must be \(Suggestions.orList(types.map { "'\($0)'" })), found '\(type)'")
         }

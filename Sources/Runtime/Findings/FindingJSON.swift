@@ -46,30 +46,37 @@ extension FindingSubject {
 }
 
 extension Enrichment {
-    /// `{title, blocks}`.
+    /// `{title, blocks}`, and `type` when it has one.
     public var jsonValue: JSONValue {
-        .object(["title": title.map(JSONValue.string) ?? .null, "blocks": .array(blocks.map(\.jsonValue))])
+        var members: [String: JSONValue] = ["title": title.map(JSONValue.string) ?? .null, "blocks": .array(blocks.map(\.jsonValue))]
+        if let type { members["type"] = .string(type) }
+        return .object(members)
     }
 }
 
 extension Block {
-    /// The block with its `type`: `markdown` {text}, `table` {headers, rows}, `list` {items},
-    /// `json` {value}, `file` {name, contents}, `kubernetes_diff` {changes: [{path, old, new}]}.
+    /// The block with its `type`: `markdown` {text}, `table` {headers, rows, and name when it has
+    /// one}, `list` {items}, `json` {value}, `file` {name, contents}, `empty_file` {name, remarks},
+    /// `kubernetes_diff` {changes: [{path, old, new}]}.
     public var jsonValue: JSONValue {
         switch self {
         case .markdown(let text):
             return ["type": "markdown", "text": .string(text)]
-        case .table(let headers, let rows):
-            return [
+        case .table(let headers, let rows, let name):
+            var members: [String: JSONValue] = [
                 "type": "table", "headers": .array(headers.map(JSONValue.string)),
                 "rows": .array(rows.map { .array($0.map(JSONValue.string)) }),
             ]
+            if !name.isEmpty { members["name"] = .string(name) }
+            return .object(members)
         case .list(let items):
             return ["type": "list", "items": .array(items.map(JSONValue.string))]
         case .json(let value):
             return ["type": "json", "value": value]
         case .file(let name, let contents):
             return ["type": "file", "name": .string(name), "contents": .string(contents)]
+        case .emptyFile(let name, let remarks):
+            return ["type": "empty_file", "name": .string(name), "remarks": .string(remarks)]
         case .kubernetesDiff(let changes):
             return [
                 "type": "kubernetes_diff",

@@ -82,8 +82,8 @@ public enum FindingText {
                 let itemLines = textLines(item)
                 return ["- " + (itemLines.first ?? "")] + indented(Array(itemLines.dropFirst()), by: 2)
             }
-        case .table(let headers, let rows):
-            return tableLines(headers: headers, rows: rows)
+        case .table(let headers, let rows, let name):
+            return (name.isEmpty ? [] : [name]) + tableLines(headers: headers, rows: rows)
         case .json(let value):
             return textLines(value.prettySerialized())
         case .file(let name, let contents):
@@ -91,6 +91,8 @@ public enum FindingText {
             var body = textLines(contents)
             if body.last == "" { body.removeLast() }
             return ["file \(name):"] + indented(body, by: 2)
+        case .emptyFile(let name, let remarks):
+            return ["file \(name) (empty): \(remarks)"]
         case .kubernetesDiff(let changes):
             if changes.isEmpty { return ["(no changes)"] }
             return changes.map { change in
