@@ -14,13 +14,14 @@ public enum PlaybookHarness {
     ///   - clock: what rate limits, `fire_delay` and alert de-duplication read.
     public static func engine(
         _ yaml: String, file: String = "test.yaml", actionDeclarations: String? = nil, registrations: [ActionRegistration] = [],
-        sinks: [String: any FindingSink] = [:], clock: ManualDate = ManualDate(), provider: String = "Unknown"
+        sinks: [String: any FindingSink] = [:], clock: ManualDate = ManualDate(), provider: String = "Unknown",
+        kubernetes: (any KubernetesAPI)? = nil
     ) throws -> PlaybookEngine {
         let schema = try PlaybookConfig.schema(addingActions: actionDeclarations.map { [("test.actions.yaml", $0)] } ?? [])
         let config = try PlaybookConfig.load(text: yaml, file: file, schema: schema)
         return try PlaybookEngine(
             config: config, actions: BuiltinActionImplementations().registrations + registrations, sinks: sinks,
-            options: .init(clusterProvider: provider, now: { clock.now }))
+            options: .init(clusterProvider: provider, now: { clock.now }, kubernetes: kubernetes))
     }
 }
 

@@ -56,9 +56,13 @@ enum EngineHarness {
         ActionRegistration(ExplodeAction.self) { _, _, _ in throw Explosion() },
     ]
 
-    static func engine(_ yaml: String, clock: TestClock = TestClock(), provider: String = "Unknown") throws -> PlaybookEngine {
+    static func engine(
+        _ yaml: String, clock: TestClock = TestClock(), provider: String = "Unknown", kubernetes: (any KubernetesAPI)? = nil,
+        registrations extra: [ActionRegistration] = []
+    ) throws -> PlaybookEngine {
         try PlaybookHarness.engine(
-            yaml, actionDeclarations: actionDeclarations, registrations: registrations, clock: clock, provider: provider)
+            yaml, actionDeclarations: actionDeclarations, registrations: registrations + extra, clock: clock, provider: provider,
+            kubernetes: kubernetes)
     }
 }
 

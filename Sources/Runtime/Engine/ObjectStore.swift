@@ -27,8 +27,7 @@ public final class ObjectStore: Sendable {
     public func node(withAddress address: String) -> KubernetesObject? {
         objects.withLock { objects in
             objects.first { key, object in
-                key.hasPrefix("Node/")
-                    && (object.json.value(atPath: "status.addresses")?.arrayValue ?? []).contains { $0["address"]?.stringValue == address }
+                key.hasPrefix("Node/") && AlertResources.addresses(of: object).contains(address)
             }?.value
         }
     }

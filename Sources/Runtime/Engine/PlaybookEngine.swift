@@ -169,7 +169,15 @@ public final class PlaybookEngine: Sendable {
         for candidate in candidates {
             let runnable = index.runnables[candidate]
             guard runnable.alertTriggers.contains(where: { $0.accepts(alert, provider: options.clusterProvider) }) else { continue }
-            let shared = event ?? PrometheusKubernetesAlertInstance(alert: alert, resources: AlertResources.resolve(alert, store: objects))
+            let shared: PrometheusKubernetesAlertInstance
+            if let event {
+                shared = event
+            } else {
+                var problems: [String] = []
+                let resources = await AlertResources.resolve(alert, store: objects, kubernetes: options.kubernetes, problems: &problems)
+                for problem in problems { context.log(problem) }
+                shared = PrometheusKubernetesAlertInstance(alert: alert, resources: resources)
+            }
             event = shared
             context.filteredChanges = nil
             await run(candidate, event: shared, context: context, report: &report)

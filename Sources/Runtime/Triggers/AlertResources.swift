@@ -4,36 +4,103 @@ import Synchronization
 /// How an alert's labels name Kubernetes objects (Robusta's `AlertEventBuilder`); the labels, their
 /// kinds and API versions come from the schema (`alert_labels` in kinds.yaml).
 enum AlertResources {
-    /// The objects an alert is about, keyed by kind. Each comes from the store when the input
-    /// stream carried it, otherwise it is a reference holding the kind, name and namespace.
+    /// What an alert's labels name: which object of which kind, in Robusta's reading order.
+    struct Names {
+        var objects: [(kind: String, apiVersion: String, name: String)] = []
+        var namespace: String
+        /// The node's name, or an `address:port` to look up among the nodes' addresses.
+        var node: String?
+    }
+
     /// The namespace is the `namespace` label (default "default"); names containing
     /// "kube-state-metrics" are skipped; the node comes from `node`, else from `instance` unless
-    /// the scrape job is kube-state-metrics; an `address:port` value is looked up among known
-    /// nodes' addresses and left unresolved when no known node has it.
-    static func resolve(_ alert: PrometheusAlert, store: ObjectStore) -> [String: KubernetesObject] {
-        let namespace = alert.labels["namespace"] ?? "default"
-        var resources: [String: KubernetesObject] = [:]
+    /// the scrape job is kube-state-metrics.
+    static func names(_ alert: PrometheusAlert) -> Names {
+        var names = Names(namespace: alert.labels["namespace"] ?? "default")
         for (label, kind, apiVersion) in KubernetesKinds.alertLabels {
             guard let name = alert.labels[label], !name.isEmpty, !name.contains("kube-state-metrics") else { continue }
-            resources[kind] =
-                store.object(kind: kind, namespace: namespace, name: name)
-                ?? reference(kind: kind, apiVersion: apiVersion, name: name, namespace: namespace)
+            names.objects.append((kind, apiVersion, name))
         }
-        var nodeName = alert.labels["node"].flatMap { $0.isEmpty ? nil : $0 }
-        if nodeName == nil, alert.labels["job"] != "kube-state-metrics", let instance = alert.labels["instance"], !instance.isEmpty {
-            nodeName = instance
+        names.node = alert.labels["node"].flatMap { $0.isEmpty ? nil : $0 }
+        if names.node == nil, alert.labels["job"] != "kube-state-metrics", let instance = alert.labels["instance"], !instance.isEmpty {
+            names.node = instance
         }
-        if let nodeName {
-            if nodeName.contains(":") {
-                let host = String(nodeName[..<nodeName.lastIndex(of: ":")!])
-                resources["Node"] = store.node(withAddress: host)
+        return names
+    }
+
+    /// The objects an alert is about, keyed by kind.
+    ///
+    /// With the Kubernetes API, as Robusta does: each object is read (the watch cache answers
+    /// first when there is one), and one that is not found or cannot be read is left unresolved,
+    /// the reason in `problems`; an `address:port` node is looked up among the nodes' addresses.
+    /// Without it, each object comes from the store when the input stream carried it, otherwise it
+    /// is a reference holding the kind, name and namespace; an `address:port` value is looked up
+    /// among known nodes' addresses and left unresolved when no known node has it.
+    static func resolve(_ alert: PrometheusAlert, store: ObjectStore, kubernetes: (any KubernetesAPI)?, problems: inout [String])
+        async -> [String: KubernetesObject]
+    {
+        let names = names(alert)
+        guard let kubernetes else { return resolve(names, store: store) }
+        var resources: [String: KubernetesObject] = [:]
+        func read(_ kind: String, namespace: String?, name: String) async -> KubernetesObject? {
+            do {
+                guard let object = try await kubernetes.object(kind: kind, namespace: namespace, name: name) else {
+                    problems.append("alert \(alert.name): \(kind) \(namespace.map { "\($0)/" } ?? "")\(name) was not found in the cluster")
+                    return nil
+                }
+                return object
+            } catch {
+                problems.append("alert \(alert.name): could not read \(kind) \(namespace.map { "\($0)/" } ?? "")\(name): \(error)")
+                return nil
+            }
+        }
+        for (kind, _, name) in names.objects {
+            resources[kind] = await read(kind, namespace: names.namespace, name: name)
+        }
+        if let node = names.node {
+            if let colon = node.lastIndex(of: ":") {
+                let host = String(node[..<colon])
+                do {
+                    resources["Node"] = try await kubernetes.list(.node, namespace: nil, labelSelector: nil, fieldSelector: nil).first {
+                        Self.addresses(of: $0).contains(host)
+                    }
+                } catch {
+                    problems.append("alert \(alert.name): could not list nodes to find address \(host): \(error)")
+                }
             } else {
-                resources["Node"] =
-                    store.object(kind: "Node", namespace: nil, name: nodeName)
-                    ?? reference(kind: "Node", apiVersion: KubernetesKinds.apiVersions["Node"] ?? "v1", name: nodeName, namespace: nil)
+                resources["Node"] = await read("Node", namespace: nil, name: node)
             }
         }
         return resources
+    }
+
+    /// The objects an alert is about, from the store or by reference (see the method above).
+    static func resolve(_ alert: PrometheusAlert, store: ObjectStore) -> [String: KubernetesObject] {
+        resolve(names(alert), store: store)
+    }
+
+    static func resolve(_ names: Names, store: ObjectStore) -> [String: KubernetesObject] {
+        var resources: [String: KubernetesObject] = [:]
+        for (kind, apiVersion, name) in names.objects {
+            resources[kind] =
+                store.object(kind: kind, namespace: names.namespace, name: name)
+                ?? reference(kind: kind, apiVersion: apiVersion, name: name, namespace: names.namespace)
+        }
+        if let node = names.node {
+            if let colon = node.lastIndex(of: ":") {
+                resources["Node"] = store.node(withAddress: String(node[..<colon]))
+            } else {
+                resources["Node"] =
+                    store.object(kind: "Node", namespace: nil, name: node)
+                    ?? reference(kind: "Node", apiVersion: KubernetesKinds.apiVersions["Node"] ?? "v1", name: node, namespace: nil)
+            }
+        }
+        return resources
+    }
+
+    /// A node's `status.addresses`.
+    static func addresses(of node: KubernetesObject) -> [String] {
+        (node.json.value(atPath: "status.addresses")?.arrayValue ?? []).compactMap { $0["address"]?.stringValue }
     }
 
     static func reference(kind: String, apiVersion: String, name: String, namespace: String?) -> KubernetesObject {
