@@ -24,6 +24,9 @@ public final class InputQueue<Input: Sendable>: Sendable {
         /// Inputs accepted and not yet handled to the end.
         var depth = 0
         var closed = false
+        /// Senders waiting for room (``submit(_:)``), first come first served.
+        var waiting: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextWaiter = 0
     }
 
     /// How many inputs may be queued or in progress at once.
@@ -76,13 +79,51 @@ public final class InputQueue<Input: Sendable>: Sendable {
         }
     }
 
+    /// Takes an input for handling, waiting while the queue is full: for a sender that can hold
+    /// back (a watch stops reading its stream) rather than be refused. `closed` when the queue
+    /// closes first or the waiting task is cancelled; then the input was not taken.
+    public func submit(_ input: Input) async -> Admission {
+        while true {
+            switch offer(input) {
+            case .accepted: return .accepted
+            case .closed: return .closed
+            case .full:
+                if Task.isCancelled { return .closed }
+                let id = state.withLock { state in
+                    state.nextWaiter += 1
+                    return state.nextWaiter
+                }
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let resumeNow = state.withLock { state -> Bool in
+                            // Room may have been made, or the queue closed, since the offer.
+                            if state.closed || state.depth < capacity || Task.isCancelled { return true }
+                            state.waiting.append((id, continuation))
+                            return false
+                        }
+                        if resumeNow { continuation.resume() }
+                    }
+                } onCancel: {
+                    let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                        guard let index = state.waiting.firstIndex(where: { $0.id == id }) else { return nil }
+                        return state.waiting.remove(at: index).continuation
+                    }
+                    waiter?.resume()
+                }
+            }
+        }
+    }
+
     /// Stops taking inputs; ``run()`` returns once those already accepted are handled.
     public func close() {
-        state.withLock { state in
-            guard !state.closed else { return }
+        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.closed else { return [] }
             state.closed = true
             for lane in lanes { lane.finish() }
+            defer { state.waiting = [] }
+            return state.waiting.map(\.continuation)
         }
+        for waiter in waiting { waiter.resume() }
     }
 
     /// Handles inputs until the queue is closed and drained. Call it once.
@@ -98,7 +139,11 @@ public final class InputQueue<Input: Sendable>: Sendable {
                 group.addTask {
                     for await input in stream {
                         await self.handle(input)
-                        self.state.withLock { $0.depth -= 1 }
+                        let waiter = self.state.withLock { state in
+                            state.depth -= 1
+                            return state.waiting.isEmpty ? nil : state.waiting.removeFirst().continuation
+                        }
+                        waiter?.resume()
                     }
                 }
             }
