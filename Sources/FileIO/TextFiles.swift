@@ -87,11 +87,14 @@ public struct FileReadError: Error, Sendable, CustomStringConvertible {
         return descriptor
     }
 
-    static func reason(errno code: Int32) -> String {
+    /// Why a file operation failed, in the words every file message uses.
+    package static func reason(errno code: Int32) -> String {
         switch code {
         case ENOENT: "no such file"
         case ENOTDIR: "no such file (a part of the path is not a directory)"
         case EACCES: "permission denied"
+        case ENOSPC: "no space left on the device"
+        case EROFS: "the file system is read-only"
         default: String(cString: strerror(code)).lowercased()
         }
     }

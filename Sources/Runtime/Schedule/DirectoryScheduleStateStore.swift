@@ -74,7 +74,7 @@ public final class DirectoryScheduleStateStore: ScheduleStateStore {
         let temporary = (directory as NSString).appendingPathComponent(".\(Self.fileName).tmp-\(getpid())")
         func fail(_ code: Int32) -> ScheduleStateError {
             unlink(temporary)
-            return ScheduleStateError("cannot write the scheduler state file '\(path)': \(Self.reason(code))")
+            return ScheduleStateError("cannot write the scheduler state file '\(path)': \(FileReadError.reason(errno: code))")
         }
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw fail(errno) }
@@ -107,17 +107,8 @@ public final class DirectoryScheduleStateStore: ScheduleStateStore {
         }
         let parent = (directory as NSString).deletingLastPathComponent
         if !parent.isEmpty, parent != directory, let problem = createDirectories(parent) { return problem }
-        guard mkdir(directory, 0o755) == 0 || errno == EEXIST else { return reason(errno) }
+        guard mkdir(directory, 0o755) == 0 || errno == EEXIST else { return FileReadError.reason(errno: errno) }
         return nil
     }
 
-    static func reason(_ code: Int32) -> String {
-        switch code {
-        case ENOENT: "no such file or directory"
-        case EACCES: "permission denied"
-        case ENOSPC: "no space left on the device"
-        case EROFS: "the file system is read-only"
-        default: String(cString: strerror(code)).lowercased()
-        }
-    }
 }
