@@ -18,7 +18,8 @@ public enum ReloadOutcome: Sendable {
 actor Reloader {
     let setup: RunnerSetup
     let live: LiveConfig
-    let scheduler: PlaybookScheduler
+    /// Hands the new config's scheduled playbooks to the scheduler of the current leadership term, if any.
+    let reschedule: @Sendable () async -> Void
     let metrics: RunnerMetrics
     let logger: Logger
     var generation = 1
@@ -27,10 +28,12 @@ actor Reloader {
     /// The last reason the file could not be read while watching, so it is logged once.
     var unreadable: String?
 
-    init(setup: RunnerSetup, live: LiveConfig, scheduler: PlaybookScheduler, metrics: RunnerMetrics, logger: Logger) {
+    init(
+        setup: RunnerSetup, live: LiveConfig, reschedule: @escaping @Sendable () async -> Void, metrics: RunnerMetrics, logger: Logger
+    ) {
         self.setup = setup
         self.live = live
-        self.scheduler = scheduler
+        self.reschedule = reschedule
         self.metrics = metrics
         self.logger = logger
     }
@@ -43,7 +46,7 @@ actor Reloader {
             rejectedText = nil
             live.replace(with: next)
             // Removed scheduled playbooks are unscheduled; unchanged ones keep their timing.
-            await scheduler.schedule(live, logger: logger)
+            await reschedule()
             metrics.reloads[true]?.increment()
             metrics.playbooks.record(next.playbookCount)
             logger.info("reloaded \(setup.configPath) (\(reason)): \(next.playbookCount) playbook(s)")

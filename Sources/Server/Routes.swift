@@ -107,6 +107,16 @@ extension Runner {
         if draining.load(ordering: .relaxed) || queue.isClosed {
             return Self.json(.serviceUnavailable, ["ready": false, "reason": "shutting down"])
         }
+        if let elector, !elector.isLeader {
+            // The Service sends alerts and kubewatch changes to the leader only.
+            return Self.json(
+                .serviceUnavailable,
+                [
+                    "ready": false,
+                    "reason": .string(
+                        "not the leader: another replica holds Lease \(elector.options.namespace)/\(elector.options.leaseName)"),
+                ])
+        }
         let depth = queue.depth
         if depth >= queue.capacity {
             return Self.json(.serviceUnavailable, ["ready": false, "reason": .string("the input queue is full (\(depth) inputs)")])

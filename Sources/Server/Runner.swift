@@ -26,7 +26,11 @@ public final class Runner: Sendable {
     let live: LiveConfig
     let queue: InputQueue<QueuedInput>
     let reloader: Reloader
-    let scheduler: PlaybookScheduler
+    /// Where the scheduler keeps its jobs' state across leadership terms and restarts.
+    let scheduleStore: any ScheduleStateStore
+    /// The scheduler of the current leadership term; `nil` while not leading.
+    let scheduler = CurrentScheduler()
+    let elector: LeaderElector?
     let draining = Atomic<Bool>(false)
     let port = Mutex<(value: Int?, waiters: [CheckedContinuation<Int?, Never>], done: Bool)>((nil, [], false))
     let group = Mutex<ServiceGroup?>(nil)
@@ -34,7 +38,8 @@ public final class Runner: Sendable {
     /// An input waiting in the queue.
     struct QueuedInput: Sendable {
         var input: RecordedInput
-        var endpoint: RunnerMetrics.Endpoint
+        /// The endpoint it came from; `nil` for a change from the watch.
+        var endpoint: RunnerMetrics.Endpoint?
         var accepted: ContinuousClock.Instant
     }
 
@@ -43,6 +48,7 @@ public final class Runner: Sendable {
         let metrics = RunnerMetrics()
         var setup = setup
         setup.engineOptions.metrics = metrics.factory
+        if let cluster = options.cluster { setup.engineOptions.kubernetes = cluster.kubernetes }
         let first = try setup.load(generation: 1, logger: logger)
         for warning in first.warnings { logger.warning("\(warning)") }
         self.options = options
@@ -56,11 +62,20 @@ public final class Runner: Sendable {
             }
         }
         self.live = live
-        let store: any ScheduleStateStore =
-            options.stateDirectory.map { DirectoryScheduleStateStore(directory: $0) } ?? MemoryScheduleStateStore()
-        self.scheduler = PlaybookScheduler(
-            store: store, clock: options.scheduleClock, now: options.now, logger: logger, options: options.schedule)
-        self.reloader = Reloader(setup: setup, live: live, scheduler: scheduler, metrics: metrics, logger: logger)
+        self.scheduleStore =
+            options.scheduleStore ?? options.stateDirectory.map { DirectoryScheduleStateStore(directory: $0) } ?? MemoryScheduleStateStore()
+        self.elector = options.cluster.flatMap { cluster in
+            cluster.leaderElection.map {
+                LeaderElector(kubernetes: cluster.kubernetes, options: $0, clock: options.scheduleClock, now: options.now, logger: logger)
+            }
+        }
+        let scheduler = self.scheduler
+        self.reloader = Reloader(
+            setup: setup, live: live,
+            reschedule: { [scheduler] in
+                // Removed scheduled playbooks are unscheduled; unchanged ones keep their timing.
+                await scheduler.current?.schedule(live, logger: logger)
+            }, metrics: metrics, logger: logger)
         metrics.queueCapacity.record(options.queueCapacity)
         metrics.playbooks.record(first.playbookCount)
         self.queue = InputQueue(
@@ -68,7 +83,12 @@ public final class Runner: Sendable {
             lane: { queued, count in InputPipeline.lane(of: queued.input, count: count) },
             handle: { [live, metrics, logger] queued in
                 let reports = await live.withCurrent { generation in await generation.engine.handle(queued.input) }
-                metrics.inputDuration[queued.endpoint]?.recordNanoseconds((ContinuousClock.now - queued.accepted).saturatingNanoseconds)
+                let duration = (ContinuousClock.now - queued.accepted).saturatingNanoseconds
+                if let endpoint = queued.endpoint {
+                    metrics.inputDuration[endpoint]?.recordNanoseconds(duration)
+                } else {
+                    metrics.watchDuration.recordNanoseconds(duration)
+                }
                 for report in reports { Runner.log(report, logger: logger) }
             })
     }
@@ -86,7 +106,7 @@ public final class Runner: Sendable {
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: QueueService(runner: self), serviceName: "input queue"),
-            .init(service: SchedulerService(runner: self), serviceName: "scheduler"),
+            .init(service: LeadershipService(runner: self), serviceName: self.elector == nil ? "scheduler" : "leader election"),
         ]
         if let interval = options.watchInterval {
             services.append(.init(service: ConfigWatcher(reloader: reloader, interval: interval), serviceName: "config watcher"))
@@ -210,18 +230,54 @@ struct QueueService: Service {
     }
 }
 
-/// Runs the scheduled playbooks of the running config until graceful shutdown; a run under way
-/// finishes first.
-struct SchedulerService: Service {
+/// Runs what only the leader runs (the scheduled playbooks and the watch) until graceful
+/// shutdown: at once when there is no leader election, otherwise whenever this runner holds the Lease.
+struct LeadershipService: Service {
     let runner: Runner
 
     func run() async throws {
-        let scheduler = runner.scheduler
-        await scheduler.schedule(runner.live, logger: runner.logger)
-        await withGracefulShutdownHandler {
-            await scheduler.run()
-        } onGracefulShutdown: {
-            Task { await scheduler.shutdown() }
+        try? await cancelWhenGracefulShutdown {
+            if let elector = runner.elector {
+                await elector.run { await runner.lead() }
+            } else {
+                await runner.lead()
+            }
+        }
+    }
+}
+
+extension Runner {
+    /// One leadership term: a scheduler continuing from the saved state, and the watch feeding the
+    /// queue, until cancelled; a scheduled run under way finishes and is saved.
+    func lead() async {
+        let scheduler = PlaybookScheduler(
+            store: scheduleStore, clock: options.scheduleClock, now: options.now, logger: logger, options: options.schedule)
+        self.scheduler.current = scheduler
+        metrics.leader.record(1)
+        defer { metrics.leader.record(0) }
+        await scheduler.schedule(live, logger: logger)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await scheduler.run() }
+            if let watch = options.cluster?.watch {
+                group.addTask { await self.watch(with: watch) }
+            }
+            await group.waitForAll()
+        }
+        self.scheduler.current = nil
+    }
+
+    /// Feeds the watch's changes into the queue, waiting for room when it is full, until cancelled.
+    func watch(with watch: RunnerCluster.Watch) async {
+        let queue = self.queue
+        let metrics = self.metrics
+        do {
+            try await watch { change in
+                metrics.watched.increment()
+                return await queue.submit(QueuedInput(input: .kubernetes(change), endpoint: nil, accepted: .now)) == .accepted
+            }
+        } catch is CancellationError {
+        } catch {
+            if !Task.isCancelled { logger.error("the Kubernetes watch stopped: \(error)") }
         }
     }
 }
@@ -244,5 +300,15 @@ struct DrainSignal: Service {
     func run() async throws {
         try? await gracefulShutdown()
         draining()
+    }
+}
+
+/// The scheduler of the current leadership term, which reloads reschedule.
+final class CurrentScheduler: Sendable {
+    let value = Mutex<PlaybookScheduler?>(nil)
+
+    var current: PlaybookScheduler? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

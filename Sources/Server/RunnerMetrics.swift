@@ -35,6 +35,11 @@ final class RunnerMetrics: Sendable {
     let queueCapacity: CoreMetrics.Gauge
     let reloads: [Bool: CoreMetrics.Counter]
     let playbooks: CoreMetrics.Gauge
+    /// Changes the Kubernetes watch handed to the queue, and how long each took from there to handled.
+    let watched: CoreMetrics.Counter
+    let watchDuration: CoreMetrics.Timer
+    /// 1 while this runner holds the leader Lease (or has no leader election), 0 otherwise.
+    let leader: CoreMetrics.Gauge
     let sinkTotals = Mutex(SinkTotals())
 
     /// Histogram buckets for durations: actions and inputs take microseconds to seconds.
@@ -75,6 +80,9 @@ final class RunnerMetrics: Sendable {
             false: CoreMetrics.Counter(label: "triggerfish_reloads_total", dimensions: [("result", "failure")], factory: factory),
         ]
         self.playbooks = CoreMetrics.Gauge(label: "triggerfish_config_playbooks", factory: factory)
+        self.watched = CoreMetrics.Counter(label: "triggerfish_watch_changes_total", factory: factory)
+        self.watchDuration = CoreMetrics.Timer(label: "triggerfish_watch_change_duration_seconds", factory: factory)
+        self.leader = CoreMetrics.Gauge(label: "triggerfish_leader", factory: factory)
     }
 
     func receive(_ endpoint: Endpoint) { received[endpoint]?.increment() }

@@ -36,6 +36,9 @@ public struct RunnerOptions: Sendable {
     /// Where scheduled playbooks keep their state (execution counts, last runs), so a restart
     /// continues the schedules; `nil` keeps it in memory only.
     public var stateDirectory: String?
+    /// Where scheduled playbooks keep their state when not in ``stateDirectory``: in a cluster, a
+    /// ConfigMap (``ConfigMapScheduleStateStore``). Takes precedence over ``stateDirectory``.
+    public var scheduleStore: (any ScheduleStateStore)?
     /// Robusta's delays for scheduled playbooks: the wait before a job's first run and the least
     /// time between two runs (both 120 s in Robusta, `INITIAL_SCHEDULE_DELAY_SEC`).
     public var schedule = PlaybookScheduler.Options()
@@ -43,6 +46,9 @@ public struct RunnerOptions: Sendable {
     /// move both by hand).
     public var scheduleClock: any Clock<Duration> = ContinuousClock()
     public var now: @Sendable () -> Date = { Date() }
+    /// The Kubernetes API, its watch and leader election; `nil`: the runner takes changes only
+    /// from kubewatch (`/api/handle`) and actions cannot read the cluster.
+    public var cluster: RunnerCluster?
 
     public init() {}
 }
@@ -97,4 +103,27 @@ public struct RunnerError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// What the runner does with the Kubernetes API (see docs/kubernetes.md).
+public struct RunnerCluster: Sendable {
+    /// Hands each change to `deliver`, which returns once the change is queued (`false`: the
+    /// runner is shutting down and took nothing); runs until cancelled.
+    public typealias Watch = @Sendable (_ deliver: @escaping @Sendable (KubernetesChange) async -> Bool) async throws -> Void
+
+    /// What actions, alert resolution and manual triggers read and change (the engine's
+    /// ``PlaybookEngine/Options/kubernetes``).
+    public var kubernetes: any KubernetesAPI
+    /// The watch of the kinds the config's playbooks need (`serve --watch`); `nil`: changes come
+    /// only from kubewatch.
+    public var watch: Watch?
+    /// Campaign for a Lease and watch and run schedules only while holding it; `nil`: this
+    /// runner is the only one and always leads.
+    public var leaderElection: LeaderElector.Options?
+
+    public init(kubernetes: any KubernetesAPI, watch: Watch? = nil, leaderElection: LeaderElector.Options? = nil) {
+        self.kubernetes = kubernetes
+        self.watch = watch
+        self.leaderElection = leaderElection
+    }
 }

@@ -74,6 +74,16 @@ public enum RFC3339 {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// Kubernetes' `MicroTime` (a Lease's times): UTC with exactly six fractional digits,
+    /// `2026-12-03T09:00:00.250000Z`.
+    public static func microTime(_ date: Date) -> String {
+        let whole = date.timeIntervalSince1970.rounded(.down)
+        let micros = min(999_999, Int(((date.timeIntervalSince1970 - whole) * 1_000_000).rounded()))
+        let seconds = Date(timeIntervalSince1970: whole).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        let digits = String(micros)
+        return seconds.dropLast() + "." + String(repeating: "0", count: 6 - digits.count) + digits + "Z"
+    }
+
     /// UTC, with fractional seconds only when there are any.
     public static func format(_ date: Date) -> String {
         let whole = date.timeIntervalSince1970.rounded(.down)
