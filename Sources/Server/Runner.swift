@@ -30,6 +30,8 @@ public final class Runner: Sendable {
     let scheduleStore: any ScheduleStateStore
     /// The scheduler of the current leadership term; `nil` while not leading.
     let scheduler = CurrentScheduler()
+    /// Wakes what waits for a reload (the watch, for a change of the kinds to watch).
+    let reloaded = ReloadSignal()
     let elector: LeaderElector?
     let draining = Atomic<Bool>(false)
     let port = Mutex<(value: Int?, waiters: [CheckedContinuation<Int?, Never>], done: Bool)>((nil, [], false))
@@ -70,11 +72,13 @@ public final class Runner: Sendable {
             }
         }
         let scheduler = self.scheduler
+        let reloaded = self.reloaded
         self.reloader = Reloader(
             setup: setup, live: live,
             reschedule: { [scheduler] in
                 // Removed scheduled playbooks are unscheduled; unchanged ones keep their timing.
                 await scheduler.current?.schedule(live, logger: logger)
+                reloaded.fire(live.current)
             }, metrics: metrics, logger: logger)
         metrics.queueCapacity.record(options.queueCapacity)
         metrics.playbooks.record(first.playbookCount)
@@ -266,18 +270,38 @@ extension Runner {
         self.scheduler.current = nil
     }
 
-    /// Feeds the watch's changes into the queue, waiting for room when it is full, until cancelled.
-    func watch(with watch: RunnerCluster.Watch) async {
+    /// Feeds the watch's changes into the queue, waiting for room when it is full, until
+    /// cancelled; watches again when a reload changes the kinds the playbooks listen to.
+    func watch(with watch: @escaping RunnerCluster.Watch) async {
         let queue = self.queue
         let metrics = self.metrics
-        do {
-            try await watch { change in
-                metrics.watched.increment()
-                return await queue.submit(QueuedInput(input: .kubernetes(change), endpoint: nil, accepted: .now)) == .accepted
+        let logger = self.logger
+        while !Task.isCancelled {
+            let kinds = live.current.engine.watchedKinds
+            logger.info(
+                "watching \(kinds.isEmpty ? "no kinds (no playbook listens to Kubernetes changes)" : kinds.sorted().joined(separator: ", "))"
+            )
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    guard !kinds.isEmpty else {
+                        // Nothing to watch until a reload brings a Kubernetes trigger.
+                        try? await Task.sleep(for: .seconds(1 << 40))
+                        return
+                    }
+                    do {
+                        try await watch(kinds) { change in
+                            metrics.watched.increment()
+                            return await queue.submit(QueuedInput(input: .kubernetes(change), endpoint: nil, accepted: .now)) == .accepted
+                        }
+                    } catch is CancellationError {
+                    } catch {
+                        if !Task.isCancelled { logger.error("the Kubernetes watch stopped: \(error)") }
+                    }
+                }
+                group.addTask { await self.reloaded.wait(until: { $0.engine.watchedKinds != kinds }) }
+                _ = await group.next()
+                group.cancelAll()
             }
-        } catch is CancellationError {
-        } catch {
-            if !Task.isCancelled { logger.error("the Kubernetes watch stopped: \(error)") }
         }
     }
 }
@@ -310,5 +334,49 @@ final class CurrentScheduler: Sendable {
     var current: PlaybookScheduler? {
         get { value.withLock { $0 } }
         set { value.withLock { $0 = newValue } }
+    }
+}
+
+/// Lets tasks wait for a reload whose new config satisfies a condition.
+final class ReloadSignal: Sendable {
+    struct Waiter {
+        var id: Int
+        var condition: @Sendable (ConfigGeneration) -> Bool
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    let waiters = Mutex<(next: Int, list: [Waiter])>((0, []))
+
+    /// Returns after a reload to a config for which `condition` holds, or on cancellation.
+    func wait(until condition: @escaping @Sendable (ConfigGeneration) -> Bool) async {
+        let id = waiters.withLock { state -> Int in
+            state.next += 1
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let cancelled = waiters.withLock { state -> Bool in
+                    if Task.isCancelled { return true }
+                    state.list.append(Waiter(id: id, condition: condition, continuation: continuation))
+                    return false
+                }
+                if cancelled { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = waiters.withLock { state -> Waiter? in
+                guard let index = state.list.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.list.remove(at: index)
+            }
+            waiter?.continuation.resume()
+        }
+    }
+
+    func fire(_ generation: ConfigGeneration) {
+        let due = waiters.withLock { state -> [Waiter] in
+            let due = state.list.filter { $0.condition(generation) }
+            state.list.removeAll { waiter in due.contains { $0.id == waiter.id } }
+            return due
+        }
+        for waiter in due { waiter.continuation.resume() }
     }
 }

@@ -107,9 +107,12 @@ public struct RunnerError: Error, Sendable, CustomStringConvertible {
 
 /// What the runner does with the Kubernetes API (see docs/kubernetes.md).
 public struct RunnerCluster: Sendable {
-    /// Hands each change to `deliver`, which returns once the change is queued (`false`: the
-    /// runner is shutting down and took nothing); runs until cancelled.
-    public typealias Watch = @Sendable (_ deliver: @escaping @Sendable (KubernetesChange) async -> Bool) async throws -> Void
+    /// Watches objects of `kinds` (as the schema spells them: the kinds the config's playbooks
+    /// listen to) and hands each change to `deliver`, which returns once the change is queued
+    /// (`false`: the runner is shutting down and took nothing); runs until cancelled. The runner
+    /// starts it again with the new kinds when a reload changes them.
+    public typealias Watch =
+        @Sendable (_ kinds: Set<String>, _ deliver: @escaping @Sendable (KubernetesChange) async -> Bool) async throws -> Void
 
     /// What actions, alert resolution and manual triggers read and change (the engine's
     /// ``PlaybookEngine/Options/kubernetes``).

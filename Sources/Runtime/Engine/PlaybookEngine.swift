@@ -59,6 +59,9 @@ public final class PlaybookEngine: Sendable {
 
     /// Action names the config uses that have no registration (they fail as `unknown_action`).
     public let unregisteredActions: [String]
+    /// The kinds (as the schema spells them) some playbook's Kubernetes trigger listens to: what
+    /// a watch of the cluster must watch for this config.
+    public var watchedKinds: Set<String> { index.watchedKinds }
     /// Playbooks triggered only by `on_schedule` (the scheduler runs them, not inputs).
     public var scheduledPlaybooks: [PlaybookConfig.Playbook] { index.scheduledPlaybooks }
 
