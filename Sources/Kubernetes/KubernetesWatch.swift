@@ -56,10 +56,11 @@ public struct KubernetesWatch: AsyncSequence, Sendable {
                 body = response.body.makeAsyncIterator()
             }
             while true {
-                if let line = try decoder.nextLine() {
+                if let line = decoder.nextLine() {
                     if line.isEmpty { continue }
                     return try watch.event(line)
                 }
+                if decoder.overflowed { throw overflow() }
                 guard let chunk = try await body?.next() else {
                     finished = true
                     body = nil
@@ -67,14 +68,14 @@ public struct KubernetesWatch: AsyncSequence, Sendable {
                     return nil
                 }
                 decoder.append(chunk)
-                if decoder.overflowed {
-                    finished = true
-                    body = nil
-                    throw KubernetesWatchError(
-                        message:
-                            "a watch of \(watch.resource) sent a line longer than \(watch.client.options.maxWatchLineBytes) bytes")
-                }
             }
+        }
+
+        mutating func overflow() -> KubernetesWatchError {
+            finished = true
+            body = nil
+            return KubernetesWatchError(
+                message: "a watch of \(watch.resource) sent a line longer than \(watch.client.options.maxWatchLineBytes) bytes")
         }
     }
 
@@ -120,12 +121,14 @@ struct LineDecoder {
         if buffer.count > maxLineBytes, !buffer.contains(0x0A) { overflowed = true }
     }
 
-    /// The next complete line (without its newline), or `nil` until more bytes come.
-    mutating func nextLine() throws -> [UInt8]? {
+    /// The next complete line (without its newline), or `nil` until more bytes come or when the
+    /// line is longer than the bound (``overflowed``).
+    mutating func nextLine() -> [UInt8]? {
+        if overflowed { return nil }
         guard let newline = buffer[start...].firstIndex(of: 0x0A) else { return nil }
         if newline - start > maxLineBytes {
             overflowed = true
-            throw KubernetesWatchError(message: "a watch sent a line longer than \(maxLineBytes) bytes")
+            return nil
         }
         var line = Array(buffer[start..<newline])
         if line.last == 0x0D { line.removeLast() }
