@@ -350,7 +350,7 @@ struct Kubeconfig {
     static func resolve(_ path: String, relativeTo file: String) -> String {
         if path.hasPrefix("/") { return path }
         if path.hasPrefix("~/") { return NSHomeDirectory() + path.dropFirst() }
-        return (URL(fileURLWithPath: file).deletingLastPathComponent().path as NSString).appendingPathComponent(path)
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: file).deletingLastPathComponent()).standardizedFileURL.path
     }
 
     static func names(_ list: [(name: String, entry: Entry)]) -> String {

@@ -205,6 +205,7 @@ func makeClient(
 }
 
 /// Runs `body` with `client` and shuts the client down after it.
+@discardableResult
 func using<Result>(_ client: KubernetesClient, _ body: (KubernetesClient) async throws -> Result) async throws -> Result {
     do {
         let result = try await body(client)
