@@ -228,16 +228,23 @@ public final class ResourceWatcher: Sendable {
                         let old = cache.set(key, key: WatchCache.key(object), to: object)
                         if let old {
                             if old.resourceVersion == object.resourceVersion { continue }
-                            try await offer(.init(operation: .update, kind: key.resource.kind, apiVersion: key.resource.apiVersion, object: object, oldObject: old), deliver)
+                            try await offer(
+                                .init(
+                                    operation: .update, kind: key.resource.kind, apiVersion: key.resource.apiVersion, object: object,
+                                    oldObject: old), deliver)
                         } else {
-                            try await offer(.init(operation: .create, kind: key.resource.kind, apiVersion: key.resource.apiVersion, object: object), deliver)
+                            try await offer(
+                                .init(operation: .create, kind: key.resource.kind, apiVersion: key.resource.apiVersion, object: object),
+                                deliver)
                         }
                     case .deleted(let object):
                         let object = Self.stripped(object)
                         if let version = object.resourceVersion { resourceVersion = version }
                         guard namespaces.allows(object.namespace) else { continue }
                         _ = cache.set(key, key: WatchCache.key(object), to: nil)
-                        try await offer(.init(operation: .delete, kind: key.resource.kind, apiVersion: key.resource.apiVersion, object: object), deliver)
+                        try await offer(
+                            .init(operation: .delete, kind: key.resource.kind, apiVersion: key.resource.apiVersion, object: object), deliver
+                        )
                     case .bookmark(let version):
                         if !version.isEmpty { resourceVersion = version }
                     case .error(let error):

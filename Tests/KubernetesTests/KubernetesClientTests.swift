@@ -48,7 +48,8 @@ struct KubernetesClientTests {
                 }
                 #expect(
                     delete?.description
-                        == "the Kubernetes API refused to delete deployments.apps \"web\" in namespace \"prod\" (403 Forbidden): \(forbidden)")
+                        == "the Kubernetes API refused to delete deployments.apps \"web\" in namespace \"prod\" (403 Forbidden): \(forbidden)"
+                )
                 #expect(delete?.isForbidden == true)
 
                 let create = await #expect(throws: KubernetesAPIError.self) {
@@ -77,7 +78,9 @@ struct KubernetesClientTests {
                     try await client.logs(namespace: "prod", pod: "web-1", container: nil, previous: false, tailLines: nil)
                 }
                 #expect(
-                    logs?.description == "the Kubernetes API refused to get pods/log \"web-1\" in namespace \"prod\" (403 Forbidden): cannot get pods/log")
+                    logs?.description
+                        == "the Kubernetes API refused to get pods/log \"web-1\" in namespace \"prod\" (403 Forbidden): cannot get pods/log"
+                )
 
                 // A cluster-scoped resource has no namespace, even when one is passed.
                 let node = try await client.object(.node, namespace: "prod", name: "n9")
@@ -138,7 +141,8 @@ struct KubernetesClientTests {
                 }
                 #expect(
                     evict?.description
-                        == "the Kubernetes API refused to create pods/eviction \"web-1\" in namespace \"prod\" (429 TooManyRequests): \(budget)")
+                        == "the Kubernetes API refused to create pods/eviction \"web-1\" in namespace \"prod\" (429 TooManyRequests): \(budget)"
+                )
             }
             #expect(sleeper.recorded == [.milliseconds(100), .milliseconds(200)])
             #expect(server.requests.count == 4)

@@ -137,7 +137,9 @@ struct KubernetesConfigurationTests {
         #expect(merged.source == "kubeconfig \(folder)/a:\(folder)/b, context second")
 
         try FileManager.default.createDirectory(atPath: folder + "/.kube", withIntermediateDirectories: true)
-        try write("current-context: second\n" + String(try String(contentsOfFile: folder + "/b", encoding: .utf8).drop { $0 != "\n" }), to: folder + "/.kube/config")
+        try write(
+            "current-context: second\n" + String(try String(contentsOfFile: folder + "/b", encoding: .utf8).drop { $0 != "\n" }),
+            to: folder + "/.kube/config")
         let home = try KubernetesConfiguration.load(environment: [:], homeDirectory: folder)
         #expect(home.server == "https://second.example")
 
@@ -206,11 +208,12 @@ struct KubernetesConfigurationTests {
 
         // Over HTTP: the server refuses the old token; the client reads the file again once.
         try write("old\n", to: folder + "/token")
-        try await ScriptedAPIServer.with(handler: { request in
+        let handler: @Sendable (ScriptedAPIServer.Request) -> ScriptedAPIServer.Answer = { request in
             request.headers["authorization"] == "Bearer new"
                 ? .json(200, ScriptedAPIServer.pod("p", resourceVersion: "1"))
                 : .json(401, ScriptedAPIServer.status(401, "Unauthorized", "Unauthorized"))
-        }) { server in
+        }
+        try await ScriptedAPIServer.with(handler: handler) { server in
             let client = try KubernetesClient(
                 configuration: KubernetesConfiguration(
                     server: server.url, credentials: .tokenFile(path: folder + "/token", refreshInterval: .seconds(3600))))
@@ -310,9 +313,10 @@ struct KubernetesConfigurationTests {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: folder + "/server.key", format: .pem)))
         serverTLS.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(folder + "/ca.crt"))
         serverTLS.certificateVerification = .noHostnameVerification
-        try await ScriptedAPIServer.with(
-            tls: serverTLS, handler: { _ in .json(200, ScriptedAPIServer.pod("p", resourceVersion: "1")) }
-        ) { server in
+        let handler: @Sendable (ScriptedAPIServer.Request) -> ScriptedAPIServer.Answer = { _ in
+            .json(200, ScriptedAPIServer.pod("p", resourceVersion: "1"))
+        }
+        try await ScriptedAPIServer.with(tls: serverTLS, handler: handler) { server in
             let clientCertificate = try String(contentsOfFile: folder + "/client.crt", encoding: .utf8)
             try write(
                 """

@@ -32,6 +32,8 @@ final class ScriptedAPIServer: Sendable {
     enum WatchEnd: Sendable {
         case finish
         case drop
+        /// The stream stays open until the server stops.
+        case hang
     }
 
     struct Dropped: Error {}
@@ -136,8 +138,11 @@ final class ScriptedAPIServer: Sendable {
                             try await writer.write(ByteBuffer(string: line))
                         }
                     }
-                    if case .drop = end { throw Dropped() }
-                    try await writer.finish(nil)
+                    switch end {
+                    case .finish: try await writer.finish(nil)
+                    case .drop: throw Dropped()
+                    case .hang: while true { try await Task.sleep(for: .seconds(3600)) }
+                    }
                 })
         }
     }
