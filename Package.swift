@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "TriggerfishTesting", targets: ["TriggerfishTesting"]),
         // `triggerfish serve` as a library: the runner's HTTP endpoints, for programs that embed it.
         .library(name: "TriggerfishServer", targets: ["TriggerfishServer"]),
+        // The Kubernetes API client (kubeconfig, in-cluster), watches and their cache, apart so that
+        // the runtime never links an HTTP client.
+        .library(name: "TriggerfishKubernetes", targets: ["TriggerfishKubernetes"]),
         .executable(name: "triggerfish", targets: ["TriggerfishCLI"]),
         // The generator the plugin runs; also `swift run TriggerfishGenerateTool docs ...`.
         .executable(name: "TriggerfishGenerateTool", targets: ["TriggerfishGenerateTool"]),
@@ -98,6 +101,21 @@ let package = Package(
             ],
             path: "Sources/WebhookSink"
         ),
+        // The Kubernetes API on AsyncHTTPClient: configuration as client-go finds it (in cluster,
+        // kubeconfig with exec plugins), the runtime's KubernetesAPI with retries and Status errors,
+        // watches, and the watch source that turns them into KubernetesChanges with a cache.
+        .target(
+            name: "TriggerfishKubernetes",
+            dependencies: [
+                "Triggerfish", "_TriggerfishCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/Kubernetes"
+        ),
         // `triggerfish serve`: Robusta's runner endpoints on Hummingbird, the bounded input queue, bearer
         // authentication, reloads, /metrics (swift-prometheus) and graceful shutdown (swift-service-lifecycle).
         .target(
@@ -183,6 +201,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/ServerTests"
+        ),
+        // The Kubernetes client, configuration and watch source over real HTTP on 127.0.0.1.
+        .testTarget(
+            name: "KubernetesTests",
+            dependencies: [
+                "TriggerfishKubernetes", "Triggerfish", "_TriggerfishCore", "TriggerfishTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/KubernetesTests"
         ),
         // Compares Triggerfish with Robusta's recorded fixtures and behaviour. Runs only where
         // ../shared/fixtures/robusta exists (CI); elsewhere one line of the output says it was skipped.
