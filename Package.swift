@@ -148,6 +148,7 @@ let package = Package(
                 "Triggerfish",
                 "TriggerfishServer",
                 "TriggerfishWebhookSink",
+                "TriggerfishKubernetes",
                 "_TriggerfishCore",
                 "_TriggerfishFileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -61,6 +61,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a scheduled playbook waits before its first run and at least between runs (Robusta: 120).")
     var scheduleMinimumDelay = 120
 
+    @OptionGroup(title: "Kubernetes")
+    var kubernetes: KubernetesOptions
+
     @Option(help: "'text' or 'json' (one JSON object per line).")
     var logFormat: ServerLogging.Format = .text
 
@@ -115,6 +118,15 @@ struct Serve: AsyncParsableCommand {
             }
         } catch {
             printError(error.description)
+            throw ExitCode(1)
+        }
+        do {
+            if let access = try kubernetes.cluster(stateDirectory: stateDir, logger: logger) {
+                options.cluster = access.cluster
+                options.scheduleStore = access.scheduleStore
+            }
+        } catch {
+            printError("cannot use the Kubernetes API: \(error)")
             throw ExitCode(1)
         }
         if authenticateInputs && options.token == nil {

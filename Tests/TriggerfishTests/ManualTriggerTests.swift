@@ -327,7 +327,7 @@ final class FakeCluster: KubernetesAPI {
             engine(), #"{"action_name": "pod_probe", "action_params": {"name": "web-1", "namespace": "prod"}}"#)
         #expect(
             body(response)
-                == #"{"error_code":4606,"msg":"building the PodEvent for action 'pod_probe' means reading Pod prod/web-1 from the cluster, which needs the Kubernetes API; this runner has no Kubernetes API client yet (actions on ExecutionBaseEvent can be triggered by hand)","success":false}"#
+                == #"{"error_code":4606,"msg":"building the PodEvent for action 'pod_probe' means reading Pod prod/web-1 from the cluster, which needs the Kubernetes API; this runner was started without it (serve --kubernetes auto, in-cluster or kubeconfig)","success":false}"#
         )
         #expect(response.report.summary == "manual trigger of pod_probe on Pod prod/web-1")
     }

@@ -29,7 +29,9 @@ public final class ActionContext: Sendable {
         guard let kubernetes else {
             throw ActionError(
                 .failed, action: action,
-                message: "needs the Kubernetes API, and this runner has none (run `triggerfish serve` in a cluster or with --kubeconfig)")
+                message:
+                    "needs the Kubernetes API, and this runner was started without it (serve --kubernetes auto, in-cluster or kubeconfig)"
+            )
         }
         return kubernetes
     }

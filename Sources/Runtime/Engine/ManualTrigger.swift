@@ -315,7 +315,7 @@ extension PlaybookEngine {
                 guard let reader = options.kubernetes else {
                     return failure(
                         .eventInstantiationFailed,
-                        "building the \(event.name) for action '\(name)' means reading \(described) from the cluster, which needs the Kubernetes API; this runner has no Kubernetes API client yet (actions on ExecutionBaseEvent can be triggered by hand)"
+                        "building the \(event.name) for action '\(name)' means reading \(described) from the cluster, which needs the Kubernetes API; this runner was started without it (serve --kubernetes auto, in-cluster or kubeconfig)"
                     )
                 }
                 let object: KubernetesObject?
