@@ -22,8 +22,8 @@ import Triggerfish
 /// - `format: text` (the default): ``FindingText`` as `text/plain; charset=utf-8`, whole lines
 ///   while they fit in `size_limit` bytes (a first line longer than that is cut);
 /// - `format: json`: ``Finding/jsonValue`` as `application/json`, keeping top-level keys in the
-///   order title, description, severity, aggregation_key, source, fingerprint, starts_at,
-///   ends_at, subject, enrichments while they fit in `size_limit` (a key that does not fit is
+///   order title, description, severity, aggregation_key, source, finding_type, failure,
+///   fingerprint, starts_at, ends_at, subject, enrichments while they fit in `size_limit` (a key that does not fit is
 ///   left out, so enrichments go first);
 /// - `format: json` with `slack_webhook: true`: a Slack incoming-webhook body `{"text": ...}`
 ///   with the title, description, aggregation key and labels (not cut to `size_limit`).
@@ -180,7 +180,8 @@ public final class WebhookSink: FindingSink {
     }
 
     static let jsonKeyOrder = [
-        "title", "description", "severity", "aggregation_key", "source", "fingerprint", "starts_at", "ends_at", "subject", "enrichments",
+        "title", "description", "severity", "aggregation_key", "source", "finding_type", "failure", "fingerprint", "starts_at", "ends_at",
+        "subject", "enrichments",
     ]
 
     /// ``Finding/jsonValue`` without the keys that would take the body past `limit` bytes.

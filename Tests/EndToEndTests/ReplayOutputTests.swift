@@ -2,9 +2,10 @@ import Foundation
 import Testing
 
 /// `triggerfish replay --output json` gives, byte for byte, the output recorded in
-/// `Tests/Fixtures/replay/` with the release before the architecture change (0.1.0-dev at
-/// fb6fd00): restructuring must not change behaviour. Re-record only for a deliberate change of
-/// behaviour, and say so in the commit.
+/// `Tests/Fixtures/replay/`, first recorded with the release before the architecture change
+/// (0.1.0-dev at fb6fd00): restructuring must not change behaviour. Re-record only for a
+/// deliberate change of behaviour, and say so in the commit (issue 10: findings carry
+/// `finding_type` and `failure`, and `resource_babysitter` writes Robusta's title and description).
 @Suite struct ReplayOutputTests {
     static let recorded = repositoryRoot.appending(path: "Tests/Fixtures/replay")
 

@@ -51,11 +51,34 @@ import Testing
         try await actions["resource_babysitter"]!.run(
             change(.update, old: old, new: KubernetesObject(json: newJSON)), parameters: nil, context: context)
         let finding = try #require(context.findings.first)
-        #expect(finding.title == "Pod web-1 updated in namespace default")
+        // Robusta's title, description and finding type (robusta-actions.md C2).
+        #expect(finding.title == "pod/default/web-1.yaml updated")
+        #expect(finding.description == "Pod updated\n ● Attributes: image")
+        #expect(finding.findingType == "configuration_change")
+        #expect(finding.failure == false)
+        #expect(finding.severity == .info)
+        #expect(finding.aggregationKey == "ConfigurationChange/KubernetesResource/Change")
         #expect(
             finding.enrichments == [
-                Enrichment(title: "Changes", blocks: [.kubernetesDiff([DiffEntry(path: "spec.image", old: "web:1", new: "web:2")])])
+                Enrichment(
+                    title: "Kubernetes Manifest Change",
+                    blocks: [.kubernetesDiff([DiffEntry(path: "spec.image", old: "web:1", new: "web:2")])], type: "diff")
             ])
+    }
+
+    @Test func babysitterNamesCreatesAndDeletesAndListsAtMostFiveAttributes() async throws {
+        let context = ActionContext()
+        try await actions["resource_babysitter"]!.run(change(.create, old: nil, new: pod("web-1")), parameters: nil, context: context)
+        try await actions["resource_babysitter"]!.run(change(.delete, old: nil, new: pod("web-2")), parameters: nil, context: context)
+        #expect(context.findings.map(\.title) == ["pod/default/web-2.yaml deleted", "pod/default/web-1.yaml created"])
+        #expect(context.findings.map(\.description) == ["Pod deleted", "Pod created"])
+        let changes = ["a.b", "c[0].d", "e", "f.g[1]", "h", "i"].map { DiffEntry(path: $0, old: nil, new: 1) }
+        #expect(
+            BuiltinActionImplementations.diffDescription(kind: "Deployment", operation: .update, changes: changes)
+                == "Deployment updated\n ● Attributes: b, d, e, g, h ... (and 1 more)")
+        #expect(
+            BuiltinActionImplementations.diffDescription(kind: "Deployment", operation: .update, changes: Array(changes.prefix(5)))
+                == "Deployment updated\n ● Attributes: b, d, e, g, h ... (and 0 more)")
     }
 
     @Test func babysitterSkipsIgnoredNamespacesAndNoiseOnlyUpdates() async throws {

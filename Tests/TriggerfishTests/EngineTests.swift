@@ -61,7 +61,7 @@ import TriggerfishWebhookSink
         #expect(report.actions[0].playbook == "shaky")
         #expect(report.failedActions.map(\.action) == ["explode"])
         #expect(report.logs == ["after:PodChangeEvent"])
-        #expect(report.findings.map(\.finding.title) == ["Pod web-1 updated in namespace default", "t"])
+        #expect(report.findings.map(\.finding.title) == ["pod/default/web-1.yaml updated", "t"])
     }
 
     @Test func anActionGivenTheWrongEventFailsAndTheNextRuns() async throws {
@@ -217,7 +217,9 @@ import TriggerfishWebhookSink
         let finding = try #require(report.findings.first?.finding)
         #expect(
             finding.enrichments == [
-                Enrichment(title: "Changes", blocks: [.kubernetesDiff([DiffEntry(path: "spec.image", old: "a:1", new: "a:2")])])
+                Enrichment(
+                    title: "Kubernetes Manifest Change", blocks: [.kubernetesDiff([DiffEntry(path: "spec.image", old: "a:1", new: "a:2")])],
+                    type: "diff")
             ])
     }
 

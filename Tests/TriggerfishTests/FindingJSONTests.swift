@@ -41,7 +41,7 @@ func sampleFinding(title: String = "Crashing pod web-1", description: String? = 
                 + #"{"blocks":[{"changes":[{"new":"web:2","old":"web:1","path":"spec.image"},"#
                 + #"{"new":2,"old":null,"path":"spec.replicas"}],"type":"kubernetes_diff"},"#
                 + #"{"type":"json","value":{"ratio":0.5,"ready":false}}],"title":"Changes"}],"#
-                + #""fingerprint":"5f0c6e0f2a1d9b3e","severity":"HIGH","source":"KUBERNETES_API_SERVER","#
+                + #""failure":true,"finding_type":"issue","fingerprint":"5f0c6e0f2a1d9b3e","severity":"HIGH","source":"KUBERNETES_API_SERVER","#
                 + #""starts_at":"2026-01-02T03:04:05Z","#
                 + #""subject":{"annotations":{"owner":"team-a"},"kind":"pod","labels":{"app":"web","tier":"frontend"},"#
                 + #""name":"web-1","namespace":"prod","node":"node-1"},"title":"Crashing pod web-1"}"#)
@@ -51,7 +51,7 @@ func sampleFinding(title: String = "Crashing pod web-1", description: String? = 
         let finding = Finding(title: "t", severity: .debug, aggregationKey: "k", fingerprint: "f")
         #expect(
             finding.jsonValue.serialized()
-                == #"{"aggregation_key":"k","description":null,"ends_at":null,"enrichments":[],"fingerprint":"f","#
+                == #"{"aggregation_key":"k","description":null,"ends_at":null,"enrichments":[],"failure":true,"finding_type":"issue","fingerprint":"f","#
                 + #""severity":"DEBUG","source":"NONE","starts_at":null,"#
                 + #""subject":{"annotations":{},"kind":null,"labels":{},"name":null,"namespace":null,"node":null},"title":"t"}"#)
     }

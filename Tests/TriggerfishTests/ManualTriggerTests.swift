@@ -147,7 +147,7 @@ final class FakeCluster: KubernetesAPI {
         #expect(
             body(synced)
                 == #"{"findings":[{"aggregation_key":"disk","description":null,"ends_at":null,"enrichments":[],"#
-                + #""fingerprint":"\#(finding.finding.fingerprint)","severity":"LOW","sinks":["main"],"source":"NONE","starts_at":null,"#
+                + #""failure":true,"finding_type":"issue","fingerprint":"\#(finding.finding.fingerprint)","severity":"LOW","sinks":["main"],"source":"NONE","starts_at":null,"#
                 + #""subject":{"annotations":{},"kind":null,"labels":{},"name":"Unresolved","namespace":null,"node":null},"#
                 + #""title":"Disk full"}],"success":true}"#)
         // What `triggerfish trigger` reads back is what was sent.

@@ -32,13 +32,6 @@ public struct BuiltinActionImplementations: BuiltinActions {
         let object = event.object
         if let namespace = object.namespace, parameters.ignoredNamespaces.contains(namespace) { return }
         let kind = object.kind ?? "Resource"
-        let name = object.name ?? "<unnamed>"
-        let verb: String
-        switch event.operation {
-        case .create: verb = "created"
-        case .update: verb = "updated"
-        case .delete: verb = "deleted"
-        }
         // The differences the trigger's change filters kept, when it has change filters (as Robusta's
         // babysitter reports the filtered diff); otherwise every difference but the noisy ones.
         let diff = (context.filteredChanges ?? DiffEntry.between(event.oldObject?.json, event.operation == .delete ? nil : object.json))
@@ -46,18 +39,37 @@ public struct BuiltinActionImplementations: BuiltinActions {
                 !Self.noisyPaths.contains(where: { entry.path == $0 || entry.path.hasPrefix($0 + ".") || entry.path.hasPrefix($0 + "[") })
             }
         if event.operation == .update && diff.isEmpty { return }
+        // Robusta's KubernetesDiffBlock names the object from the old one when there is one.
+        let named = event.operation == .update ? event.oldObject ?? object : object
+        let resourceName =
+            "\(kind.lowercased())/\(named.namespace.map { "\($0)/" } ?? "")\(named.name ?? "None").yaml"
         var finding = Finding(
-            title: "\(kind) \(name) \(verb)\(object.namespace.map { " in namespace \($0)" } ?? "")",
+            title: "\(resourceName) \(event.operation.rawValue)d",
+            description: Self.diffDescription(kind: kind, operation: event.operation, changes: diff),
             severity: .info,
             aggregationKey: "ConfigurationChange/KubernetesResource/Change",
             source: "kubernetes_api_server",
-            subject: FindingSubject(object))
-        switch event.operation {
-        case .update: finding.enrichments = [Enrichment(title: "Changes", blocks: [.kubernetesDiff(diff)])]
-        case .delete: finding.enrichments = [Enrichment(title: "Deleted object", blocks: [.json(object.json)])]
-        case .create: finding.enrichments = [Enrichment(title: "Created object", blocks: [.json(object.json)])]
-        }
+            subject: FindingSubject(object),
+            findingType: "configuration_change", failure: false)
+        let block: Block = event.operation == .update ? .kubernetesDiff(diff) : .json(object.json)
+        finding.enrichments = [Enrichment(title: "Kubernetes Manifest Change", blocks: [block], type: "diff")]
         context.addFinding(finding)
+    }
+
+    /// Robusta's KubernetesDiffBlock description: `Deployment updated`, followed on an update by
+    /// the changed attributes (each path's last name that is not a list index), at most five:
+    /// `Deployment updated\n ● Attributes: image, replicas`.
+    static func diffDescription(kind: String, operation: KubernetesOperation, changes: [DiffEntry]) -> String {
+        let head = "\(kind) \(operation.rawValue)d"
+        guard operation == .update else { return head }
+        let names = changes.compactMap { change -> String? in
+            change.path.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) }
+        }
+        guard !names.isEmpty else { return head }
+        let shown =
+            names.count >= 5
+            ? names.prefix(5).joined(separator: ", ") + " ... (and \(names.count - 5) more)" : names.joined(separator: ", ")
+        return head + "\n ● Attributes: " + shown
     }
 
     public func echo(_ event: some ExecutionBaseEvent, parameters: EchoAction.Parameters, context: ActionContext) async throws {

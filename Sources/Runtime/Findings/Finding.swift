@@ -31,11 +31,16 @@ public struct Finding: Sendable, Hashable {
     public var startsAt: Date?
     /// When it ended (a resolved alert's `endsAt`); `nil` while it lasts or when unknown.
     public var endsAt: Date?
+    /// What kind of finding it is, as Robusta's `finding_type` names it: `issue` (the default),
+    /// `configuration_change`, `health_check`, `report`.
+    public var findingType: String
+    /// Whether it reports a failure (Robusta's `failure`; a configuration change does not).
+    public var failure: Bool
 
     public init(
         title: String, description: String? = nil, severity: Severity = .info, aggregationKey: String, source: String = "none",
         subject: FindingSubject = FindingSubject(), enrichments: [Enrichment] = [], fingerprint: String? = nil,
-        startsAt: Date? = nil, endsAt: Date? = nil
+        startsAt: Date? = nil, endsAt: Date? = nil, findingType: String = "issue", failure: Bool = true
     ) {
         self.title = title
         self.description = description
@@ -47,6 +52,8 @@ public struct Finding: Sendable, Hashable {
         self.fingerprint = fingerprint ?? Self.defaultFingerprint(subject: subject, source: source, aggregationKey: aggregationKey)
         self.startsAt = startsAt
         self.endsAt = endsAt
+        self.findingType = findingType
+        self.failure = failure
     }
 
     /// A stable 64-bit FNV-1a hash (hex) of the subject's kind, namespace and name, the source and

@@ -48,7 +48,8 @@ extension Finding {
                     type: try enrichment.optionalString("type"))
             },
             fingerprint: try reader.string("fingerprint"), startsAt: try reader.optionalDate("starts_at"),
-            endsAt: try reader.optionalDate("ends_at"))
+            endsAt: try reader.optionalDate("ends_at"), findingType: try reader.optionalString("finding_type") ?? "issue",
+            failure: try reader.optionalBool("failure") ?? true)
     }
 }
 
@@ -73,6 +74,15 @@ private struct FindingReader {
         case .null: return nil
         case .string(let text): return text
         default: throw FindingDecodingError(field.path, expected: "a string or null", found: field.value)
+        }
+    }
+
+    func optionalBool(_ key: String) throws(FindingDecodingError) -> Bool? {
+        let field = child(key)
+        switch field.value {
+        case .null: return nil
+        case .bool(let flag): return flag
+        default: throw FindingDecodingError(field.path, expected: "true, false or null", found: field.value)
         }
     }
 

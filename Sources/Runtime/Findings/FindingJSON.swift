@@ -5,13 +5,15 @@ extension Finding {
     ///
     /// Enumerated values use Robusta's spelling, the same ones sink scopes match: `severity` is
     /// `DEBUG`, `INFO`, `LOW` or `HIGH`; `source` is upper-cased (`KUBERNETES_API_SERVER`);
-    /// `subject.kind` is lower-cased (`pod`). Absent values are `null`; `starts_at` and
+    /// `subject.kind` is lower-cased (`pod`); `finding_type` is Robusta's (`issue`,
+    /// `configuration_change`), `failure` false for what is not a failure (a configuration
+    /// change). Absent values are `null`; `starts_at` and
     /// `ends_at` are RFC 3339 in UTC (with milliseconds when not whole seconds).
     ///
     /// ```json
     /// {"aggregation_key":"CrashLoop","description":null,"ends_at":null,
     ///  "enrichments":[{"blocks":[{"text":"restarted 3 times","type":"markdown"}],"title":null}],
-    ///  "fingerprint":"5f0c6e0f2a1d9b3e","severity":"HIGH","source":"KUBERNETES_API_SERVER",
+    ///  "failure":true,"finding_type":"issue","fingerprint":"5f0c6e0f2a1d9b3e","severity":"HIGH","source":"KUBERNETES_API_SERVER",
     ///  "starts_at":null,"subject":{"annotations":{},"kind":"pod","labels":{"app":"web"},
     ///  "name":"web-1","namespace":"prod","node":"node-1"},"title":"Crashing pod web-1"}
     /// ```
@@ -27,6 +29,8 @@ extension Finding {
             "starts_at": startsAt.map { .string(RFC3339.format($0)) } ?? .null,
             "ends_at": endsAt.map { .string(RFC3339.format($0)) } ?? .null,
             "enrichments": .array(enrichments.map(\.jsonValue)),
+            "finding_type": .string(findingType),
+            "failure": .bool(failure),
         ])
     }
 }
