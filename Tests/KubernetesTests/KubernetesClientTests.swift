@@ -91,6 +91,9 @@ struct KubernetesClientTests {
                 }
                 #expect(plain?.description == "the Kubernetes API refused to get pods \"web-2\" in namespace \"prod\" (400): <html>")
             }
+            #expect(server.requests[1].method == "POST")
+            #expect(server.requests[1].path == "/api/v1/namespaces/tf/configmaps")
+            #expect(server.requests[1].json == ["kind": "ConfigMap", "metadata": ["name": "settings", "namespace": "tf"]])
             #expect(server.requests[3].headers["content-type"] == "application/strategic-merge-patch+json")
             #expect(server.requests[3].method == "PATCH")
             #expect(server.requests[5].path == "/api/v1/nodes/n9")

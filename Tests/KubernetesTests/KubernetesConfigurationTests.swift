@@ -338,6 +338,24 @@ struct KubernetesConfigurationTests {
                 let pod = try await client.object(.pod, namespace: "default", name: "p")
                 #expect(pod?.name == "p")
             }
+            // An exec plugin's client certificate and key (ExecCredential status) serve as well.
+            try write(
+                """
+                #!/bin/sh
+                cd "\(folder)"
+                cert=$(awk '{printf "%s\\\\n", $0}' client.crt)
+                key=$(awk '{printf "%s\\\\n", $0}' client.key)
+                printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"clientCertificateData":"%s","clientKeyData":"%s"}}' "$cert" "$key"
+                """, to: folder + "/cert-plugin.sh", executable: true)
+            var viaExec = configuration
+            viaExec.clientCertificate = nil
+            viaExec.clientKey = nil
+            viaExec.credentials = .exec(
+                .init(apiVersion: "client.authentication.k8s.io/v1beta1", command: folder + "/cert-plugin.sh", kubeconfig: "test"))
+            try await using(try KubernetesClient(configuration: viaExec)) { client in
+                let pod = try await client.object(.pod, namespace: "default", name: "p")
+                #expect(pod?.name == "p")
+            }
             // Without the client certificate the server refuses the handshake.
             var anonymous = configuration
             anonymous.clientCertificate = nil
@@ -347,7 +365,8 @@ struct KubernetesConfigurationTests {
             try await using(try KubernetesClient(configuration: anonymous, options: options)) { client in
                 await #expect(throws: (any Error).self) { try await client.object(.pod, namespace: "default", name: "p") }
             }
-            #expect(server.requests.count == 1)
+            #expect(server.requests.count == 2)
+            #expect(server.requests.allSatisfy { $0.headers["authorization"] == nil })
         }
     }
 }
