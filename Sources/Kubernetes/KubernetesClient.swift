@@ -36,6 +36,9 @@ public final class KubernetesClient: KubernetesAPI, Sendable {
         /// Objects per page of a list.
         public var pageSize = 500
         public var connectTimeout: Duration = .seconds(10)
+        /// HTTP/1.1 connections to the API server: every open watch holds one (over HTTP/2 they
+        /// share a connection), so this bounds how many resources can be watched at once.
+        public var maxConnections = 64
 
         public init() {}
     }
@@ -97,6 +100,7 @@ public final class KubernetesClient: KubernetesAPI, Sendable {
             tlsConfiguration: baseTLS, redirectConfiguration: .disallow,
             timeout: .init(connect: Self.timeAmount(options.connectTimeout), read: Self.timeAmount(options.watchIdleTimeout)))
         httpConfiguration.httpVersion = .automatic
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.maxConnections
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 
