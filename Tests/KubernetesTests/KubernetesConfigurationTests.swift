@@ -26,6 +26,14 @@ struct KubernetesConfigurationTests {
         #expect(path == folder + "/token")
         #expect(interval == .seconds(60))
 
+        // An explicit kubeconfig wins over the service account, as in client-go.
+        try write(
+            "current-context: x\ncontexts:\n- name: x\n  context: {cluster: a}\nclusters:\n- name: a\n  cluster: {server: https://a}\n",
+            to: folder + "/config")
+        let explicit = try KubernetesConfiguration.load(
+            kubeconfig: folder + "/config", environment: environment, serviceAccountDirectory: folder)
+        #expect(explicit.server == "https://a")
+
         let ipv6 = try KubernetesConfiguration.inCluster(
             environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "6443"], serviceAccountDirectory: folder)
         #expect(ipv6.server == "https://[fd00::1]:6443")
