@@ -259,7 +259,7 @@ public final class ResourceWatcher: Sendable {
                     try await sleeper(backoff(failures))
                     failures += 1
                 }
-            } catch let error as KubernetesAPIError where error.isGone {
+            } catch let error as KubernetesAPIError where error.isGone && resourceVersion != nil {
                 logger.info("watch of \(key.resource): \(error); listing again")
                 resourceVersion = nil
             } catch {

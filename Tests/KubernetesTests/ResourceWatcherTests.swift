@@ -137,6 +137,30 @@ struct ResourceWatcherTests {
         #expect(watcher.resources == [.pod])
     }
 
+    @Test("a list refused (even with 410) is tried again after a backoff, and its objects still emit nothing")
+    func listFailures() async throws {
+        let log = ChangeLog()
+        let sleeper = RecordingSleeper()
+        let task = try await Server.with(handler: Self.hang) { server in
+            server.script([
+                .json(410, Server.status(410, "Expired", "The provided continue parameter is too old")),
+                .json(403, Server.status(403, "Forbidden", "pods is forbidden")),
+                .json(200, Server.list([Server.pod("a", resourceVersion: "1")], resourceVersion: "3")),
+                .watch([Server.event("MODIFIED", Server.pod("a", resourceVersion: "4"))], end: .hang),
+            ])
+            let client = try makeClient(server, sleeper: sleeper)
+            let watcher = ResourceWatcher(client: client, resources: [.pod], sleeper: sleeper.sleeper)
+            let task = Task { await watcher.run(deliver: log.deliver) }
+            try await log.wait(for: 1)
+            task.cancel()
+            try await client.shutdown()
+            return task
+        }
+        await task.value
+        #expect(log.lines == ["update Pod default/a 4 <- 1"])
+        #expect(sleeper.recorded == [.seconds(1), .seconds(2)])
+    }
+
     @Test("a refused change is offered again until taken, and the stream waits for it")
     func backpressure() async throws {
         let log = ChangeLog(refusing: 2)
