@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 import Triggerfish
 
 /// The Kubernetes API over HTTP (AsyncHTTPClient): the runtime's ``KubernetesAPI`` plus paginated
@@ -35,6 +36,9 @@ public final class KubernetesClient: KubernetesAPI, Sendable {
         /// Objects per page of a list.
         public var pageSize = 500
         public var connectTimeout: Duration = .seconds(10)
+        /// HTTP/1.1 connections to the API server: every open watch holds one (over HTTP/2 they
+        /// share a connection), so this bounds how many resources can be watched at once.
+        public var maxConnections = 64
 
         public init() {}
     }
@@ -70,6 +74,9 @@ public final class KubernetesClient: KubernetesAPI, Sendable {
     public let credentials: KubernetesCredentialProvider
     let http: HTTPClient
     let baseTLS: TLSConfiguration?
+    /// The TLS configuration of an exec plugin's client certificate, kept while the plugin
+    /// answers with the same certificate.
+    let execTLS = Mutex<(certificate: [UInt8], configuration: TLSConfiguration)?>(nil)
     let sleeper: Sleeper
     let logger: Logger
 
@@ -93,6 +100,7 @@ public final class KubernetesClient: KubernetesAPI, Sendable {
             tlsConfiguration: baseTLS, redirectConfiguration: .disallow,
             timeout: .init(connect: Self.timeAmount(options.connectTimeout), read: Self.timeAmount(options.watchIdleTimeout)))
         httpConfiguration.httpVersion = .automatic
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.maxConnections
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 
@@ -211,7 +219,13 @@ public final class KubernetesClient: KubernetesAPI, Sendable {
         request.headers.add(name: "User-Agent", value: "triggerfish/\(TriggerfishVersion.current)")
         if let authorization = authentication.authorization { request.headers.add(name: "Authorization", value: authorization) }
         if let certificate = authentication.clientCertificate, let key = authentication.clientKey, baseTLS != nil {
-            request.tlsConfiguration = try Self.tlsConfiguration(configuration, certificate: certificate, key: key)
+            if let cached = execTLS.withLock({ $0 }), cached.certificate == certificate + key {
+                request.tlsConfiguration = cached.configuration
+            } else {
+                let tls = try Self.tlsConfiguration(configuration, certificate: certificate, key: key)
+                execTLS.withLock { $0 = (certificate + key, tls) }
+                request.tlsConfiguration = tls
+            }
         }
         if let body = call.body {
             request.body = .bytes(ByteBuffer(bytes: body))

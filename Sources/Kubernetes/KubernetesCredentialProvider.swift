@@ -22,6 +22,7 @@ public actor KubernetesCredentialProvider {
     private var cached: Authentication?
     /// When the cached answer must be fetched again: the token file's next read, the plugin's expiry.
     private var validUntil: Date?
+    private var execRun: Task<(Authentication, Date?), any Error>?
 
     /// `now` is the clock of token refreshes and exec expirations (tests pass their own).
     public init(credentials: KubernetesConfiguration.Credentials, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -58,7 +59,11 @@ public actor KubernetesCredentialProvider {
             let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
             validUntil = now().addingTimeInterval(seconds)
         case .exec(let plugin):
-            let (authentication, expiry) = try await Self.run(plugin)
+            // Concurrent requests share one run of the plugin.
+            let run = execRun ?? Task { try await Self.run(plugin) }
+            execRun = run
+            defer { execRun = nil }
+            let (authentication, expiry) = try await run.value
             fresh = authentication
             // Without an expirationTimestamp the answer is kept until a 401 (client-go does the same).
             validUntil = expiry

@@ -91,6 +91,9 @@ struct KubernetesClientTests {
                 }
                 #expect(plain?.description == "the Kubernetes API refused to get pods \"web-2\" in namespace \"prod\" (400): <html>")
             }
+            #expect(server.requests[1].method == "POST")
+            #expect(server.requests[1].path == "/api/v1/namespaces/tf/configmaps")
+            #expect(server.requests[1].json == ["kind": "ConfigMap", "metadata": ["name": "settings", "namespace": "tf"]])
             #expect(server.requests[3].headers["content-type"] == "application/strategic-merge-patch+json")
             #expect(server.requests[3].method == "PATCH")
             #expect(server.requests[5].path == "/api/v1/nodes/n9")
@@ -290,6 +293,27 @@ struct KubernetesClientTests {
                     for try await _ in client.watch(.pod, namespace: nil, resourceVersion: nil) {}
                 }
                 #expect(error?.description == "a watch of pods sent a line longer than 1024 bytes")
+            }
+        }
+    }
+
+    @Test("a silent watch ends with an error after the idle timeout; a dropped one with an error too")
+    func watchIdleAndDrop() async throws {
+        try await Server.with { server in
+            server.script([
+                .watch([Server.event("ADDED", Server.pod("a", resourceVersion: "1"))], end: .hang),
+                .watch([Server.event("ADDED", Server.pod("b", resourceVersion: "2"))], end: .drop),
+            ])
+            try await using(try makeClient(server) { $0.watchIdleTimeout = .seconds(2) }) { client in
+                for expected in ["a", "b"] {
+                    var names: [String?] = []
+                    await #expect(throws: (any Error).self) {
+                        for try await event in client.watch(.pod, namespace: nil, resourceVersion: "0") {
+                            if case .added(let object) = event { names.append(object.name) }
+                        }
+                    }
+                    #expect(names == [expected])
+                }
             }
         }
     }

@@ -26,6 +26,14 @@ struct KubernetesConfigurationTests {
         #expect(path == folder + "/token")
         #expect(interval == .seconds(60))
 
+        // An explicit kubeconfig wins over the service account, as in client-go.
+        try write(
+            "current-context: x\ncontexts:\n- name: x\n  context: {cluster: a}\nclusters:\n- name: a\n  cluster: {server: https://a}\n",
+            to: folder + "/config")
+        let explicit = try KubernetesConfiguration.load(
+            kubeconfig: folder + "/config", environment: environment, serviceAccountDirectory: folder)
+        #expect(explicit.server == "https://a")
+
         let ipv6 = try KubernetesConfiguration.inCluster(
             environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "6443"], serviceAccountDirectory: folder)
         #expect(ipv6.server == "https://[fd00::1]:6443")
@@ -338,6 +346,24 @@ struct KubernetesConfigurationTests {
                 let pod = try await client.object(.pod, namespace: "default", name: "p")
                 #expect(pod?.name == "p")
             }
+            // An exec plugin's client certificate and key (ExecCredential status) serve as well.
+            try write(
+                """
+                #!/bin/sh
+                cd "\(folder)"
+                cert=$(awk '{printf "%s\\\\n", $0}' client.crt)
+                key=$(awk '{printf "%s\\\\n", $0}' client.key)
+                printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"clientCertificateData":"%s","clientKeyData":"%s"}}' "$cert" "$key"
+                """, to: folder + "/cert-plugin.sh", executable: true)
+            var viaExec = configuration
+            viaExec.clientCertificate = nil
+            viaExec.clientKey = nil
+            viaExec.credentials = .exec(
+                .init(apiVersion: "client.authentication.k8s.io/v1beta1", command: folder + "/cert-plugin.sh", kubeconfig: "test"))
+            try await using(try KubernetesClient(configuration: viaExec)) { client in
+                let pod = try await client.object(.pod, namespace: "default", name: "p")
+                #expect(pod?.name == "p")
+            }
             // Without the client certificate the server refuses the handshake.
             var anonymous = configuration
             anonymous.clientCertificate = nil
@@ -347,7 +373,8 @@ struct KubernetesConfigurationTests {
             try await using(try KubernetesClient(configuration: anonymous, options: options)) { client in
                 await #expect(throws: (any Error).self) { try await client.object(.pod, namespace: "default", name: "p") }
             }
-            #expect(server.requests.count == 1)
+            #expect(server.requests.count == 2)
+            #expect(server.requests.allSatisfy { $0.headers["authorization"] == nil })
         }
     }
 }

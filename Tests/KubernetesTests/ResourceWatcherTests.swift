@@ -137,6 +137,30 @@ struct ResourceWatcherTests {
         #expect(watcher.resources == [.pod])
     }
 
+    @Test("a list refused (even with 410) is tried again after a backoff, and its objects still emit nothing")
+    func listFailures() async throws {
+        let log = ChangeLog()
+        let sleeper = RecordingSleeper()
+        let task = try await Server.with(handler: Self.hang) { server in
+            server.script([
+                .json(410, Server.status(410, "Expired", "The provided continue parameter is too old")),
+                .json(403, Server.status(403, "Forbidden", "pods is forbidden")),
+                .json(200, Server.list([Server.pod("a", resourceVersion: "1")], resourceVersion: "3")),
+                .watch([Server.event("MODIFIED", Server.pod("a", resourceVersion: "4"))], end: .hang),
+            ])
+            let client = try makeClient(server, sleeper: sleeper)
+            let watcher = ResourceWatcher(client: client, resources: [.pod], sleeper: sleeper.sleeper)
+            let task = Task { await watcher.run(deliver: log.deliver) }
+            try await log.wait(for: 1)
+            task.cancel()
+            try await client.shutdown()
+            return task
+        }
+        await task.value
+        #expect(log.lines == ["update Pod default/a 4 <- 1"])
+        #expect(sleeper.recorded == [.seconds(1), .seconds(2)])
+    }
+
     @Test("a refused change is offered again until taken, and the stream waits for it")
     func backpressure() async throws {
         let log = ChangeLog(refusing: 2)
@@ -231,4 +255,64 @@ struct ResourceWatcherTests {
 
 extension KubernetesResource {
     static let deployment = KubernetesResource(kind: "Deployment")!
+}
+
+@Suite("ResourceWatcher with fully populated objects", .timeLimit(.minutes(2)))
+struct ResourceWatcherFixtureTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "../../../shared/fixtures/kubernetes"
+    )
+    .standardizedFileURL.path
+
+    @Test("every field of every watched kind survives list, watch and cache; only managedFields is dropped")
+    func fixtures() async throws {
+        guard FileManager.default.fileExists(atPath: Self.folder) else {
+            print("ResourceWatcherFixtureTests: \(Self.folder) is absent; skipped")
+            return
+        }
+        var objects: [String: JSONValue] = [:]
+        var resources: [KubernetesResource] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: Self.folder).sorted() where file.hasSuffix(".json") {
+            let json = try JSONValue.parse(try String(contentsOfFile: Self.folder + "/" + file, encoding: .utf8))
+            guard let kind = json["kind"]?.stringValue, let resource = KubernetesResource(kind: kind),
+                resource.apiVersion == json["apiVersion"]?.stringValue
+            else { continue }
+            resources.append(resource)
+            objects[resource.path(namespace: nil)] = json
+        }
+        #expect(resources.count >= 10)
+        let served = objects
+        let handler: @Sendable (ScriptedAPIServer.Request) -> ScriptedAPIServer.Answer = { request in
+            guard let object = served[request.path] else { return .json(404, ScriptedAPIServer.status(404, "NotFound", "")) }
+            if request.query["watch"] != "true" { return .json(200, ScriptedAPIServer.list([object], resourceVersion: "1")) }
+            guard case .object(var members) = object, case .object(var metadata) = members["metadata"] else { return .watch([]) }
+            metadata["resourceVersion"] = "changed"
+            members["metadata"] = .object(metadata)
+            return .watch([ScriptedAPIServer.event("MODIFIED", .object(members))], end: .hang)
+        }
+        let log = ChangeLog()
+        let task = try await ScriptedAPIServer.with(handler: handler) { server in
+            let client = try makeClient(server)
+            let watcher = ResourceWatcher(client: client, resources: resources)
+            let task = Task { await watcher.run(deliver: log.deliver) }
+            try await log.wait(for: resources.count)
+            task.cancel()
+            try await client.shutdown()
+            return task
+        }
+        await task.value
+        for change in log.all {
+            let resource = try #require(KubernetesResource(kind: change.kind))
+            let original = try #require(objects[resource.path(namespace: nil)])
+            guard case .object(var members) = original, case .object(var metadata) = members["metadata"] else { continue }
+            metadata["managedFields"] = nil
+            members["metadata"] = .object(metadata)
+            #expect(change.oldObject?.json == .object(members), "\(change.kind)")
+            metadata["resourceVersion"] = "changed"
+            members["metadata"] = .object(metadata)
+            #expect(change.object.json == .object(members), "\(change.kind)")
+            #expect(change.operation == .update)
+        }
+        #expect(Set(log.all.map(\.kind)) == Set(resources.map(\.kind)))
+    }
 }

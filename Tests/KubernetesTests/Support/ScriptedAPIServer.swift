@@ -140,7 +140,13 @@ final class ScriptedAPIServer: Sendable {
                     }
                     switch end {
                     case .finish: try await writer.finish(nil)
-                    case .drop: throw Dropped()
+                    case .drop:
+                        // AsyncHTTPClient fails a body stream at once when its connection drops,
+                        // dropping chunks it received but the consumer has not read yet (the watcher
+                        // then watches again from the last resourceVersion it read, and a real server
+                        // sends the rest again; this script would not). Give the client time to read.
+                        try await Task.sleep(for: .milliseconds(300))
+                        throw Dropped()
                     case .hang: while true { try await Task.sleep(for: .seconds(3600)) }
                     }
                 })
