@@ -25,20 +25,9 @@ extension CLITests {
             ])
         #expect(
             result.stderr == [
-                Self.notImplementedWarning(rendered, 36, "report_crash_loop"),
-                Self.notImplementedWarning(rendered, 42, "logs_enricher"),
-                Self.notImplementedWarning(rendered, 43, "pod_events_enricher"),
-                Self.notImplementedWarning(rendered, 59, "event_resource_events"),
                 Self.uiSinkWarning(rendered, 60),
-                Self.notImplementedWarning(rendered, 67, "resource_events_diff"),
                 Self.uiSinkWarning(rendered, 68),
-                Self.notImplementedWarning(helm, 41, "report_crash_loop"),
-                Self.notImplementedWarning(helm, 46, "image_pull_backoff_reporter"),
-                Self.notImplementedWarning(helm, 52, "logs_enricher"),
-                Self.notImplementedWarning(helm, 53, "pod_events_enricher"),
-                Self.notImplementedWarning(helm, 71, "event_resource_events"),
                 Self.uiSinkWarning(helm, 72),
-                Self.notImplementedWarning(helm, 79, "resource_events_diff"),
                 Self.uiSinkWarning(helm, 80),
             ])
     }

@@ -845,13 +845,7 @@ import Testing
         #expect(result.config?.playbooks.count == 8)
         #expect(
             result.diagnostics.map(\.description) == [
-                Self.notImplementedWarning(name, 41, "report_crash_loop"),
-                Self.notImplementedWarning(name, 46, "image_pull_backoff_reporter"),
-                Self.notImplementedWarning(name, 52, "logs_enricher"),
-                Self.notImplementedWarning(name, 53, "pod_events_enricher"),
-                Self.notImplementedWarning(name, 71, "event_resource_events"),
                 Self.uiSinkWarning(name, 72),
-                Self.notImplementedWarning(name, 79, "resource_events_diff"),
                 Self.uiSinkWarning(name, 80),
             ])
     }
@@ -864,12 +858,7 @@ import Testing
         #expect(result.config?.sinks.map(\.name) == ["fixture"])
         #expect(
             result.diagnostics.map(\.description) == [
-                Self.notImplementedWarning(name, 36, "report_crash_loop"),
-                Self.notImplementedWarning(name, 42, "logs_enricher"),
-                Self.notImplementedWarning(name, 43, "pod_events_enricher"),
-                Self.notImplementedWarning(name, 59, "event_resource_events"),
                 Self.uiSinkWarning(name, 60),
-                Self.notImplementedWarning(name, 67, "resource_events_diff"),
                 Self.uiSinkWarning(name, 68),
             ])
     }

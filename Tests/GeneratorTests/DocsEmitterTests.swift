@@ -222,7 +222,7 @@ import Testing
         #expect(!lines.contains { $0.contains("✓") })
         #expect(
             lines.contains(
-                "Actions (2): `resource_babysitter`, `resource_events_diff`*."
+                "Actions (2): `resource_babysitter`, `resource_events_diff`."
             ))
         #expect(
             lines.contains(

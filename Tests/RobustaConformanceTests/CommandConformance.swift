@@ -23,9 +23,6 @@ enum CommandConformance {
         for line in result.stderr {
             #expect(line.contains(": warning: action '") || line.contains(": warning: sink 'robusta_ui_sink'"), "\(line)")
         }
-        #expect(
-            result.stderr.contains(
-                "\(rendered):175:5: warning: \(ConfigConformance.notImplementedWarning("logs_enricher"))"))
         #expect(result.stderr.contains("\(rendered):400:5: warning: \(ConfigConformance.uiSinkWarning)"))
     }
 

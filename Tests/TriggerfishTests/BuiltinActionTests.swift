@@ -716,8 +716,11 @@ let readyNode = KubernetesObject(json: [
         #expect(
             brief.findings.first?.enrichments == [
                 Enrichment(
-                    title: "Node status details",
-                    blocks: [.table(headers: ["Type", "Status"], rows: [["MemoryPressure", "False"], ["Ready", "False"]])])
+                    blocks: [
+                        .table(
+                            headers: ["Type", "Status"], rows: [["MemoryPressure", "False"], ["Ready", "False"]],
+                            name: "*Node status details:*")
+                    ])
             ])
         let detailed = ActionContext()
         try await actions["status_enricher"]!.run(
@@ -725,14 +728,13 @@ let readyNode = KubernetesObject(json: [
         #expect(
             detailed.findings.first?.enrichments == [
                 Enrichment(
-                    title: "Node status details",
                     blocks: [
                         .table(
                             headers: ["Type", "Status", "Message"],
                             rows: [
                                 ["MemoryPressure", "False", "kubelet has sufficient memory available"],
                                 ["Ready", "False", "PLEG is not healthy"],
-                            ])
+                            ], name: "*Node status details:*")
                     ])
             ])
     }
@@ -755,12 +757,16 @@ let readyNode = KubernetesObject(json: [
         #expect(
             context.findings.first?.enrichments == [
                 Enrichment(
-                    title: "Node status details",
-                    blocks: [.table(headers: ["Type", "Status"], rows: [["MemoryPressure", "False"], ["Ready", "False"]])]),
-                Enrichment(
-                    title: "Node Allocatable Resources - The amount of compute resources that are available for pods",
                     blocks: [
-                        .table(headers: ["resource", "value"], rows: [["cpu", "3920m"], ["memory", "15214976Ki"], ["pods", "110"]])
+                        .table(
+                            headers: ["Type", "Status"], rows: [["MemoryPressure", "False"], ["Ready", "False"]],
+                            name: "*Node status details:*")
+                    ]),
+                Enrichment(
+                    blocks: [
+                        .table(
+                            headers: ["resource", "value"], rows: [["cpu", "3920m"], ["memory", "15214976Ki"], ["pods", "110"]],
+                            name: "Node Allocatable Resources - The amount of compute resources that are available for pods")
                     ]),
             ])
         let none = ActionContext()
@@ -838,7 +844,6 @@ let readyNode = KubernetesObject(json: [
         #expect(
             context.findings.first?.enrichments == [
                 Enrichment(
-                    title: "Job information",
                     blocks: [
                         .table(
                             headers: ["description", "value"],
@@ -848,7 +853,7 @@ let readyNode = KubernetesObject(json: [
                                 ["containers", "------------------"], ["name", "setup"], ["image", "busybox"],
                                 ["cpu (request/limit)", "None/None"], ["memory MB (request/limit)", "None/None"], ["name", "main"],
                                 ["image", "report:1.2"], ["cpu (request/limit)", "0.25/1.0"], ["memory MB (request/limit)", "128/1024"],
-                            ])
+                            ], name: "*Job information*")
                     ])
             ])
     }
@@ -867,7 +872,8 @@ let readyNode = KubernetesObject(json: [
         #expect(
             try await status(Self.job(status: ["succeeded": 1, "conditions": [["type": "Complete", "status": "True"]]], completions: nil))
                 == [["status", "Complete"], ["completions", "1/None"], ["failures", "0"]])
-        #expect(try await status(Self.job(status: [:])) == [["status", "Unknown"], ["completions", "0/1"], ["failures", "0"]])
+        #expect(try await status(Self.job(status: [:])) == [["status", "Starting"], ["completions", "0/1"], ["failures", "0"]])
+        #expect(try await status(Self.job(status: ["failed": 1])) == [["status", "Unknown"], ["completions", "0/1"], ["failures", "1"]])
         let context = ActionContext()
         try await actions["job_info_enricher"]!.run(JobEventInstance(), parameters: nil, context: context)
         #expect(context.findings.isEmpty)
@@ -947,24 +953,28 @@ let readyNode = KubernetesObject(json: [
     @Test func everyDeclaredActionIsRegisteredAndFlagged() {
         let schema = SchemaLoader.load(files: SchemaSource.files.map { ("schema/" + $0.name, $0.text) }).schema
         #expect(Set(actions.keys) == Set(schema?.actions.map(\.name) ?? []))
-        #expect(LogsEnricherAction.isImplemented == false)
+        #expect(AlertGraphEnricherAction.isImplemented == false)
         #expect(DefaultEnricherAction.isImplemented == true)
     }
 
     @Test func runningOneDecodesItsParametersThenFails() async throws {
         let event = alertEvent()
         let bad = await #expect(throws: ActionError.self) {
-            try await actions["logs_enricher"]!.run(event, parameters: ["previous": "yes"], context: ActionContext())
+            try await actions["alert_graph_enricher"]!.run(
+                event, parameters: ["resource_type": "CPU", "item_type": "Pod", "add_additional_labels": "yes"], context: ActionContext())
         }
         #expect(bad?.code == .invalidParameters)
-        #expect(bad?.description == "action 'logs_enricher': logs_enricher.previous: expected true or false, found a string")
+        #expect(
+            bad?.description
+                == "action 'alert_graph_enricher': alert_graph_enricher.add_additional_labels: expected true or false, found a string")
         let good = await #expect(throws: ActionError.self) {
-            try await actions["logs_enricher"]!.run(event, parameters: ["filter_regex": ".*error.*"], context: ActionContext())
+            try await actions["alert_graph_enricher"]!.run(
+                event, parameters: ["resource_type": "CPU", "item_type": "Pod"], context: ActionContext())
         }
         #expect(good?.code == .notImplemented)
-        #expect(good?.description == "action 'logs_enricher': is not implemented in Triggerfish yet")
+        #expect(good?.description == "action 'alert_graph_enricher': is not implemented in Triggerfish yet")
         let mismatch = await #expect(throws: ActionError.self) {
-            try await actions["logs_enricher"]!.run(ExecutionBaseEventInstance(), parameters: nil, context: ActionContext())
+            try await actions["alert_graph_enricher"]!.run(ExecutionBaseEventInstance(), parameters: nil, context: ActionContext())
         }
         #expect(mismatch?.code == .eventMismatch)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// What an action can do besides reading its event: add findings, stop further processing.
@@ -20,8 +21,13 @@ public final class ActionContext: Sendable {
     /// the Kubernetes API (``kubernetesAPI(for:)`` then throws saying so).
     public let kubernetes: (any KubernetesAPI)?
 
-    public init(kubernetes: (any KubernetesAPI)? = nil) {
+    /// The engine's clock (``PlaybookEngine/Options/now``), for actions that compare times with
+    /// now (a container that crashed "less than 15 minutes ago").
+    public let now: @Sendable () -> Date
+
+    public init(kubernetes: (any KubernetesAPI)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.kubernetes = kubernetes
+        self.now = now
     }
 
     /// The cluster, for an action that cannot do its job without it.
@@ -59,12 +65,13 @@ public final class ActionContext: Sendable {
         }
     }
 
-    /// Adds blocks to the newest finding, creating `makeDefault()` first when there is none.
-    public func addEnrichment(_ blocks: [Block], title: String? = nil, makeDefault: () -> Finding) {
+    /// Adds blocks to the newest finding, creating `makeDefault()` first when there is none;
+    /// `type` is Robusta's `enrichment_type` (`k8s_events`, `crash_info`, ...).
+    public func addEnrichment(_ blocks: [Block], title: String? = nil, type: String? = nil, makeDefault: () -> Finding) {
         let fallback = state.withLock { $0.findings.isEmpty } ? makeDefault() : nil
         state.withLock { state in
             if state.findings.isEmpty, let fallback { state.findings.append((fallback, state.currentSinks)) }
-            state.findings[0].finding.enrichments.append(Enrichment(title: title, blocks: blocks))
+            state.findings[0].finding.enrichments.append(Enrichment(title: title, blocks: blocks, type: type))
         }
     }
 

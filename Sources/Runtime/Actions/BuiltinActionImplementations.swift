@@ -243,7 +243,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
             let row = [condition["type"]?.stringValue ?? "", condition["status"]?.stringValue ?? ""]
             return parameters.showDetails ? row + [condition["message"]?.stringValue ?? ""] : row
         }
-        context.addEnrichment([.table(headers: headers, rows: rows)], title: "\(resource.kind ?? "Resource") status details") {
+        context.addEnrichment([.table(headers: headers, rows: rows, name: "*\(resource.kind ?? "None") status details:*")]) {
             DefaultFinding.of(event)
         }
     }
@@ -252,12 +252,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
         async throws
     {
         guard let node = Self.required(event.node, "node", action: NodeStatusEnricherAction.name, context: context) else { return }
-        let rows = (node.json.value(atPath: "status.conditions")?.arrayValue ?? []).map { condition in
-            [condition["type"]?.stringValue ?? "", condition["status"]?.stringValue ?? ""]
-        }
-        context.addEnrichment([.table(headers: ["Type", "Status"], rows: rows)], title: "Node status details") {
-            DefaultFinding.of(event)
-        }
+        context.addEnrichment([NodeTables.status(node)]) { DefaultFinding.of(event) }
     }
 
     public func nodeAllocatableResourcesEnricher(
@@ -266,12 +261,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
         guard let node = Self.required(event.node, "node", action: NodeAllocatableResourcesEnricherAction.name, context: context) else {
             return
         }
-        let allocatable = node.json.value(atPath: "status.allocatable")?.objectValue ?? [:]
-        let rows = allocatable.sorted { $0.key < $1.key }.map { [$0.key, Self.text($0.value)] }
-        context.addEnrichment(
-            [.table(headers: ["resource", "value"], rows: rows)],
-            title: "Node Allocatable Resources - The amount of compute resources that are available for pods"
-        ) { DefaultFinding.of(event) }
+        context.addEnrichment([NodeTables.allocatable(node)]) { DefaultFinding.of(event) }
     }
 
     public func daemonsetStatusEnricher(
@@ -322,18 +312,22 @@ public struct BuiltinActionImplementations: BuiltinActions {
                 ["memory MB (request/limit)", ContainerResources.pair(requests.memoryMB, limits.memoryMB)],
             ]
         }
-        context.addEnrichment([.table(headers: ["description", "value"], rows: rows)], title: "Job information") {
+        context.addEnrichment([.table(headers: ["description", "value"], rows: rows, name: "*Job information*")]) {
             DefaultFinding.of(event)
         }
     }
 
     /// Running while it has active pods; otherwise the type and message of its first true
-    /// condition (Complete, Failed, ...); otherwise Unknown.
+    /// condition (Complete, Failed, ...); otherwise Starting when it has no active, failed or
+    /// succeeded pods and no conditions yet; otherwise Unknown.
     static func jobStatus(_ job: JSONValue) -> (String, String) {
-        if let active = job.value(atPath: "status.active")?.intValue, active != 0 { return ("Running", "") }
-        for condition in job.value(atPath: "status.conditions")?.arrayValue ?? [] where condition["status"]?.stringValue == "True" {
+        func count(_ field: String) -> Int { job.value(atPath: "status.\(field)")?.intValue ?? 0 }
+        if count("active") != 0 { return ("Running", "") }
+        let conditions = job.value(atPath: "status.conditions")?.arrayValue ?? []
+        for condition in conditions where condition["status"]?.stringValue == "True" {
             return (condition["type"]?.stringValue ?? "None", condition["message"]?.stringValue ?? "")
         }
+        if count("failed") == 0 && count("succeeded") == 0 && conditions.isEmpty { return ("Starting", "") }
         return ("Unknown", "")
     }
 

@@ -344,7 +344,7 @@ extension PlaybookEngine {
         let actionNames = Set(action.parameters.map(\.name))
         var parameters = (config.globalConfig.objectValue ?? [:]).filter { actionNames.contains($0.key) && !$0.value.isNull }
         for (key, value) in given where actionNames.contains(key) { parameters[key] = value }
-        let context = ActionContext(kubernetes: options.kubernetes)
+        let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
         context.currentSinks = request.noSinks ? [] : (request.sinks ?? router.defaultSinkNames)
         report.playbooks.append(Self.manualPlaybookName)
         var run = ActionRun(action: name, playbook: Self.manualPlaybookName)

@@ -29,7 +29,7 @@ extension PlaybookEngine {
             return report
         }
         metrics.handled(.schedule)
-        let context = ActionContext(kubernetes: options.kubernetes)
+        let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
         await run(candidate, event: OnSchedule.makeEvent(recurrence: recurrence), context: context, report: &report)
         await finish(context, report: &report)
         return report

@@ -113,7 +113,7 @@ public final class PlaybookEngine: Sendable {
         let candidates = index.candidates(for: change)
         guard !candidates.isEmpty else { return report }
         let now = options.now()
-        let context = ActionContext(kubernetes: options.kubernetes)
+        let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
         for candidate in candidates {
             let runnable = index.runnables[candidate]
             guard let (event, changes) = fire(runnable, change: change, now: now) else { continue }
@@ -168,7 +168,7 @@ public final class PlaybookEngine: Sendable {
         let candidates = index.candidates(forAlertNamed: alert.name)
         guard !candidates.isEmpty else { return report }
         var event: PrometheusKubernetesAlertInstance?
-        let context = ActionContext(kubernetes: options.kubernetes)
+        let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
         for candidate in candidates {
             let runnable = index.runnables[candidate]
             guard runnable.alertTriggers.contains(where: { $0.accepts(alert, provider: options.clusterProvider) }) else { continue }

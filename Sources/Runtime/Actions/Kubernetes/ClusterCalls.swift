@@ -1,0 +1,129 @@
+import Foundation
+
+/// The Kubernetes API as one action calls it: every refusal (``KubernetesAPIError``) or failure
+/// to reach the API server becomes the action's error, with the refusal's description (what was
+/// refused and why), as Robusta reports an API exception as the action's error.
+struct ClusterCalls: Sendable {
+    let api: any KubernetesAPI
+    let action: String
+
+    /// The runner's Kubernetes API, or the action's error saying there is none.
+    init(_ context: ActionContext, action: String) throws(ActionError) {
+        self.api = try context.kubernetesAPI(for: action)
+        self.action = action
+    }
+
+    /// The action's error for a failed call.
+    static func failure(_ error: any Error, action: String) -> ActionError {
+        if let error = error as? ActionError { return error }
+        return ActionError(.failed, action: action, message: "\(error)")
+    }
+
+    /// What an error says, without the action's name an ``ActionError``'s description adds.
+    static func message(_ error: any Error) -> String {
+        (error as? ActionError)?.message ?? "\(error)"
+    }
+
+    func object(_ resource: KubernetesResource, namespace: String?, name: String) async throws(ActionError) -> KubernetesObject? {
+        do {
+            return try await api.object(resource, namespace: resource.namespaced ? namespace : nil, name: name)
+        } catch {
+            throw Self.failure(error, action: action)
+        }
+    }
+
+    func list(_ resource: KubernetesResource, namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil)
+        async throws(ActionError) -> [KubernetesObject]
+    {
+        do {
+            return try await api.list(resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector)
+        } catch {
+            throw Self.failure(error, action: action)
+        }
+    }
+
+    func patch(_ resource: KubernetesResource, namespace: String?, name: String, patch: JSONValue, type: KubernetesPatchType)
+        async throws(ActionError) -> KubernetesObject
+    {
+        do {
+            return try await api.patch(resource, namespace: namespace, name: name, patch: patch, type: type)
+        } catch {
+            throw Self.failure(error, action: action)
+        }
+    }
+
+    func delete(_ resource: KubernetesResource, namespace: String?, name: String) async throws(ActionError) {
+        do {
+            try await api.delete(resource, namespace: namespace, name: name)
+        } catch {
+            throw Self.failure(error, action: action)
+        }
+    }
+
+    /// A pod's log as Robusta's `RobustaPod.get_logs` reads it (reference B.2): the whole log of
+    /// `container` (the pod's first container when `nil`); `nil` when the pod or the log does not
+    /// exist; `""` after logging any other refusal; then `filterRegex` keeps the matches (joined by
+    /// newlines) and the patterns mask theirs, in order.
+    func log(
+        of pod: KubernetesObject, container: String?, previous: Bool, patterns: [NamedRegexPattern]? = nil, style: String? = nil,
+        filterRegex: String? = nil, context: ActionContext
+    ) async throws(ActionError) -> String? {
+        let containerName = container ?? pod.json.value(atPath: "spec.containers[0].name")?.stringValue
+        let text: String?
+        do {
+            text = try await api.logs(
+                namespace: pod.namespace ?? "", pod: pod.name ?? "", container: containerName, previous: previous, tailLines: nil)
+        } catch let error as KubernetesAPIError {
+            if error.isNotFound { return nil }
+            context.log("\(action): \(error)")
+            text = ""
+        } catch {
+            throw Self.failure(error, action: action)
+        }
+        guard var log = text else { return nil }
+        if !log.isEmpty, let filterRegex {
+            log = try LogText.matches(of: filterRegex, in: log, action: action).joined(separator: "\n")
+        }
+        if !log.isEmpty, let patterns {
+            for pattern in patterns {
+                log = try LogText.mask(pattern, in: log, named: style == "NAMED", action: action)
+            }
+        }
+        return log
+    }
+}
+
+/// Robusta's log filtering and masking (Python's `re.findall` and `re.sub`).
+enum LogText {
+    static func regex(_ pattern: String, action: String) throws(ActionError) -> NSRegularExpression {
+        do {
+            return try NSRegularExpression(pattern: pattern)
+        } catch {
+            throw ActionError(.failed, action: action, message: "invalid regular expression '\(pattern)'")
+        }
+    }
+
+    /// What `re.findall` returns: each match, or its first group when the pattern has groups.
+    static func matches(of pattern: String, in text: String, action: String) throws(ActionError) -> [String] {
+        let expression = try regex(pattern, action: action)
+        let whole = NSRange(text.startIndex..., in: text)
+        return expression.matches(in: text, range: whole).map { match in
+            let range = expression.numberOfCaptureGroups > 0 ? match.range(at: 1) : match.range
+            return Range(range, in: text).map { String(text[$0]) } ?? ""
+        }
+    }
+
+    /// Every match replaced by `[NAME]` (`named`) or by as many `*` as it has characters.
+    static func mask(_ pattern: NamedRegexPattern, in text: String, named: Bool, action: String) throws(ActionError) -> String {
+        let expression = try regex(pattern.regex, action: action)
+        var result = ""
+        var last = text.startIndex
+        for match in expression.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            guard let range = Range(match.range, in: text) else { continue }
+            result += text[last..<range.lowerBound]
+            result += named ? "[\(pattern.name.uppercased())]" : String(repeating: "*", count: text[range].unicodeScalars.count)
+            last = range.upperBound
+        }
+        return result + text[last...]
+    }
+}
