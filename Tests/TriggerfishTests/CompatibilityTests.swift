@@ -31,7 +31,9 @@ import _TriggerfishFileIO
 
     @Test func manualActionsAreRobustasManualColumn() throws {
         let schema = try #require(schema)
-        // Robusta's "M" column (reference §1(i)): every action whose event can be built by hand.
+        // Robusta's "M" column (reference §1(i)): every action whose event can be built by hand,
+        // with the remediation actions people trigger by hand (cordon, delete_job, delete_pod,
+        // drain, get_resource_yaml, rollout_restart, uncordon).
         #expect(
             Set(schema.actions.filter(schema.isManuallyTriggerable).map(\.name)) == [
                 "cleanup_robusta_pods", "cpu_throttling_analysis_enricher", "create_finding", "customise_finding",
@@ -41,7 +43,8 @@ import _TriggerfishFileIO
                 "node_allocatable_resources_enricher", "node_cpu_enricher", "node_disk_analyzer", "node_pods_capacity_enricher",
                 "node_running_pods_enricher", "node_status_enricher", "pod_events_enricher", "pod_evicted_enricher",
                 "pod_issue_investigator", "pod_oom_killer_enricher", "related_pods", "report_crash_loop", "resource_events_enricher",
-                "status_enricher", "template_enricher",
+                "status_enricher", "template_enricher", "cordon", "delete_job", "delete_pod", "drain", "get_resource_yaml",
+                "rollout_restart", "uncordon",
             ])
     }
 

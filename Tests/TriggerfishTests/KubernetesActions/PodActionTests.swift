@@ -98,7 +98,7 @@ typealias K = KubernetesActionFixtures
             ])
         #expect(
             await K.error("logs_enricher", podEvent(K.imagePullPod()), api: nil)
-                == "action 'logs_enricher': needs the Kubernetes API, and this runner has none (run `triggerfish serve` in a cluster or with --kubeconfig)"
+                == "action 'logs_enricher': needs the Kubernetes API, and this runner was started without it (serve --kubernetes auto, in-cluster or kubeconfig)"
         )
     }
 
