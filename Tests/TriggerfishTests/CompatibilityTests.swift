@@ -42,6 +42,8 @@ import _TriggerfishFileIO
                 "node_running_pods_enricher", "node_status_enricher", "pod_events_enricher", "pod_evicted_enricher",
                 "pod_issue_investigator", "pod_oom_killer_enricher", "related_pods", "report_crash_loop", "resource_events_enricher",
                 "status_enricher", "template_enricher",
+                // The remediations, triggered by hand in Robusta too.
+                "cordon", "delete_job", "delete_pod", "drain", "get_resource_yaml", "rollout_restart", "uncordon",
             ])
     }
 
