@@ -43,7 +43,9 @@ import Testing
                     ], type: "k8s_events")
             ])
         #expect(
-            api.requests == ["list events.events.k8s.io prod fieldSelector=regarding.kind=Deployment,regarding.name=web,regarding.namespace=prod"])
+            api.requests == [
+                "list events.events.k8s.io prod fieldSelector=regarding.kind=Deployment,regarding.name=web,regarding.namespace=prod"
+            ])
     }
 
     @Test func deploymentEventsEnricherShowsItsPodsThatAreNotRunning() async throws {
@@ -178,7 +180,11 @@ import Testing
                             ], name: "Related Events")
                     ], type: "k8s_events")
             ])
-        #expect(api.requests == ["list events.events.k8s.io prod fieldSelector=regarding.kind=Pod,regarding.name=web-1,regarding.namespace=prod"])
+        #expect(
+            api.requests == [
+                "list events.events.k8s.io prod fieldSelector=regarding.kind=Pod,regarding.name=web-1,regarding.namespace=prod"
+            ]
+        )
         #expect(context.findings.first?.title == "Create to event web-1.b")
     }
 

@@ -135,7 +135,11 @@ typealias K = KubernetesActionFixtures
                             ], name: "Pod Events")
                     ], type: "k8s_events")
             ])
-        #expect(api.requests == ["list events.events.k8s.io prod fieldSelector=regarding.kind=Pod,regarding.name=web-1,regarding.namespace=prod"])
+        #expect(
+            api.requests == [
+                "list events.events.k8s.io prod fieldSelector=regarding.kind=Pod,regarding.name=web-1,regarding.namespace=prod"
+            ]
+        )
 
         let warnings = try await K.run(
             "pod_events_enricher", podEvent(K.crashingPod()), parameters: ["included_types": ["warning"]], api: api)

@@ -35,7 +35,8 @@ import Testing
                             ])
                     ], type: "image_pull_backoff_info")
             ])
-        #expect(api.requests == ["list pods prod labelSelector=app=api", "list events.events.k8s.io prod fieldSelector=regarding.name=api-7"])
+        #expect(
+            api.requests == ["list pods prod labelSelector=app=api", "list events.events.k8s.io prod fieldSelector=regarding.name=api-7"])
     }
 
     @Test func pendingPodAndUnsupportedKinds() async throws {
