@@ -138,7 +138,11 @@ let package = Package(
             dependencies: [
                 "Triggerfish",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Testing"
         ),
@@ -216,6 +220,18 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/KubernetesTests"
+        ),
+        // The fake Kubernetes API server (TriggerfishTesting) over real HTTP and TLS with AsyncHTTPClient.
+        .testTarget(
+            name: "FakeKubernetesTests",
+            dependencies: [
+                "Triggerfish", "TriggerfishTesting", "TriggerfishTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/FakeKubernetesTests"
         ),
         // Compares Triggerfish with Robusta's recorded fixtures and behaviour. Runs only where
         // ../shared/fixtures/robusta exists (CI); elsewhere one line of the output says it was skipped.
