@@ -119,6 +119,10 @@ struct FakeKubernetesAccessTests {
         cluster.forbid("delete", .pod)
         try await FakeKubernetesServer.withServer(cluster: cluster, options: .init(tls: certificates.tls(), tokens: [:])) { server in
             #expect(server.url.absoluteString == "https://127.0.0.1:\(server.port)")
+            let kubeconfig = server.kubeconfig(certificates: certificates, namespace: "ops")
+            #expect(kubeconfig.contains("\n    server: https://127.0.0.1:\(server.port)\n"))
+            #expect(kubeconfig.contains("\n    client-key-data: \(Data(certificates.clientKeyPEM.utf8).base64EncodedString())\n"))
+            #expect(kubeconfig.contains("\n    namespace: ops\n"))
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(certificates.caPEM.utf8)))
             tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificates.clientCertificatePEM.utf8)).map {

@@ -93,6 +93,37 @@ struct FakeKubernetesWriteTests {
         }
     }
 
+    @Test func jsonPatch() async throws {
+        let cluster = FakeKubernetesCluster.fixed()
+        let stored = try cluster.add(Self.deployment)
+        try await FakeKubernetesServer.withServer(cluster: cluster) { server in
+            let api = APIClient(server)
+            let path = "/apis/apps/v1/namespaces/prod/deployments/api"
+            let patch: JSONValue = [
+                ["op": "test", "path": "/spec/replicas", "value": 2], ["op": "replace", "path": "/spec/replicas", "value": 0],
+                ["op": "add", "path": "/metadata/annotations", "value": ["a~b/c": "x"]],
+                ["op": "remove", "path": "/spec/template/spec/containers/1"],
+                ["op": "add", "path": "/spec/template/spec/tolerations/-", "value": ["key": "b"]],
+            ]
+            let answer = try await api.send(.PATCH, path, body: patch, contentType: "application/json-patch+json")
+            #expect(answer.status == 200)
+            let expected =
+                stored
+                .setting(["metadata", "resourceVersion"], to: "2")
+                .setting(["metadata", "annotations"], to: ["a~b/c": "x"])
+                .setting(["spec", "replicas"], to: 0)
+                .setting(
+                    ["spec", "template", "spec", "containers"], to: [Self.deployment.value(atPath: "spec.template.spec.containers[0]")!]
+                )
+                .setting(["spec", "template", "spec", "tolerations"], to: [["key": "a", "operator": "Exists"], ["key": "b"]])
+            #expect(answer.json == expected)
+            let failed = try await api.send(
+                .PATCH, path, body: [["op": "test", "path": "/spec/replicas", "value": 2]], contentType: "application/json-patch+json")
+            #expect(failed.status == 422)
+            #expect(failed.json?["message"] == "testing value /spec/replicas failed")
+        }
+    }
+
     @Test func resourceVersionPreconditionsForLeaderElection() async throws {
         let cluster = FakeKubernetesCluster.fixed()
         let lease = try cluster.add([

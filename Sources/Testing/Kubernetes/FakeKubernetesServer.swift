@@ -153,3 +153,37 @@ struct FakeKubernetesRequestContext: RequestContext {
         channel = source.channel
     }
 }
+
+extension FakeKubernetesServer {
+    /// A kubeconfig (YAML) for this server: context `fake`, namespace `namespace`, with the bearer
+    /// token and/or the client certificate and the CA of `certificates` (base64 `-data` fields).
+    public func kubeconfig(token: String? = nil, certificates: FakeKubernetesCertificates? = nil, namespace: String = "default") -> String {
+        func data(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+        var cluster = "    server: \(url.absoluteString)\n"
+        if let certificates { cluster += "    certificate-authority-data: \(data(certificates.caPEM))\n" }
+        var user = ""
+        if let token { user += "    token: \(token)\n" }
+        if let certificates {
+            user += "    client-certificate-data: \(data(certificates.clientCertificatePEM))\n"
+            user += "    client-key-data: \(data(certificates.clientKeyPEM))\n"
+        }
+        return """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: fake
+              cluster:
+            \(cluster)contexts:
+            - name: fake
+              context:
+                cluster: fake
+                user: fake
+                namespace: \(namespace)
+            current-context: fake
+            users:
+            - name: fake
+              user:
+            \(user.isEmpty ? "    {}\n" : user)
+            """
+    }
+}
