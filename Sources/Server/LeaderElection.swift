@@ -102,7 +102,8 @@ public final class LeaderElector: Sendable {
             }
             leading.store(false, ordering: .sequentiallyConsistent)
             if Task.isCancelled {
-                await release()
+                // In a task of its own: the HTTP client gives up on requests of a cancelled task.
+                await Task { await self.release() }.value
                 return
             }
             logger.error(
