@@ -97,7 +97,9 @@ public struct RequiredPermissions: Sendable, Equatable {
 
     /// The kinds of the objects an action bound to `triggers` is given: those the triggers fire for
     /// (alerts: the kinds they name) whose events the action accepts.
-    static func eventKinds(of triggers: [PlaybookConfig.Trigger], for action: ActionDefinition, in schema: Schema) -> [KindDefinition] {
+    static func eventKinds(of triggers: [PlaybookConfig.Trigger], for action: _TriggerfishCore.ActionDefinition, in schema: Schema)
+        -> [KindDefinition]
+    {
         var names: Set<String> = []
         for trigger in triggers {
             guard let definition = schema.trigger(named: trigger.key) else { continue }
@@ -110,13 +112,13 @@ public struct RequiredPermissions: Sendable, Equatable {
     }
 
     /// The kinds whose event a manual trigger of `action` can build.
-    static func manualKinds(for action: ActionDefinition, in schema: Schema) -> [KindDefinition] {
+    static func manualKinds(for action: _TriggerfishCore.ActionDefinition, in schema: Schema) -> [KindDefinition] {
         schema.kinds.filter { schema.selfAndAncestors(of: $0.eventName).contains(action.event) }
     }
 
     /// Whether each `when:` parameter of `rule` has its value: as the playbook gives it, else by
     /// the action's default.
-    static func applies(_ rule: ActionPermissions.Rule, to parameters: JSONValue, of action: ActionDefinition) -> Bool {
+    static func applies(_ rule: ActionPermissions.Rule, to parameters: JSONValue, of action: _TriggerfishCore.ActionDefinition) -> Bool {
         rule.when.allSatisfy { name, expected in
             let given = parameters[name] ?? action.parameters.first { $0.name == name }?.defaultValue
             return given == expected
@@ -148,8 +150,9 @@ public struct RequiredPermissions: Sendable, Equatable {
                 for (resource, set) in verbs[group]! {
                     byVerbs[PermissionRule.verbs.filter(set.contains), default: []].append(resource)
                 }
-                result += byVerbs.map { PermissionRule(apiGroups: [group], resources: $1.sorted(), verbs: $0) }
-                    .sorted { $0.resources[0] < $1.resources[0] }
+                result += byVerbs.map { verbs, resources in PermissionRule(apiGroups: [group], resources: resources.sorted(), verbs: verbs)
+                }
+                .sorted { $0.resources[0] < $1.resources[0] }
             }
             return result
         }
