@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Triggerfish
 import _TriggerfishCore
+import _TriggerfishFileIO
 
 /// `triggerfish rbac --config FILE`: the ClusterRole and Role a config needs, from schema/permissions.yaml.
 struct Rbac: ParsableCommand {

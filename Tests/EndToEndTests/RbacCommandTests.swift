@@ -94,8 +94,8 @@ import TriggerfishTestSupport
         #expect(invalid.stdout == [])
         #expect(
             invalid.stderr == [
-                "\(config.path):2:14: error: missing required parameter 'message' (string) of action 'echo'",
-                "\(config.path):2:21: error: unknown parameter 'mesage' for action 'echo'; did you mean 'message'?",
+                "\(config.path):2:13: error: missing required parameter 'message' (string) of action 'echo'",
+                "\(config.path):2:20: error: unknown parameter 'mesage' for action 'echo'; did you mean 'message'?",
             ])
         let unknown = try Self.triggerfish(["rbac", "--config", "config/default.yaml", "--manual-action", "delete_podd"])
         #expect(unknown.status == 1)

@@ -107,7 +107,7 @@ import Testing
             ])
         #expect(permissions.rules.map(\.when) == [[:], ["deep": .bool(true)]])
         #expect(permissions.eventKindVerbs == ["get"])
-        #expect(permissions.rules[1].location == _TriggerfishCore.SourceLocation(file: "p.yaml", line: 16, column: 9))
+        #expect(permissions.rules[1].location == _TriggerfishCore.SourceLocation(file: "p.yaml", line: 15, column: 9))
         #expect(loaded.schema?.runnerPermissions.leaderElection.first?.resources == ["leases"])
     }
 
@@ -133,16 +133,16 @@ import Testing
     @Test func unknownVerbsAndWildcardsAreErrors() {
         #expect(
             errors("permissions:\n  do_thing:\n    rules:\n      - {api_groups: [\"\"], resources: [pods], verbs: [gett, \"*\"]}\n") == [
-                "p.yaml:4:57: error: unknown verb 'gett' in 'verbs' of a rule of the permissions of action 'do_thing'; expected get, list, watch, create, update, patch, delete or deletecollection (no wildcard); did you mean 'get'?",
-                "p.yaml:4:63: error: unknown verb '*' in 'verbs' of a rule of the permissions of action 'do_thing'; expected get, list, watch, create, update, patch, delete or deletecollection (no wildcard)",
+                "p.yaml:4:55: error: unknown verb 'gett' in 'verbs' of a rule of the permissions of action 'do_thing'; expected get, list, watch, create, update, patch, delete or deletecollection (no wildcard); did you mean 'get'?",
+                "p.yaml:4:61: error: unknown verb '*' in 'verbs' of a rule of the permissions of action 'do_thing'; expected get, list, watch, create, update, patch, delete or deletecollection (no wildcard)",
             ])
         #expect(
             errors("permissions:\n  do_thing:\n    rules:\n      - {api_groups: [\"*\"], resources: [\"*\", Pods, pods/], verbs: [get]}\n")
                 == [
                     "p.yaml:4:23: error: invalid API group '*' in a rule of the permissions of action 'do_thing': expected \"\" (the core group) or a group such as 'apps' (no wildcard)",
-                    "p.yaml:4:42: error: invalid resource '*' in a rule of the permissions of action 'do_thing': expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)",
-                    "p.yaml:4:47: error: invalid resource 'Pods' in a rule of the permissions of action 'do_thing': expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)",
-                    "p.yaml:4:53: error: invalid resource 'pods/' in a rule of the permissions of action 'do_thing': expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)",
+                    "p.yaml:4:41: error: invalid resource '*' in a rule of the permissions of action 'do_thing': expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)",
+                    "p.yaml:4:46: error: invalid resource 'Pods' in a rule of the permissions of action 'do_thing': expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)",
+                    "p.yaml:4:52: error: invalid resource 'pods/' in a rule of the permissions of action 'do_thing': expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)",
                 ])
     }
 
@@ -151,7 +151,7 @@ import Testing
             errors("permissions:\n  do_thing:\n    rules:\n      - {resources: [pods], verb: [get]}\n") == [
                 "p.yaml:4:9: error: a rule of the permissions of action 'do_thing' is missing 'api_groups'",
                 "p.yaml:4:9: error: a rule of the permissions of action 'do_thing' is missing 'verbs'",
-                "p.yaml:4:30: error: unknown key 'verb' in a rule of the permissions of action 'do_thing'; did you mean 'verbs'?",
+                "p.yaml:4:29: error: unknown key 'verb' in a rule of the permissions of action 'do_thing'; did you mean 'verbs'?",
             ])
         #expect(
             errors("permissions:\n  do_thing:\n    rules: {api_groups: [\"\"]}\n") == [
@@ -163,8 +163,8 @@ import Testing
             ])
         #expect(
             errors("permissions:\n  do_thing:\n    rules:\n      - {api_groups: [], resources: [pods], verbs: []}\n") == [
-                "p.yaml:4:23: error: 'api_groups' in a rule of the permissions of action 'do_thing' must not be empty",
-                "p.yaml:4:54: error: 'verbs' in a rule of the permissions of action 'do_thing' must not be empty",
+                "p.yaml:4:22: error: 'api_groups' in a rule of the permissions of action 'do_thing' must not be empty",
+                "p.yaml:4:52: error: 'verbs' in a rule of the permissions of action 'do_thing' must not be empty",
             ])
     }
 
@@ -174,14 +174,14 @@ import Testing
                 "permissions:\n  do_thing:\n    rules:\n      - {api_groups: [\"\"], resources: [pods], verbs: [list], when: {dep: true}}\n"
             )
                 == [
-                    "p.yaml:4:72: error: unknown parameter 'dep' in 'when' of the permissions of action 'do_thing'; did you mean 'deep'?"
+                    "p.yaml:4:69: error: unknown parameter 'dep' in 'when' of the permissions of action 'do_thing'; did you mean 'deep'?"
                 ])
         #expect(
             errors(
                 "permissions:\n  do_thing:\n    rules:\n      - {api_groups: [\"\"], resources: [pods], verbs: [list], when: {deep: [1]}}\n"
             )
                 == [
-                    "p.yaml:4:78: error: 'deep' in 'when' of a rule of the permissions of action 'do_thing' must be a parameter value (a string, number or boolean), found a list"
+                    "p.yaml:4:75: error: 'deep' in 'when' of a rule of the permissions of action 'do_thing' must be a parameter value (a string, number or boolean), found a list"
                 ])
     }
 
@@ -189,8 +189,8 @@ import Testing
         #expect(
             errors("runner_permissions:\n  watched_kinds: [get, list, watch]\n  alert_kind: [get]\n") == [
                 "p.yaml:2:3: error: 'runner_permissions' is missing 'alert_kinds'",
-                "p.yaml:2:3: error: 'runner_permissions' is missing 'leader_election'",
                 "p.yaml:2:3: error: 'runner_permissions' is missing 'manual_kinds'",
+                "p.yaml:2:3: error: 'runner_permissions' is missing 'leader_election'",
                 "p.yaml:2:3: error: 'runner_permissions' is missing 'schedule_state'",
                 "p.yaml:3:3: error: unknown key 'alert_kind' in 'runner_permissions'; did you mean 'alert_kinds'?",
             ])

@@ -936,6 +936,7 @@ extension State {
 
     /// Checks each action's permissions against the declared actions and their parameters.
     mutating func finishPermissions() {
+        schema.reindex()  // the actions just added
         for pending in pendingPermissions {
             let permissions = pending.permissions
             guard let action = schema.action(named: permissions.action) else {
