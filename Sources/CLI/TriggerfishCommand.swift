@@ -11,7 +11,7 @@ struct TriggerfishCommand: AsyncParsableCommand {
         commandName: "triggerfish",
         abstract: "Kubernetes automation whose playbooks are checked at build time.",
         version: TriggerfishVersion.current,
-        subcommands: [Replay.self, Validate.self, Serve.self, TriggerCommand.self])
+        subcommands: [Replay.self, Validate.self, Serve.self, TriggerCommand.self, Rbac.self])
 }
 
 /// `triggerfish validate FILE...`: the build's playbook checks, for configs loaded at run time.

@@ -601,7 +601,7 @@ import Testing
         #expect(
             extended.diagnostics.map(\.description) == [
                 "actions.yaml:2:3: error: action 'echo' is already a built-in action; choose another name",
-                "actions.yaml:4:1: error: unknown key 'events' in a schema file; expected 'actions' or 'types'",
+                "actions.yaml:4:1: error: unknown key 'events' in a schema file; expected 'actions', 'types' or 'permissions'",
             ])
     }
 

@@ -12,7 +12,7 @@ public enum SchemaLoader {
 
     static let sections = [
         "kinds", "kind_events", "kind_triggers", "alert_labels", "events", "types", "parameter_sets", "triggers", "actions",
-        "sinks", "sink_parameters",
+        "sinks", "sink_parameters", "permissions", "pending_permissions", "runner_permissions",
     ]
 
     /// Loads the built-in schema from its files. `files` are (path, text); paths appear in diagnostics.
@@ -29,7 +29,7 @@ public enum SchemaLoader {
         return Output(schema: state.diagnostics.hasErrors ? nil : state.schema, diagnostics: state.diagnostics.sorted)
     }
 
-    /// Adds a consumer's own declarations (`actions:` and `types:` sections only) to a loaded schema.
+    /// Adds a consumer's own declarations (`actions:`, `types:` and `permissions:` sections only) to a loaded schema.
     public static func extend(_ base: Schema, with files: [(path: String, text: String)], limits: YAMLLimits = .default)
         -> Output
     {
@@ -42,7 +42,7 @@ public enum SchemaLoader {
             let parsed = YAMLDocument.parse(file.text, file: file.path, limits: limits)
             state.diagnostics.append(contentsOf: parsed.diagnostics)
             guard let root = parsed.root else { continue }
-            state.read(root, file: file.path, allowedSections: ["actions", "types"])
+            state.read(root, file: file.path, allowedSections: ["actions", "types", "permissions"])
         }
         state.finishCustom()
         return Output(schema: state.diagnostics.hasErrors ? nil : state.schema, diagnostics: state.diagnostics.sorted)
@@ -91,6 +91,7 @@ private struct State {
     var pendingManual: [String: [PendingParameter]] = [:]
     var builtFromLocations: [String: SourceLocation] = [:]
     var parentLocations: [String: [SourceLocation]] = [:]
+    var pendingPermissions: [PendingPermissions] = []
     var names: [String: SourceLocation] = [:]  // "event X" -> first definition
 
     mutating func claim(_ category: String, _ name: String, at location: SourceLocation) -> Bool {
@@ -123,6 +124,9 @@ private struct State {
             case "actions": readActions(pair.value)
             case "sinks": readSinks(pair.value)
             case "sink_parameters": pendingSinkBase += readParameters(pair.value, owner: "sink_parameters")
+            case "permissions": readPermissions(pair.value, pending: false)
+            case "pending_permissions": readPermissions(pair.value, pending: true)
+            case "runner_permissions": readRunnerPermissions(pair.value)
             default: break
             }
         }
@@ -644,6 +648,7 @@ private struct State {
         }
         pendingTriggers = []
         finishActions()
+        finishPermissions()
         schema.sinkBaseParameters = resolve(pendingSinkBase, owner: "sink_parameters")
         checkDefaults(schema.sinkBaseParameters, pending: pendingSinkBase, owner: "sink_parameters")
         for (sink, sets, own) in pendingSinks {
@@ -675,6 +680,7 @@ private struct State {
     mutating func finishCustom() {
         resolveTypes()
         finishActions()
+        finishPermissions()
         schema.reindex()
     }
 
@@ -763,4 +769,203 @@ private struct State {
 
 extension Array {
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
+
+// MARK: Permissions
+
+/// An action's permissions as read, checked against the actions once all files are read.
+private struct PendingPermissions {
+    var permissions: ActionPermissions
+    /// From `pending_permissions`: used only when the action is declared.
+    var isPending: Bool
+    /// The location of each `when:` parameter name, by rule.
+    var whenLocations: [[String: SourceLocation]]
+}
+
+/// A rule as read, with the locations of its `when:` keys.
+private struct ReadRule {
+    var rule: PermissionRule
+    var when: [String: JSONValue]
+    var whenLocations: [String: SourceLocation]
+    var location: SourceLocation
+}
+
+extension State {
+    mutating func readPermissions(_ node: YAMLNode, pending: Bool) {
+        let section = pending ? "pending_permissions" : "permissions"
+        for entry in entries(node, section) {
+            let what = "the permissions of action '\(entry.key)'"
+            guard claim("permissions for action", entry.key, at: entry.keyLocation),
+                let reader = MappingReader(entry.value, what: what, into: &diagnostics)
+            else { continue }
+            reader.rejectUnknownKeys(allowed: ["rules", "event_kinds"], in: what, into: &diagnostics)
+            let rules = reader["rules"].map { readRules($0, what: what, allowWhen: true) } ?? []
+            let eventKindVerbs = reader["event_kinds"].map { readVerbs($0, key: "event_kinds", what: what) } ?? []
+            if reader["rules"] == nil && reader["event_kinds"] == nil {
+                diagnostics.error(entry.keyLocation, "\(what) give neither 'rules' nor 'event_kinds'")
+            }
+            pendingPermissions.append(
+                PendingPermissions(
+                    permissions: ActionPermissions(
+                        action: entry.key,
+                        rules: rules.map { ActionPermissions.Rule(rule: $0.rule, when: $0.when, location: $0.location) },
+                        eventKindVerbs: eventKindVerbs, location: entry.keyLocation),
+                    isPending: pending, whenLocations: rules.map(\.whenLocations)))
+        }
+    }
+
+    mutating func readRunnerPermissions(_ node: YAMLNode) {
+        let what = "'runner_permissions'"
+        guard claim("section", "runner_permissions", at: node.location),
+            let reader = MappingReader(node, what: what, into: &diagnostics)
+        else { return }
+        let keys = ["watched_kinds", "alert_kinds", "manual_kinds", "leader_election", "schedule_state"]
+        reader.rejectUnknownKeys(allowed: keys, in: what, into: &diagnostics)
+        for key in keys where reader[key] == nil {
+            diagnostics.error(node.location, "\(what) is missing '\(key)'")
+        }
+        var runner = RunnerPermissions()
+        runner.watchedKindVerbs = reader["watched_kinds"].map { readVerbs($0, key: "watched_kinds", what: what) } ?? []
+        runner.alertKindVerbs = reader["alert_kinds"].map { readVerbs($0, key: "alert_kinds", what: what) } ?? []
+        runner.manualKindVerbs = reader["manual_kinds"].map { readVerbs($0, key: "manual_kinds", what: what) } ?? []
+        runner.leaderElection =
+            reader["leader_election"].map { readRules($0, what: "'leader_election' of \(what)", allowWhen: false).map(\.rule) } ?? []
+        runner.scheduleState =
+            reader["schedule_state"].map { readRules($0, what: "'schedule_state' of \(what)", allowWhen: false).map(\.rule) } ?? []
+        schema.runnerPermissions = runner
+    }
+
+    mutating func readRules(_ node: YAMLNode, what: String, allowWhen: Bool) -> [ReadRule] {
+        guard let items = node.sequence else {
+            diagnostics.error(node.location, "the rules of \(what) must be a list, found \(node.foundDescription)")
+            return []
+        }
+        if items.isEmpty { diagnostics.error(node.location, "the rules of \(what) must not be empty") }
+        return items.compactMap { readRule($0, what: "a rule of \(what)", allowWhen: allowWhen) }
+    }
+
+    mutating func readRule(_ node: YAMLNode, what: String, allowWhen: Bool) -> ReadRule? {
+        guard let reader = MappingReader(node, what: what, into: &diagnostics) else { return nil }
+        reader.rejectUnknownKeys(allowed: ["api_groups", "resources", "verbs"] + (allowWhen ? ["when"] : []), in: what, into: &diagnostics)
+        var complete = true
+        for key in ["api_groups", "resources", "verbs"] where reader[key] == nil {
+            diagnostics.error(node.location, "\(what) is missing '\(key)'")
+            complete = false
+        }
+        let groups = reader.stringList("api_groups", in: what, into: &diagnostics) ?? []
+        for (group, location) in groups where !Self.isAPIGroup(group) {
+            diagnostics.error(
+                location, "invalid API group '\(group)' in \(what): expected \"\" (the core group) or a group such as 'apps' (no wildcard)")
+        }
+        let resources = reader.stringList("resources", in: what, into: &diagnostics) ?? []
+        for (resource, location) in resources where !Self.isResource(resource) {
+            diagnostics.error(
+                location,
+                "invalid resource '\(resource)' in \(what): expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)"
+            )
+        }
+        for (key, list) in [("api_groups", groups), ("resources", resources)] where list.isEmpty {
+            if let listNode = reader[key], listNode.sequence?.isEmpty == true {
+                diagnostics.error(listNode.location, "'\(key)' in \(what) must not be empty")
+            }
+        }
+        let verbs = reader["verbs"].map { readVerbs($0, key: "verbs", what: what) } ?? []
+        var when: [String: JSONValue] = [:]
+        var whenLocations: [String: SourceLocation] = [:]
+        if allowWhen, let whenNode = reader["when"] {
+            for pair in entries(whenNode, "when") {
+                let isNull: Bool
+                if case .null? = pair.value.scalar?.value { isNull = true } else { isNull = false }
+                guard pair.value.scalar != nil, !isNull else {
+                    diagnostics.error(
+                        pair.value.location,
+                        "'\(pair.key)' in 'when' of \(what) must be a parameter value (a string, number or boolean), found \(pair.value.foundDescription)"
+                    )
+                    continue
+                }
+                when[pair.key] = JSONValue(yaml: pair.value)
+                whenLocations[pair.key] = pair.keyLocation
+            }
+        }
+        guard complete else { return nil }
+        return ReadRule(
+            rule: PermissionRule(apiGroups: groups.map(\.0), resources: resources.map(\.0), verbs: verbs), when: when,
+            whenLocations: whenLocations, location: node.location)
+    }
+
+    /// A list of verbs (`[get, list]`); unknown ones, the wildcard among them, are errors.
+    mutating func readVerbs(_ node: YAMLNode, key: String, what: String) -> [String] {
+        guard let items = node.sequence else {
+            diagnostics.error(node.location, "'\(key)' in \(what) must be a list of verbs, found \(node.foundDescription)")
+            return []
+        }
+        if items.isEmpty { diagnostics.error(node.location, "'\(key)' in \(what) must not be empty") }
+        var verbs: [String] = []
+        for item in items {
+            guard case .string(let verb)? = item.scalar?.value else {
+                diagnostics.error(item.location, "items of '\(key)' in \(what) must be verbs, found \(item.foundDescription)")
+                continue
+            }
+            guard PermissionRule.verbs.contains(verb) else {
+                diagnostics.error(
+                    item.location,
+                    "unknown verb '\(verb)' in '\(key)' of \(what); expected \(Suggestions.orList(PermissionRule.verbs)) (no wildcard)\(Suggestions.didYouMean(verb, in: PermissionRule.verbs))"
+                )
+                continue
+            }
+            if !verbs.contains(verb) { verbs.append(verb) }
+        }
+        return verbs
+    }
+
+    /// `""` (the core group) or a DNS subdomain (`apps`, `events.k8s.io`).
+    static func isAPIGroup(_ group: String) -> Bool {
+        group.isEmpty
+            || (group.first?.isLetter == true && group.last.map { $0.isLetter || $0.isNumber } == true
+                && group.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "." || $0 == "-") })
+    }
+
+    /// `pods`, `pods/log`, `horizontalpodautoscalers`: a lower-case plural, optionally with a subresource.
+    static func isResource(_ resource: String) -> Bool {
+        let parts = resource.split(separator: "/", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count)
+            && parts.allSatisfy { part in
+                part.first.map { $0.isASCII && $0.isLowercase } == true && part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
+            }
+    }
+
+    /// Checks each action's permissions against the declared actions and their parameters.
+    mutating func finishPermissions() {
+        schema.reindex()  // the actions just added
+        for pending in pendingPermissions {
+            let permissions = pending.permissions
+            guard let action = schema.action(named: permissions.action) else {
+                // Rules kept for an action another change is adding: used once it is declared.
+                if pending.isPending { continue }
+                diagnostics.error(
+                    permissions.location,
+                    "unknown action '\(permissions.action)' in 'permissions'\(Suggestions.didYouMean(permissions.action, in: schema.actions.map(\.name)))"
+                )
+                continue
+            }
+            if isCustom, schema.permissions(ofAction: action.name) != nil {
+                diagnostics.error(
+                    permissions.location, "the permissions of action '\(action.name)' are already given by the Triggerfish schema")
+                continue
+            }
+            var valid = true
+            for (rule, locations) in zip(permissions.rules, pending.whenLocations) {
+                for name in rule.when.keys.sorted() where !action.parameters.contains(where: { $0.name == name }) {
+                    let names = action.parameters.map(\.name)
+                    diagnostics.error(
+                        locations[name] ?? rule.location,
+                        "unknown parameter '\(name)' in 'when' of the permissions of action '\(action.name)'\(Suggestions.didYouMean(name, in: names))"
+                    )
+                    valid = false
+                }
+            }
+            if valid { schema.actionPermissions.append(permissions) }
+        }
+        pendingPermissions = []
+    }
 }

@@ -19,6 +19,10 @@ public struct Schema: Sendable {
     /// Alert labels that name a Kubernetes object, with the object's kind, in the order an alert's
     /// labels are read (Robusta's `AlertEventBuilder`).
     public var alertLabels: [AlertLabel] = []
+    /// The Kubernetes API permissions of the built-in actions that call it (`schema/permissions.yaml`).
+    public var actionPermissions: [ActionPermissions] = []
+    /// The Kubernetes API permissions of the runner itself.
+    public var runnerPermissions = RunnerPermissions()
     /// Schema source files (path relative to the schema folder, text), kept for embedding.
     public var sources: [(name: String, text: String)] = []
 
