@@ -118,15 +118,10 @@ import Testing
             ])
     }
 
-    @Test func pendingPermissionsOfAnUndeclaredActionAreSkippedAndUsedOnceDeclared() throws {
-        let text = "pending_permissions:\n  do_thing:\n    event_kinds: [get]\n  not_yet:\n    event_kinds: [get]\n"
-        let loaded = CoreFixtures.loadSchema([("a.yaml", Self.base), ("p.yaml", text)])
-        #expect(loaded.diagnostics.map(\.description) == [])
-        let schema = try #require(loaded.schema)
-        #expect(schema.actionPermissions.map(\.action) == ["do_thing"])
+    @Test func permissionsOfOneActionAreGivenOnce() throws {
         #expect(
-            errors("permissions:\n  do_thing:\n    event_kinds: [get]\npending_permissions:\n  do_thing:\n    event_kinds: [list]\n") == [
-                "p.yaml:5:3: error: duplicate permissions for action 'do_thing' (first defined at p.yaml:2:3)"
+            errors("permissions:\n  do_thing:\n    event_kinds: [get]\n  do_thing:\n    event_kinds: [list]\n") == [
+                "p.yaml:4:3: error: duplicate key 'do_thing' (first defined at line 2, column 3)"
             ])
     }
 

@@ -12,7 +12,7 @@ public enum SchemaLoader {
 
     static let sections = [
         "kinds", "kind_events", "kind_triggers", "alert_labels", "events", "types", "parameter_sets", "triggers", "actions",
-        "sinks", "sink_parameters", "permissions", "pending_permissions", "runner_permissions",
+        "sinks", "sink_parameters", "permissions", "runner_permissions",
     ]
 
     /// Loads the built-in schema from its files. `files` are (path, text); paths appear in diagnostics.
@@ -124,8 +124,7 @@ private struct State {
             case "actions": readActions(pair.value)
             case "sinks": readSinks(pair.value)
             case "sink_parameters": pendingSinkBase += readParameters(pair.value, owner: "sink_parameters")
-            case "permissions": readPermissions(pair.value, pending: false)
-            case "pending_permissions": readPermissions(pair.value, pending: true)
+            case "permissions": readPermissions(pair.value)
             case "runner_permissions": readRunnerPermissions(pair.value)
             default: break
             }
@@ -776,8 +775,6 @@ extension Array {
 /// An action's permissions as read, checked against the actions once all files are read.
 private struct PendingPermissions {
     var permissions: ActionPermissions
-    /// From `pending_permissions`: used only when the action is declared.
-    var isPending: Bool
     /// The location of each `when:` parameter name, by rule.
     var whenLocations: [[String: SourceLocation]]
 }
@@ -791,8 +788,8 @@ private struct ReadRule {
 }
 
 extension State {
-    mutating func readPermissions(_ node: YAMLNode, pending: Bool) {
-        let section = pending ? "pending_permissions" : "permissions"
+    mutating func readPermissions(_ node: YAMLNode) {
+        let section = "permissions"
         for entry in entries(node, section) {
             let what = "the permissions of action '\(entry.key)'"
             guard claim("permissions for action", entry.key, at: entry.keyLocation),
@@ -810,7 +807,7 @@ extension State {
                         action: entry.key,
                         rules: rules.map { ActionPermissions.Rule(rule: $0.rule, when: $0.when, location: $0.location) },
                         eventKindVerbs: eventKindVerbs, location: entry.keyLocation),
-                    isPending: pending, whenLocations: rules.map(\.whenLocations)))
+                    whenLocations: rules.map(\.whenLocations)))
         }
     }
 
@@ -940,8 +937,6 @@ extension State {
         for pending in pendingPermissions {
             let permissions = pending.permissions
             guard let action = schema.action(named: permissions.action) else {
-                // Rules kept for an action another change is adding: used once it is declared.
-                if pending.isPending { continue }
                 diagnostics.error(
                     permissions.location,
                     "unknown action '\(permissions.action)' in 'permissions'\(Suggestions.didYouMean(permissions.action, in: schema.actions.map(\.name)))"

@@ -61,7 +61,8 @@ public final class PlaybookEngine: Sendable {
     public let unregisteredActions: [String]
     /// The kinds (as the schema spells them) some playbook's Kubernetes trigger listens to: what
     /// a watch of the cluster must watch for this config.
-    public var watchedKinds: Set<String> { index.watchedKinds }
+    /// The same derivation gives the ClusterRole its watch rules (``RequiredPermissions``).
+    public let watchedKinds: Set<String>
     /// Playbooks triggered only by `on_schedule` (the scheduler runs them, not inputs).
     public var scheduledPlaybooks: [PlaybookConfig.Playbook] { index.scheduledPlaybooks }
 
@@ -87,6 +88,7 @@ public final class PlaybookEngine: Sendable {
         }
         let configActions = Set(config.playbooks.flatMap { $0.actions.map(\.name) })
         self.unregisteredActions = Array(configActions.subtracting(registrations.keys)).sorted()
+        self.watchedKinds = Set(RequiredPermissions.watchedKinds(of: config).map(\.name))
         self.metrics = EngineMetrics(
             factory: options.metrics, playbooks: index.runnables.map(\.playbook.displayName),
             actions: configActions.union(registrations.keys), sinks: config.sinks.map(\.name))

@@ -24,9 +24,6 @@ struct PlaybookIndex: Sendable {
 
     /// Every playbook of the config, in config order (candidates are indexes into it).
     let runnables: [Runnable]
-    /// The kinds some playbook's Kubernetes trigger listens to (every kind for the any-resource
-    /// triggers): what a watch of the cluster needs, and only that.
-    let watchedKinds: Set<String>
     /// Kubernetes playbooks by "Kind|operation"; kinds without an entry use `anyKindIndex`.
     let kubernetesIndex: [String: [Int]]
     let anyKindIndex: [KubernetesOperation: [Int]]
@@ -100,7 +97,6 @@ struct PlaybookIndex: Sendable {
         self.alertIndex = byAlert.mapValues(ordered)
         self.anyAlert = ordered(anyAlert)
         self.hasAlertPlaybooks = !byAlert.isEmpty || !anyAlert.isEmpty
-        self.watchedKinds = Set(byKind.keys.map { String($0.prefix { $0 != "|" }) })
     }
 
     static func kubernetesTrigger(
