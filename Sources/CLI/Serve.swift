@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Triggerfish
+import TriggerfishKubernetes
 import TriggerfishServer
 import TriggerfishWebhookSink
 import _TriggerfishFileIO
@@ -120,17 +121,19 @@ struct Serve: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
+        if authenticateInputs && options.token == nil {
+            printError("--authenticate-inputs needs a token: give --token-file FILE or set TRIGGERFISH_TOKEN")
+            throw ExitCode(1)
+        }
+        var client: KubernetesClient?
         do {
             if let access = try kubernetes.cluster(stateDirectory: stateDir, logger: logger) {
                 options.cluster = access.cluster
                 options.scheduleStore = access.scheduleStore
+                client = access.client
             }
         } catch {
             printError("cannot use the Kubernetes API: \(error)")
-            throw ExitCode(1)
-        }
-        if authenticateInputs && options.token == nil {
-            printError("--authenticate-inputs needs a token: give --token-file FILE or set TRIGGERFISH_TOKEN")
             throw ExitCode(1)
         }
         let runner: Runner
@@ -146,6 +149,7 @@ struct Serve: AsyncParsableCommand {
                     sinkFactory: Replay.sinkFactory, customActionsHint: customActionsHint),
                 options: options, logger: logger)
         } catch {
+            try? await client?.shutdown()
             printError(error.description)
             throw ExitCode(1)
         }
@@ -156,9 +160,11 @@ struct Serve: AsyncParsableCommand {
         do {
             try await runner.run()
         } catch {
+            try? await client?.shutdown()
             logger.critical("the runner stopped: \(error)")
             throw ExitCode(1)
         }
+        try? await client?.shutdown()
         logger.info("stopped")
     }
 }

@@ -69,9 +69,11 @@ struct KubernetesOptions: ParsableArguments {
         }
     }
 
-    /// The runner's cluster access and, in a cluster without --state-dir, the ConfigMap schedule
-    /// store; `nil` for `--kubernetes none`.
-    func cluster(stateDirectory: String?, logger: Logger) throws -> (cluster: RunnerCluster, scheduleStore: (any ScheduleStateStore)?)? {
+    /// The runner's cluster access, in a cluster without --state-dir the ConfigMap schedule store,
+    /// and the client (to shut down when the runner has stopped); `nil` for `--kubernetes none`.
+    func cluster(stateDirectory: String?, logger: Logger) throws -> (
+        cluster: RunnerCluster, scheduleStore: (any ScheduleStateStore)?, client: KubernetesClient
+    )? {
         let configuration: KubernetesConfiguration
         switch mode {
         case .none: return nil
@@ -103,7 +105,7 @@ struct KubernetesOptions: ParsableArguments {
         let store: (any ScheduleStateStore)? =
             inCluster && stateDirectory == nil
             ? ConfigMapScheduleStateStore(kubernetes: live, namespace: configuration.namespace, name: scheduleStateConfigmap) : nil
-        return (cluster, store)
+        return (cluster, store, client)
     }
 }
 

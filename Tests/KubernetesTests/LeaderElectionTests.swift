@@ -175,3 +175,38 @@ final class Notes: Sendable {
         }
     }
 }
+
+/// The scheduler's state in a ConfigMap, over HTTP against the fake API server.
+@Suite(.timeLimit(.minutes(2))) struct ConfigMapScheduleStateTests {
+    @Test func theStateIsCreatedThenPatchedAndReadBack() async throws {
+        let cluster = FakeKubernetesCluster()
+        try await FakeKubernetesServer.withServer(cluster: cluster) { server in
+            let client = try KubernetesClient(configuration: KubernetesConfiguration(server: server.url.absoluteString))
+            let store = ConfigMapScheduleStateStore(kubernetes: client, namespace: "triggerfish")
+            #expect(store.location == "ConfigMap triggerfish/triggerfish-scheduled-jobs")
+            #expect(try await store.load() == [:])
+            var state = ScheduledJobState()
+            state.execCount = 2
+            state.lastExecTimeSec = 1_800_000_120
+            state.playbook = "nightly"
+            try await store.save(["job-1": state])
+            state.execCount = 3
+            try await store.save(["job-1": state])
+            #expect(try await store.load() == ["job-1": state])
+            #expect(
+                cluster.requests.map { "\($0.method) \($0.path) \($0.status)" } == [
+                    "GET /api/v1/namespaces/triggerfish/configmaps/triggerfish-scheduled-jobs 404",
+                    "PATCH /api/v1/namespaces/triggerfish/configmaps/triggerfish-scheduled-jobs 404",
+                    "POST /api/v1/namespaces/triggerfish/configmaps 201",
+                    "PATCH /api/v1/namespaces/triggerfish/configmaps/triggerfish-scheduled-jobs 200",
+                    "GET /api/v1/namespaces/triggerfish/configmaps/triggerfish-scheduled-jobs 200",
+                ])
+            // Something else in the key is reported, not taken as no state.
+            _ = try cluster.patch(
+                ["data": ["scheduled-jobs.json": "{oops"]], type: .merge, in: .configMap, namespace: "triggerfish",
+                name: "triggerfish-scheduled-jobs")
+            await #expect(throws: ScheduleStateError.self) { try await store.load() }
+            try await client.shutdown()
+        }
+    }
+}
