@@ -170,12 +170,9 @@ struct FakeKubernetesAccessTests {
         }
     }
 
-    @Test func everyFixtureIsServedBack() async throws {
-        let directory = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/kubernetes")
-        guard FileManager.default.fileExists(atPath: directory.path) else {
-            print("FakeKubernetesTests: skipped the fixtures test: \(directory.path) is absent")
-            return
-        }
+    @Test(.enabled(if: KubernetesFixtures.isPresent, Comment(rawValue: KubernetesFixtures.absent)))
+    func everyFixtureIsServedBack() async throws {
+        let directory = KubernetesFixtures.folder.url
         let cluster = FakeKubernetesCluster.fixed()
         let stored = try cluster.load(directory: directory)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import Triggerfish
 import TriggerfishKubernetes
+import TriggerfishTestSupport
 
 /// Collects delivered changes as `operation name resourceVersion [<- old resourceVersion]`.
 final class ChangeLog: Sendable {
@@ -257,19 +258,14 @@ extension KubernetesResource {
     static let deployment = KubernetesResource(kind: "Deployment")!
 }
 
-@Suite("ResourceWatcher with fully populated objects", .timeLimit(.minutes(2)))
+@Suite(
+    "ResourceWatcher with fully populated objects", .timeLimit(.minutes(2)),
+    .enabled(if: KubernetesFixtures.isPresent, Comment(rawValue: KubernetesFixtures.absent)))
 struct ResourceWatcherFixtureTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-        "../../../shared/fixtures/kubernetes"
-    )
-    .standardizedFileURL.path
+    static let folder = KubernetesFixtures.folder.url.path
 
     @Test("every field of every watched kind survives list, watch and cache; only managedFields is dropped")
     func fixtures() async throws {
-        guard FileManager.default.fileExists(atPath: Self.folder) else {
-            print("ResourceWatcherFixtureTests: \(Self.folder) is absent; skipped")
-            return
-        }
         var objects: [String: JSONValue] = [:]
         var resources: [KubernetesResource] = []
         for file in try FileManager.default.contentsOfDirectory(atPath: Self.folder).sorted() where file.hasSuffix(".json") {

@@ -47,3 +47,19 @@ public enum RobustaFixtures {
         return FileManager.default.fileExists(atPath: folder.url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 }
+
+/// The Kubernetes maintainers' fully populated object of each kind, next to the repository in
+/// `../shared/fixtures/kubernetes`. A clone has no `../shared`; CI has it.
+public enum KubernetesFixtures {
+    public static let folder = FixtureFolder(
+        repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/kubernetes"))
+
+    /// Whether the folder is there; suites that read it are `.enabled(if:)` it, with ``absent`` as
+    /// the reason Swift Testing prints when it is not.
+    public static var isPresent: Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: folder.url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    public static let absent = "../shared/fixtures/kubernetes not found (a clone has none; CI provides it)"
+}

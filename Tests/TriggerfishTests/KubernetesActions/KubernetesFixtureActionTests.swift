@@ -6,19 +6,14 @@ import TriggerfishTestSupport
 
 /// The actions on the Kubernetes API's own round-trip objects (`../shared/fixtures/kubernetes`,
 /// every field set): what they read is where the API puts it. Skipped where the folder is absent.
-@Suite struct KubernetesFixtureActionTests {
-    static let folder = FixtureFolder(repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/kubernetes"))
-
-    static func object(_ name: String) throws -> KubernetesObject? {
-        guard FileManager.default.fileExists(atPath: folder.path(name)) else {
-            print("KubernetesFixtureActionTests: \(folder.path(name)) not found; skipped")
-            return nil
-        }
-        return KubernetesObject(json: try JSONValue.parse(try folder.text(name)))
+@Suite(.enabled(if: KubernetesFixtures.isPresent, Comment(rawValue: KubernetesFixtures.absent)))
+struct KubernetesFixtureActionTests {
+    static func object(_ name: String) throws -> KubernetesObject {
+        KubernetesObject(json: try JSONValue.parse(try KubernetesFixtures.folder.text(name)))
     }
 
     @Test func reportCrashLoopOnTheAPIsPod() async throws {
-        guard let pod = try Self.object("core.v1.Pod.json") else { return }
+        let pod = try Self.object("core.v1.Pod.json")
         let api = FakeKubernetesAPI()
         let context = try await K.run("report_crash_loop", PodEventInstance(resource: pod, pod: pod), api: api)
         let finding = try #require(context.findings.first)
@@ -54,7 +49,7 @@ import TriggerfishTestSupport
     }
 
     @Test func eventResourceEventsOnTheAPIsEvent() async throws {
-        guard let event = try Self.object("events.k8s.io.v1.Event.json") else { return }
+        let event = try Self.object("events.k8s.io.v1.Event.json")
         let api = FakeKubernetesAPI([event])
         let context = try await K.run(
             "event_resource_events", EventChangeEventInstance(change: KubernetesChange(operation: .create, kind: "Event", object: event)),
