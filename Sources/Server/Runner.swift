@@ -240,7 +240,7 @@ struct LeadershipService: Service {
     let runner: Runner
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             if let elector = runner.elector {
                 await elector.run { await runner.lead() }
             } else {
