@@ -51,6 +51,27 @@ import TriggerfishTesting
                     == #"{"error_code":4606,"msg":"Pod shop/gone was not found in the cluster, so the PodEvent of action 'pod_events_enricher' cannot be built","success":false}"#
                     + "\n"
             )
+
+            // `triggerfish trigger` against this runner: the pod is read through the API, then deleted.
+            let deleted = try TriggerfishProcess.run([
+                "trigger", "delete_pod", "name=new", "namespace=shop", "--server", serve.url.absoluteString, "--token-file",
+                serve.tokenFile.path,
+            ])
+            #expect(deleted.stdout == ["manual trigger of delete_pod", "    manual trigger: delete_pod"])
+            #expect(deleted.stderr == [])
+            #expect(deleted.status == 0)
+            #expect(cluster.object(.pod, namespace: "shop", name: "new") == nil)
+            let gone = try TriggerfishProcess.run([
+                "trigger", "delete_pod", "name=new", "namespace=shop", "--server", serve.url.absoluteString, "--token-file",
+                serve.tokenFile.path,
+            ])
+            #expect(gone.stdout == [])
+            #expect(
+                gone.stderr == [
+                    "error 4606: Pod shop/new was not found in the cluster, so the PodEvent of action 'delete_pod' cannot be built"
+                ])
+            #expect(gone.status == 1)
+
             let termination = await serve.terminate(keepDirectory: true)
             #expect(termination == .success, "\(serve.log)")
         }
