@@ -87,11 +87,19 @@ struct KubernetesOptions: ParsableArguments {
         var cluster = RunnerCluster(kubernetes: live)
         if watch {
             let filter = NamespaceFilter(include: namespaces, exclude: excludedNamespaces)
-            cluster.watch = { kinds, deliver in
+            cluster.watch = { kinds, continuing, deliver in
                 let resources = kinds.sorted().compactMap { KubernetesResource(kind: $0) }
-                let watcher = ResourceWatcher(client: client, resources: resources, namespaces: filter, logger: logger)
+                let previous = live.previous.withLock { previous in
+                    defer { previous = nil }
+                    return continuing ? previous : nil
+                }
+                let watcher = ResourceWatcher(
+                    client: client, resources: resources, namespaces: filter, continuing: previous, logger: logger)
                 live.cache.withLock { $0 = watcher.cache }
-                defer { live.cache.withLock { $0 = nil } }
+                defer {
+                    live.cache.withLock { $0 = nil }
+                    live.previous.withLock { $0 = watcher.cache }
+                }
                 await watcher.run { change in await deliver(change) }
             }
         }
@@ -115,6 +123,8 @@ struct KubernetesOptions: ParsableArguments {
 final class LiveCluster: KubernetesAPI {
     let client: KubernetesClient
     let cache = Mutex<WatchCache?>(nil)
+    /// The cache of the watch that stopped last, which a watch restarted by a reload continues.
+    let previous = Mutex<WatchCache?>(nil)
 
     init(client: KubernetesClient) { self.client = client }
 

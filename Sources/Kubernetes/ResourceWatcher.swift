@@ -90,6 +90,17 @@ public final class WatchCache: Sendable {
         streams.withLock { $0[stream]?.objects ?? [:] }
     }
 
+    /// A stream's objects once it has listed; `nil` before, or when the cache has no such stream.
+    func syncedObjects(of stream: StreamKey) -> [String: KubernetesObject]? {
+        streams.withLock { streams in streams[stream].flatMap { $0.synced ? $0.objects : nil } }
+    }
+
+    /// Starts a stream from another cache's objects, not yet synced: reads still go to the API
+    /// until the stream lists.
+    func seed(_ stream: StreamKey, with objects: [String: KubernetesObject]) {
+        streams.withLock { $0[stream, default: Stream()].objects = objects }
+    }
+
     func replace(_ stream: StreamKey, with objects: [String: KubernetesObject]) {
         streams.withLock {
             $0[stream, default: Stream()].objects = objects
@@ -110,7 +121,8 @@ public final class WatchCache: Sendable {
 /// The watch source: lists and then watches each resource a playbook needs, and turns what it
 /// sees into ``KubernetesChange``s, as kubewatch does for Robusta.
 ///
-/// - Objects present at the start emit nothing (the first list only fills the cache).
+/// - Objects present at the start emit nothing (the first list only fills the cache), unless the
+///   watcher continues a previous one's cache: then the first list emits what changed since.
 /// - Watches start from the list's resourceVersion with bookmarks, and restart from the last
 ///   resourceVersion seen when the server ends them or the connection drops (after a backoff):
 ///   nothing is missed and nothing repeated.
@@ -149,10 +161,15 @@ public final class ResourceWatcher: Sendable {
     let sleeper: KubernetesClient.Sleeper
     let logger: Logger
     let streamKeys: [WatchCache.StreamKey]
+    /// The streams that continue a previous watcher's: their first list emits what changed since.
+    let continued: Set<WatchCache.StreamKey>
 
+    /// - Parameter previous: the cache of a watcher this one replaces (the runner watches again
+    ///   when a reload changes the kinds): for the resources both watch, the first list emits what
+    ///   changed since that one last saw them, instead of taking them as present at start.
     public init(
         client: KubernetesClient, resources: [KubernetesResource], namespaces: NamespaceFilter = .all, options: Options = Options(),
-        sleeper: @escaping KubernetesClient.Sleeper = { try await Task.sleep(for: $0) },
+        continuing previous: WatchCache? = nil, sleeper: @escaping KubernetesClient.Sleeper = { try await Task.sleep(for: $0) },
         logger: Logger = Logger(label: "triggerfish.kubernetes.watch")
     ) {
         self.client = client
@@ -175,6 +192,15 @@ public final class ResourceWatcher: Sendable {
         }
         streamKeys = keys
         cache = WatchCache(keys: keys, filter: namespaces)
+        var continued: Set<WatchCache.StreamKey> = []
+        if let previous {
+            for key in keys {
+                guard let objects = previous.syncedObjects(of: key) else { continue }
+                cache.seed(key, with: objects)
+                continued.insert(key)
+            }
+        }
+        self.continued = continued
     }
 
     /// Watches until cancelled (then returns), delivering every change to `deliver`.
@@ -205,7 +231,7 @@ public final class ResourceWatcher: Sendable {
 
     func runStream(_ key: WatchCache.StreamKey, deliver: Deliver) async {
         var resourceVersion: String?
-        var initial = true
+        var initial = !continued.contains(key)
         var failures = 0
         while !Task.isCancelled {
             do {

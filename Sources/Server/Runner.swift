@@ -276,12 +276,13 @@ extension Runner {
         let queue = self.queue
         let metrics = self.metrics
         let logger = self.logger
+        var continuing = false
         while !Task.isCancelled {
             let kinds = live.current.engine.watchedKinds
             logger.info(
                 "watching \(kinds.isEmpty ? "no kinds (no playbook listens to Kubernetes changes)" : kinds.sorted().joined(separator: ", "))"
             )
-            await withTaskGroup(of: Void.self) { group in
+            await withTaskGroup(of: Void.self) { [continuing] group in
                 group.addTask {
                     guard !kinds.isEmpty else {
                         // Nothing to watch until a reload brings a Kubernetes trigger.
@@ -289,7 +290,7 @@ extension Runner {
                         return
                     }
                     do {
-                        try await watch(kinds) { change in
+                        try await watch(kinds, continuing) { change in
                             metrics.watched.increment()
                             return await queue.submit(QueuedInput(input: .kubernetes(change), endpoint: nil, accepted: .now)) == .accepted
                         }
@@ -302,6 +303,7 @@ extension Runner {
                 _ = await group.next()
                 group.cancelAll()
             }
+            continuing = true
         }
     }
 }

@@ -110,9 +110,12 @@ public struct RunnerCluster: Sendable {
     /// Watches objects of `kinds` (as the schema spells them: the kinds the config's playbooks
     /// listen to) and hands each change to `deliver`, which returns once the change is queued
     /// (`false`: the runner is shutting down and took nothing); runs until cancelled. The runner
-    /// starts it again with the new kinds when a reload changes them.
+    /// starts it again with the new kinds when a reload changes them, with `continuing` true: the
+    /// changes made while it restarts should then be delivered (compare the first list with what
+    /// the previous watch saw), where a first start takes what exists as present at start.
     public typealias Watch =
-        @Sendable (_ kinds: Set<String>, _ deliver: @escaping @Sendable (KubernetesChange) async -> Bool) async throws -> Void
+        @Sendable (_ kinds: Set<String>, _ continuing: Bool, _ deliver: @escaping @Sendable (KubernetesChange) async -> Bool) async throws
+        -> Void
 
     /// What actions, alert resolution and manual triggers read and change (the engine's
     /// ``PlaybookEngine/Options/kubernetes``).

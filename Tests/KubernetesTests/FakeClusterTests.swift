@@ -106,6 +106,38 @@ struct FakeClusterTests {
         #expect(watches == ["2", "3", "3", "3", "7"])
     }
 
+    @Test("a watcher that continues a stopped one's cache emits what changed meanwhile; a resource new to it starts quiet")
+    func continuingAfterARestart() async throws {
+        let cluster = FakeKubernetesCluster()
+        try cluster.add(Self.pod("a"))
+        try cluster.add(Self.pod("b"))
+        try cluster.add(["apiVersion": "v1", "kind": "Node", "metadata": ["name": "n1"]])
+        let log = ChangeLog()
+        try await FakeKubernetesServer.withServer(cluster: cluster, options: .init(tokens: ["t0ken": "triggerfish"])) { server in
+            let client = try Self.client(server, sleeper: { try await Task.sleep(for: $0) })
+            let first = ResourceWatcher(client: client, resources: [.pod])
+            let running = Task { await first.run(deliver: log.deliver) }
+            await cluster.waitForWatches(1)
+            running.cancel()
+            await running.value
+            while cluster.watchCount > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            // While no watch runs (a reload restarting it with other kinds).
+            try cluster.create(Self.pod("c"), in: .pod, namespace: "default")
+            try cluster.patch(["metadata": ["labels": ["tier": "web"]]], type: .merge, in: .pod, namespace: "default", name: "a")
+            try cluster.delete(.pod, namespace: "default", name: "b")
+            let second = ResourceWatcher(client: client, resources: [.node, .pod], continuing: first.cache)
+            let task = Task { await second.run(deliver: log.deliver) }
+            try await log.wait(for: 3)
+            await cluster.waitForWatches(2)
+            try cluster.create(Self.pod("d"), in: .pod, namespace: "default")
+            try await log.wait(for: 4)
+            task.cancel()
+            await task.value
+            try await client.shutdown()
+        }
+        #expect(log.lines == ["update Pod default/a 5 <- 1", "create Pod default/c 4", "delete Pod default/b 2", "create Pod default/d 7"])
+    }
+
     @Test("the client's verbs against the fake: create, get, list pages, patch, logs, events, eviction, delete, refusals")
     func clientVerbs() async throws {
         let cluster = FakeKubernetesCluster()

@@ -8,13 +8,14 @@ import TriggerfishTesting
 /// A watch the test drives: it records the kinds each start was asked for and hands the changes
 /// the test pushes to the runner, noting which the runner took.
 final class ScriptedWatch: Sendable {
+    /// The kinds of each start, `+` appended when it continues the previous watch.
     let starts = Mutex<[[String]]>([])
     let delivered = Mutex<[String]>([])
     let pending = Mutex<[KubernetesChange]>([])
 
     var watch: RunnerCluster.Watch {
-        { kinds, deliver in
-            self.starts.withLock { $0.append(kinds.sorted()) }
+        { kinds, continuing, deliver in
+            self.starts.withLock { $0.append(kinds.sorted() + (continuing ? ["+"] : [])) }
             while !Task.isCancelled {
                 if let change = self.pending.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
                     let taken = await deliver(change)
@@ -87,7 +88,7 @@ struct UnusedCluster: KubernetesAPI {
             """.write(toFile: live.configPath, atomically: true, encoding: .utf8)
             #expect(try await live.post("/api/playbooks/reload", "").status == 200)
             await watch.waitForStarts(2)
-            #expect(watch.starts.withLock { $0 } == [["Pod"], ["Deployment", "Node"]])
+            #expect(watch.starts.withLock { $0 } == [["Pod"], ["Deployment", "Node", "+"]])
         }
     }
 
