@@ -303,12 +303,18 @@ struct KubernetesClientTests {
     @Test("a dropped watch ends with an error after the events it sent")
     func watchDrop() async throws {
         try await Server.with { server in
-            server.script([.watch([Server.event("ADDED", Server.pod("b", resourceVersion: "2"))], end: .drop)])
+            let (read, reader) = AsyncStream.makeStream(of: Void.self)
+            server.script([
+                .watch(
+                    [Server.event("ADDED", Server.pod("b", resourceVersion: "2"))],
+                    end: .drop(after: { for await _ in read {} }))
+            ])
             try await using(try makeClient(server)) { client in
                 var names: [String?] = []
                 await #expect(throws: (any Error).self) {
                     for try await event in client.watch(.pod, namespace: nil, resourceVersion: "0") {
                         if case .added(let object) = event { names.append(object.name) }
+                        reader.finish()
                     }
                 }
                 #expect(names == ["b"])

@@ -71,11 +71,12 @@ struct ResourceWatcherTests {
                 .watch(
                     [
                         Server.event("ADDED", Server.pod("c", resourceVersion: "11")),
-                        Server.event("MODIFIED", Server.pod("a", resourceVersion: "12")),
                         // Seen again (as after a reconnect): not a change.
                         Server.event("ADDED", Server.pod("c", resourceVersion: "11")),
-                        Server.bookmark("13"),
-                    ], end: .drop),
+                        Server.event("MODIFIED", Server.pod("a", resourceVersion: "13")),
+                    ],
+                    // Dropped once both changes are delivered, so the client has read them all.
+                    end: .drop(after: { try await log.wait(for: 2) })),
                 .json(500, Server.status(500, "InternalError", "etcdserver: leader changed")),
                 .json(429, Server.status(429, "TooManyRequests", "slow down"), headers: ["Retry-After": "2"]),
                 .watch(
@@ -87,7 +88,8 @@ struct ResourceWatcherTests {
                     200,
                     Server.list(
                         [Server.pod("c", resourceVersion: "15"), Server.pod("d", resourceVersion: "16")], resourceVersion: "20")),
-                .watch([Server.event("MODIFIED", Server.pod("d", resourceVersion: "21"))]),
+                // Ends after a bookmark: the next watch starts from it.
+                .watch([Server.event("MODIFIED", Server.pod("d", resourceVersion: "21")), Server.bookmark("22")]),
             ])
             let client = try makeClient(server, sleeper: sleeper)
             let watcher = ResourceWatcher(client: client, resources: [.pod, .pod], sleeper: sleeper.sleeper)
@@ -113,11 +115,11 @@ struct ResourceWatcherTests {
         #expect(
             log.lines == [
                 "create Pod default/c 11",
-                "update Pod default/a 12 <- 1",
+                "update Pod default/a 13 <- 1",
                 "delete Pod default/b 14",
                 "update Pod default/c 15 <- 11",
                 "create Pod default/d 16",
-                "delete Pod default/a 12",
+                "delete Pod default/a 13",
                 "update Pod default/d 21 <- 16",
             ])
         #expect(log.all.allSatisfy { $0.apiVersion == "v1" && $0.object.kind == "Pod" })
@@ -132,7 +134,7 @@ struct ResourceWatcherTests {
         #expect(
             described == [
                 "list 500", "watch from 10", "watch from 13", "watch from 13", "watch from 13", "list 500", "watch from 20",
-                "watch from 21",
+                "watch from 22",
             ])
         #expect(requests[1].query["allowWatchBookmarks"] == "true")
         #expect(watcher.resources == [.pod])

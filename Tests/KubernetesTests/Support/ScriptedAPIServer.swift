@@ -31,7 +31,12 @@ final class ScriptedAPIServer: Sendable {
 
     enum WatchEnd: Sendable {
         case finish
-        case drop
+        /// The connection drops once `after` returns. AsyncHTTPClient fails a body stream at once
+        /// when its connection drops, discarding chunks it received that the consumer has not read
+        /// yet (a watcher then watches again from the last resourceVersion it read, and a real
+        /// server sends the rest again; this script would not), so `after` waits until the test has
+        /// seen the client read what it needs.
+        case drop(after: @Sendable () async throws -> Void)
         /// The stream stays open until the server stops.
         case hang
     }
@@ -140,12 +145,8 @@ final class ScriptedAPIServer: Sendable {
                     }
                     switch end {
                     case .finish: try await writer.finish(nil)
-                    case .drop:
-                        // AsyncHTTPClient fails a body stream at once when its connection drops,
-                        // dropping chunks it received but the consumer has not read yet (the watcher
-                        // then watches again from the last resourceVersion it read, and a real server
-                        // sends the rest again; this script would not). Give the client time to read.
-                        try await Task.sleep(for: .milliseconds(300))
+                    case .drop(let after):
+                        try await after()
                         throw Dropped()
                     case .hang: while true { try await Task.sleep(for: .seconds(3600)) }
                     }
