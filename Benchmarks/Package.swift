@@ -10,6 +10,9 @@ let package = Package(
         .package(name: "Triggerfish", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -48,6 +51,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/ReplayThroughput"
+        ),
+        // The watch of `serve --watch`: changes/s, memory per watched object, alert resolution
+        // from the cache and from the API: `./run.sh watch`.
+        // glibc's heap statistics, which Swift's Glibc module does not export.
+        .target(name: "CHeapStats", path: "Sources/CHeapStats"),
+        .executableTarget(
+            name: "WatchThroughput",
+            dependencies: [
+                "BenchSupport",
+                "CHeapStats",
+                .product(name: "Triggerfish", package: "Triggerfish"),
+                .product(name: "TriggerfishKubernetes", package: "Triggerfish"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/WatchThroughput"
         ),
     ]
 )

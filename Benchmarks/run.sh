@@ -4,6 +4,8 @@
 # runs the benchmarks.
 #   ./run.sh                 ordo-one benchmarks (generator, validation, replay per event)
 #   ./run.sh throughput      whole-file replay: events/s, latency percentiles, peak memory
+#   ./run.sh watch           the watch of `serve --watch` on one core: changes/s, memory per
+#                            watched object, alert resolution from the cache and from the API
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 shared="${SHARED_DIR:-$here/../../shared}"
@@ -22,6 +24,14 @@ if [ "${1:-}" = "throughput" ]; then
     for config in playbooks_alerts_N10.yaml playbooks_alerts_N100.yaml playbooks_alerts_N1000.yaml; do
         WORKLOAD_DIR="$workload" "$(swift build -c release --show-bin-path)/ReplayThroughput" alerts.jsonl "$config"
     done
+    exit 0
+fi
+if [ "${1:-}" = "watch" ]; then
+    shift
+    swift build -c release --product WatchThroughput >&2
+    pin=()
+    if command -v taskset >/dev/null; then pin=(taskset -c 0); fi
+    WORKLOAD_DIR="$workload" "${pin[@]}" "$(swift build -c release --show-bin-path)/WatchThroughput" "$@"
     exit 0
 fi
 WORKLOAD_DIR="$workload" swift package --disable-sandbox benchmark "$@"

@@ -28,9 +28,10 @@ public struct NamespaceFilter: Sendable, Hashable {
 /// trigger or action reads).
 ///
 /// Memory: one object costs its JSON tree (``JSONValue``: an enum node per value, Swift strings,
-/// dictionary storage), about three times the size of its JSON text without managedFields
-/// (measured: the fully populated pod fixture, 61 KB of indented JSON, takes about 175 KB); a
-/// typical pod of 5 to 10 KB of JSON takes some 15 to 30 KB, so 10,000 pods some 150 to 300 MB.
+/// dictionary storage), three to four times the size of its JSON text (measured by
+/// `Benchmarks/run.sh watch`: 25 KiB per pod of the benchmark workload, 6.3 KiB of JSON each; the
+/// fully populated pod fixture, 61 KB of indented JSON, takes about 175 KB), so 10,000 typical
+/// pods take some 250 MB.
 /// The watcher's emitted changes share the same trees (values are copy-on-write), so they cost
 /// nothing more while the cache holds them.
 public final class WatchCache: Sendable {

@@ -1,0 +1,9 @@
+#ifndef HEAP_STATS_H
+#define HEAP_STATS_H
+#include <stddef.h>
+
+/// Bytes the allocator has handed out and not had back (glibc's mallinfo2, which Swift's Glibc
+/// module does not export); 0 elsewhere.
+size_t triggerfish_heap_in_use(void);
+
+#endif
