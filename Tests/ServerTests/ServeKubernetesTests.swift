@@ -53,7 +53,8 @@ import TriggerfishTesting
             )
 
             // `triggerfish trigger` against this runner: the pod is read through the API, then deleted.
-            let deleted = try TriggerfishProcess.run([
+            // (Run without blocking a thread: the fake API server answers in this process.)
+            let deleted = try await TriggerfishProcess.runWithoutBlocking([
                 "trigger", "delete_pod", "name=new", "namespace=shop", "--server", serve.url.absoluteString, "--token-file",
                 serve.tokenFile.path,
             ])
@@ -61,7 +62,7 @@ import TriggerfishTesting
             #expect(deleted.stderr == [])
             #expect(deleted.status == 0)
             #expect(cluster.object(.pod, namespace: "shop", name: "new") == nil)
-            let gone = try TriggerfishProcess.run([
+            let gone = try await TriggerfishProcess.runWithoutBlocking([
                 "trigger", "delete_pod", "name=new", "namespace=shop", "--server", serve.url.absoluteString, "--token-file",
                 serve.tokenFile.path,
             ])
