@@ -194,7 +194,8 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         try await actions["default_enricher"]!.run(event, parameters: ["alert_generator_link": true], context: context)
         let finding = try #require(context.findings.first)
         #expect(finding.title == "[RESOLVED] KubeJobFailed")
-        #expect(finding.description == nil)
+        // No description annotation: Robusta's alert finding is described by "" (reference A.5).
+        #expect(finding.description == "")
         #expect(finding.severity == .low)
         #expect(finding.endsAt == Date(timeIntervalSince1970: 1_714_566_600.25))
         // No resource was resolved: the subject is "Unresolved" in the alert's namespace.
@@ -561,7 +562,7 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         let tick = DefaultFinding.of(ScheduledExecutionEventInstance(recurrence: 2))
         #expect(tick.title == "General scheduled task")
         #expect(tick.aggregationKey == "GeneralScheduledTask")
-        #expect(tick.source == "scheduler")
+        #expect(tick.source == "none")
         #expect(DefaultFinding.of(NodeEventInstance(resource: nil, node: nil)).title == "Robusta notification")
     }
 }
@@ -704,7 +705,7 @@ let readyNode = KubernetesObject(json: [
         try await actions["template_enricher"]!.run(
             event, parameters: ["template": "$kind ${namespace}/${name} on $node"], context: context)
         #expect(context.findings.first?.title == "Robusta notification")
-        #expect(context.findings.first?.enrichments == [Enrichment(blocks: [.markdown("deployment shop/api on <missing>")])])
+        #expect(context.findings.first?.enrichments == [Enrichment(blocks: [.markdown("deployment shop/api on None")])])
         let empty = ActionContext()
         try await actions["template_enricher"]!.run(event, parameters: nil, context: empty)
         #expect(empty.findings.first?.enrichments == [Enrichment(blocks: [.markdown("")])])

@@ -49,11 +49,19 @@ public struct BuiltinActionImplementations: BuiltinActions {
             severity: .info,
             aggregationKey: "ConfigurationChange/KubernetesResource/Change",
             source: "kubernetes_api_server",
-            subject: FindingSubject(object),
+            subject: Self.babysitterSubject(object),
             findingType: "configuration_change", failure: false)
         let block: Block = event.operation == .update ? .kubernetesDiff(diff) : .json(object.json)
         finding.enrichments = [Enrichment(title: "Kubernetes Manifest Change", blocks: [block], type: "diff")]
         context.addFinding(finding)
+    }
+
+    /// The changed object as Robusta's babysitter names it (`KubeObjFindingSubject` with
+    /// `should_add_node_name` only for a Node change): a pod's node is left out.
+    static func babysitterSubject(_ object: KubernetesObject) -> FindingSubject {
+        var subject = FindingSubject(object)
+        if object.kind != "Node" { subject.node = nil }
+        return subject
     }
 
     /// Robusta's KubernetesDiffBlock description: `Deployment updated`, followed on an update by
@@ -174,13 +182,14 @@ public struct BuiltinActionImplementations: BuiltinActions {
             context.log("statefulset_replicas_enricher: the alert \(event.alert.name) has no StatefulSet")
             return
         }
+        // Robusta writes the counts as Python does: `None` for one the object does not have.
+        func count(_ path: String) -> String { statefulSet.value(atPath: path).map(Self.text) ?? "None" }
         let ready = statefulSet.value(atPath: "status.readyReplicas")?.intValue ?? 0
-        let created = statefulSet.value(atPath: "status.replicas")?.intValue ?? 0
-        // Kubernetes defaults spec.replicas to 1.
-        let desired = statefulSet.value(atPath: "spec.replicas")?.intValue ?? 1
-        let readiness = ready > 0 ? "Only \(ready) replicas are ready." : "No replicas are ready."
+        let readiness = ready != 0 ? "Only \(ready) replicas are ready." : "No replicas are ready."
         let description =
-            event.alert.cleanDescription + " \(created) out of \(desired) replicas were created for this Statefulset. " + readiness
+            event.alert.cleanDescription
+            + " \(count("status.replicas")) out of \(count("spec.replicas")) replicas were created for this Statefulset. "
+            + readiness
         context.updateFindings { $0.description = description }
     }
 
@@ -204,7 +213,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
         }) {
             aggregationKey = group.aggregationKey
             if let template = group.description, !template.isEmpty {
-                description = DollarTemplate.substitute(template, dialect: .python(dottedNames: true)) {
+                description = DollarTemplate.substitute(template, dialect: .eventTemplate) {
                     kubernetesEvent.templateVariables[$0]
                 }
             }
@@ -214,19 +223,31 @@ public struct BuiltinActionImplementations: BuiltinActions {
 
     // MARK: Resources
 
+    /// Robusta's template_enricher (reference C4): Python's plain `string.Template` over the
+    /// subject's attributes as `str()` writes them: `name`, `subject_type`
+    /// (`FindingSubjectType.TYPE_POD`), `namespace`, `node`, `container` (an alert's `container`
+    /// label), `labels` and `annotations` (Python dicts), `kind` (the subject type's value,
+    /// `pod`); a missing value is `None`. For an alert, its labels and then its annotations come
+    /// first, and the subject's attributes override them. Unknown names give `<missing>`.
     public func templateEnricher(
         _ event: some KubernetesResourceEvent, parameters: TemplateEnricherAction.Parameters, context: ActionContext
     ) async throws {
         let subject = EventSubject.of(event)
         var variables: [String: String] = [:]
+        var container: String?
         if let alert = event as? any PrometheusKubernetesAlert {
             variables.merge(alert.alert.labels) { _, new in new }
             variables.merge(alert.alert.annotations) { _, new in new }
+            container = alert.alert.labels["container"]
         }
-        variables["name"] = subject.name
-        variables["namespace"] = subject.namespace
-        variables["node"] = subject.node
-        variables["kind"] = subject.kind?.lowercased()
+        variables["name"] = subject.name ?? "None"
+        variables["subject_type"] = Finding.subjectTypeName(kind: subject.kind)
+        variables["namespace"] = subject.namespace ?? "None"
+        variables["node"] = subject.node ?? "None"
+        variables["container"] = container ?? "None"
+        variables["labels"] = PythonText.dict(subject.labels)
+        variables["annotations"] = PythonText.dict(subject.annotations)
+        variables["kind"] = Finding.subjectType(kind: subject.kind)?.value ?? "None"
         let text = DollarTemplate.substitute(parameters.template, dialect: .python(dottedNames: false)) { variables[$0] }
         context.addEnrichment([.markdown(text)]) { DefaultFinding.of(event) }
     }
@@ -275,7 +296,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
         }
         context.addEnrichment(
             [
-                .markdown("*Daemonset Stats for \(daemonSet.name ?? "")*"),
+                .markdown("*Daemonset Stats for \(daemonSet.name ?? "None")*"),
                 .table(headers: ["field", "value"], rows: rows),
                 .markdown(
                     "_Daemonset lifecycle: pods start out as desired, then get scheduled, and then become available. If Kubernetes then decides a pod shouldn't be running on a node after all, it becomes misscheduled._"

@@ -7,6 +7,10 @@
 ///   ASCII identifier (`[_A-Za-z][_A-Za-z0-9]*`; with `dottedNames`, `.` may follow the first
 ///   character too, as in Robusta's extended templates where `${labels.app}` is one name), braced
 ///   or not. A `${` not closed right after a name is kept as text, and substitution goes on.
+/// - ``Dialect/eventTemplate``, Robusta's `format_event_templated_string` as
+///   robusta-actions.md A.7 records it: a bare name as the Python dialect's with dotted names
+///   (so `$name.` is the name `name.`), and a braced one may also hold `/` and `-`
+///   (`${labels.app.kubernetes.io/name}`).
 /// - ``Dialect/finding``, Robusta's finding templates: a bare name is letters, digits and `_` of
 ///   any script and may start with a digit; a braced key is any text up to the next `}` (so
 ///   `${annotations.app.kubernetes.io/name}`), and a `${` that is never closed keeps the rest of
@@ -16,12 +20,15 @@
 enum DollarTemplate {
     enum Dialect: Sendable {
         case python(dottedNames: Bool)
+        case eventTemplate
         case finding
         case groupNumbers
 
         /// The end of the name a bare `$name` holds from `start`, `nil` when none starts there.
         func nameEnd(in characters: [Character], from start: Int) -> Int? {
             switch self {
+            case .eventTemplate:
+                return Self.python(dottedNames: true).nameEnd(in: characters, from: start)
             case .python(let dotted):
                 guard start < characters.count, Self.isIdentifierStart(characters[start]) else { return nil }
                 var end = start + 1
@@ -51,6 +58,12 @@ enum DollarTemplate {
             switch self {
             case .python, .groupNumbers:
                 guard let end = nameEnd(in: characters, from: start), end < characters.count, characters[end] == "}" else { return nil }
+                return .key(String(characters[start..<end]), close: end)
+            case .eventTemplate:
+                guard start < characters.count, Self.isIdentifierStart(characters[start]) else { return nil }
+                var end = start + 1
+                while end < characters.count, Self.isIdentifierPart(characters[end]) || ".-/".contains(characters[end]) { end += 1 }
+                guard end < characters.count, characters[end] == "}" else { return nil }
                 return .key(String(characters[start..<end]), close: end)
             case .finding:
                 guard let close = characters[start...].firstIndex(of: "}") else { return .unclosed }
