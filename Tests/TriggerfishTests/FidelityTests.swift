@@ -231,3 +231,36 @@ import Testing
         #expect(node.findings.first?.subject == FindingSubject(kind: "Node", name: "n1", node: "n1"))
     }
 }
+
+/// An alert's subject as Robusta's `get_alert_subject` makes it (robusta-actions.md A.2).
+@Suite struct AlertSubjectTests {
+    @Test func aNodeOrHPAKeepsTheAlertsNamespaceLabelAndOnlyNodesAndPodsHaveANode() {
+        let node = KubernetesObject(json: ["kind": "Node", "metadata": ["name": "n1", "labels": ["zone": "a"]]])
+        #expect(
+            EventSubject.of(alertEvent("KubeNodeNotReady", labels: ["namespace": "monitoring", "node": "n1"], resources: ["Node": node]))
+                == FindingSubject(
+                    kind: "Node", name: "n1", namespace: "monitoring", node: "n1",
+                    labels: ["zone": "a", "alertname": "KubeNodeNotReady", "namespace": "monitoring", "node": "n1"]))
+        let hpa = KubernetesObject(json: ["kind": "HorizontalPodAutoscaler", "metadata": ["name": "web", "namespace": "prod"]])
+        #expect(
+            EventSubject.of(alertEvent("KubeHpaMaxedOut", resources: ["HorizontalPodAutoscaler": hpa]))
+                == FindingSubject(kind: "HorizontalPodAutoscaler", name: "web", labels: ["alertname": "KubeHpaMaxedOut"]))
+        let job = KubernetesObject(json: [
+            "kind": "Job", "metadata": ["name": "backup", "namespace": "ops"], "spec": ["nodeName": "not-a-pod-field"],
+        ])
+        #expect(
+            EventSubject.of(alertEvent("KubeJobFailed", labels: ["namespace": "other"], resources: ["Job": job]))
+                == FindingSubject(
+                    kind: "Job", name: "backup", namespace: "ops", labels: ["alertname": "KubeJobFailed", "namespace": "other"]))
+        #expect(
+            EventSubject.of(
+                alertEvent("KubePodCrashLooping", labels: ["namespace": "prod"], resources: ["Pod": pod("web-1", namespace: "prod")]))
+                == FindingSubject(
+                    kind: "Pod", name: "web-1", namespace: "prod", node: "node-1",
+                    labels: ["alertname": "KubePodCrashLooping", "namespace": "prod"]))
+        #expect(
+            EventSubject.of(alertEvent("Watchdog", labels: ["namespace": "monitoring"]))
+                == FindingSubject(
+                    name: "Unresolved", namespace: "monitoring", labels: ["alertname": "Watchdog", "namespace": "monitoring"]))
+    }
+}
