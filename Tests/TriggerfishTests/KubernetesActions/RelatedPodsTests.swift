@@ -170,6 +170,26 @@ import Testing
         #expect(pods.map { $0["clusterName"] } == [.null])
     }
 
+    /// In a config, the cluster's name comes from global_config, as Robusta's Helm chart puts it
+    /// there; the table lands on the change's default finding.
+    @Test func theClusterNameComesFromGlobalConfig() async throws {
+        let engine = try EngineHarness.engine(
+            """
+            global_config: {cluster_name: c1}
+            active_playbooks:
+              - triggers: [{on_deployment_update: {}}]
+                actions: [{related_pods: {limit: 1}}]
+            """, kubernetes: Self.api())
+        let report = await engine.handle(.updating(K.deployment(), to: K.deployment()))
+        #expect(report.failedActions.isEmpty)
+        #expect(
+            report.findings.map(\.finding) == [
+                Finding(
+                    title: "Update to deployment web", aggregationKey: "GenericChange",
+                    enrichments: [Enrichment(blocks: [.table(headers: Self.headers, rows: [Self.webRow], name: "related pods")])])
+            ])
+    }
+
     @Test func refusalsMissingObjectsAndOtherKinds() async throws {
         let service = KubernetesObject(json: ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "web", "namespace": "prod"]])
         #expect(
