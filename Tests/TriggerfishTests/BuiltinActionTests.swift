@@ -181,8 +181,8 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
                             headers: ["label", "value"],
                             rows: [
                                 ["alertname", "KubePodCrashLooping"], ["namespace", "prod"], ["pod", "web-1"], ["severity", "critical"],
-                            ])
-                    ]),
+                            ], name: "*Alert labels*")
+                    ], type: "alert_labels"),
             ])
     }
 
@@ -234,10 +234,16 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         #expect(
             withAnnotations.findings.first?.enrichments == [
                 Enrichment(
-                    title: "Alert labels", blocks: [.table(headers: ["label", "value"], rows: [["alertname", "KubePodCrashLooping"]])]),
+                    title: "Alert labels",
+                    blocks: [.table(headers: ["label", "value"], rows: [["alertname", "KubePodCrashLooping"]], name: "*Alert labels*")],
+                    type: "alert_labels"),
                 Enrichment(
                     title: "Alert annotations",
-                    blocks: [.table(headers: ["label", "value"], rows: [["runbook_url", "http://runbooks/x"], ["summary", "s"]])]),
+                    blocks: [
+                        .table(
+                            headers: ["label", "value"], rows: [["runbook_url", "http://runbooks/x"], ["summary", "s"]],
+                            name: "*Alert annotations*")
+                    ], type: "alert_labels"),
             ])
         let withoutAnnotations = ActionContext()
         try await actions["default_enricher"]!.run(

@@ -97,13 +97,39 @@ import Testing
                             blocks: [
                                 .table(
                                     headers: ["label", "value"],
-                                    rows: [["alertname", "KubeStatefulSetReplicasMismatch"], ["severity", "warning"]])
-                            ])
+                                    rows: [["alertname", "KubeStatefulSetReplicasMismatch"], ["severity", "warning"]],
+                                    name: "*Alert labels*")
+                            ], type: "alert_labels")
                     ],
                     fingerprint: SHA256.hex(
                         "FindingSubjectType.TYPE_STATEFULSET,db,data,None,prometheusKubeStatefulSetReplicasMismatch"),
                     startsAt: mayFirst)
             ])
+    }
+
+    // MARK: default_enricher (C4)
+
+    /// The graph link only for an http(s) URL with a host; the labels table named and typed as
+    /// Robusta's, even for an alert whose labels are only its name.
+    @Test func defaultEnricherLinksOnlyWebURLs() async throws {
+        for url in ["prometheus:9090/graph", "ftp://p/g", "http:///graph", "not a url"] {
+            let context = ActionContext()
+            try await actions["default_enricher"]!.run(alertEvent(generatorURL: url), parameters: nil, context: context)
+            #expect(
+                context.findings.first?.enrichments == [
+                    Enrichment(
+                        title: "Alert labels",
+                        blocks: [
+                            .table(headers: ["label", "value"], rows: [["alertname", "KubePodCrashLooping"]], name: "*Alert labels*")
+                        ],
+                        type: "alert_labels")
+                ], "\(url)")
+        }
+        let linked = ActionContext()
+        try await actions["default_enricher"]!.run(alertEvent(generatorURL: "HTTPS://p:9090/g?x=1"), parameters: nil, context: linked)
+        #expect(
+            linked.findings.first?.enrichments.first
+                == Enrichment(title: "Links", blocks: [.markdown("[View Graph](HTTPS://p:9090/g?x=1)")]))
     }
 
     // MARK: create_event_finding, warning_events_report (C5)

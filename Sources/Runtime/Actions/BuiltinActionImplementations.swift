@@ -1,3 +1,5 @@
+import Foundation
+
 /// The runtime's implementations of the built-in actions declared in `schema/actions.yaml`.
 /// Conforming to the generated `BuiltinActions` makes the compiler hold each one to its declared
 /// event type and parameters. Actions declared `implemented: false` (those that need the
@@ -144,25 +146,39 @@ public struct BuiltinActionImplementations: BuiltinActions {
 
     // MARK: Alerts
 
+    /// Robusta's default_enricher (reference C4): a `View Graph` link to an http(s) generator
+    /// URL (a Markdown enrichment `Links` here, as findings have no links), then the alert's
+    /// labels, and optionally its annotations, as `label`/`value` tables named `*Alert labels*`
+    /// and `*Alert annotations*`, enrichment type `alert_labels`.
     public func defaultEnricher(
         _ event: some PrometheusKubernetesAlert, parameters: DefaultEnricherAction.Parameters, context: ActionContext
     ) async throws {
         let alert = event.alert
-        if parameters.alertGeneratorLink, !alert.generatorURL.isEmpty {
+        if parameters.alertGeneratorLink, Self.isWebURL(alert.generatorURL) {
             context.addEnrichment([.markdown("[View Graph](\(alert.generatorURL))")], title: "Links") {
                 DefaultFinding.forAlert(event)
             }
         }
-        context.addEnrichment([Self.table(alert.labels)], title: "Alert labels") { DefaultFinding.forAlert(event) }
+        context.addEnrichment([Self.table(alert.labels, name: "*Alert labels*")], title: "Alert labels", type: "alert_labels") {
+            DefaultFinding.forAlert(event)
+        }
         if parameters.alertAnnotationsEnrichment, !alert.annotations.isEmpty {
-            context.addEnrichment([Self.table(alert.annotations)], title: "Alert annotations") { DefaultFinding.forAlert(event) }
+            context.addEnrichment(
+                [Self.table(alert.annotations, name: "*Alert annotations*")], title: "Alert annotations", type: "alert_labels"
+            ) { DefaultFinding.forAlert(event) }
         }
     }
 
-    /// A two-column table of an alert's labels or annotations, sorted by name (Robusta's
-    /// header is "label" for both).
-    static func table(_ pairs: [String: String]) -> Block {
-        .table(headers: ["label", "value"], rows: pairs.sorted { $0.key < $1.key }.map { [$0.key, $0.value] })
+    /// Whether Robusta links to the URL: its scheme is http or https and it has a host.
+    static func isWebURL(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else { return false }
+        return (scheme == "http" || scheme == "https") && !(components.host ?? "").isEmpty
+    }
+
+    /// A two-column table of an alert's labels or annotations (Robusta's header is "label" for
+    /// both). Robusta keeps the alert's order; Triggerfish's maps have none, so it is sorted by name.
+    static func table(_ pairs: [String: String], name: String) -> Block {
+        .table(headers: ["label", "value"], rows: pairs.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }, name: name)
     }
 
     public func alertExplanationEnricher(
