@@ -329,13 +329,16 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         try await actions["alert_explanation_enricher"]!.run(
             alertEvent(), parameters: ["alert_explanation": "Disk is filling up.", "recommended_resolution": ""], context: context)
         #expect(context.findings.first?.enrichments == [Enrichment(blocks: [.markdown("📘 *Alert Explanation:* Disk is filling up.")])])
-        let missing = await #expect(throws: ActionError.self) {
-            try await actions["alert_explanation_enricher"]!.run(alertEvent(), parameters: nil, context: ActionContext())
-        }
-        #expect(missing?.code == .invalidParameters)
+        // Robusta's parameters are both optional (reference C4): without them, nothing at all.
+        let neither = ActionContext()
+        try await actions["alert_explanation_enricher"]!.run(alertEvent(), parameters: nil, context: neither)
+        try await actions["alert_explanation_enricher"]!.run(alertEvent(), parameters: ["alert_explanation": ""], context: neither)
+        #expect(neither.findings.isEmpty)
+        let onlyResolution = ActionContext()
+        try await actions["alert_explanation_enricher"]!.run(
+            alertEvent(), parameters: ["recommended_resolution": "Add disk."], context: onlyResolution)
         #expect(
-            missing?.description
-                == "action 'alert_explanation_enricher': alert_explanation_enricher: missing required parameter 'alert_explanation'")
+            onlyResolution.findings.first?.enrichments == [Enrichment(blocks: [.markdown("🛠 *Robusta's Recommendation:* Add disk.")])])
     }
 
     @Test func statefulSetCountsAreAppendedToTheFindingsDescription() async throws {

@@ -184,10 +184,15 @@ public struct BuiltinActionImplementations: BuiltinActions {
     public func alertExplanationEnricher(
         _ event: some PrometheusKubernetesAlert, parameters: AlertExplanationEnricherAction.Parameters, context: ActionContext
     ) async throws {
-        var blocks: [Block] = [.markdown("📘 *Alert Explanation:* \(parameters.alertExplanation)")]
+        // Robusta's (reference C4): each block only when its text is set, and nothing at all without either.
+        var blocks: [Block] = []
+        if let explanation = parameters.alertExplanation, !explanation.isEmpty {
+            blocks.append(.markdown("📘 *Alert Explanation:* \(explanation)"))
+        }
         if let resolution = parameters.recommendedResolution, !resolution.isEmpty {
             blocks.append(.markdown("🛠 *Robusta's Recommendation:* \(resolution)"))
         }
+        guard !blocks.isEmpty else { return }
         context.addEnrichment(blocks) { DefaultFinding.forAlert(event) }
     }
 
