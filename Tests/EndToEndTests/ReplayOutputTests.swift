@@ -5,7 +5,10 @@ import Testing
 /// `Tests/Fixtures/replay/`, first recorded with the release before the architecture change
 /// (0.1.0-dev at fb6fd00): restructuring must not change behaviour. Re-record only for a
 /// deliberate change of behaviour, and say so in the commit (issue 10: findings carry
-/// `finding_type` and `failure`, and `resource_babysitter` writes Robusta's title and description).
+/// `finding_type` and `failure`, and `resource_babysitter` writes Robusta's title and description;
+/// default fingerprints are Robusta's sha256, an alert's finding without a description
+/// annotation is described by "", and default_enricher's labels table is named `*Alert labels*`
+/// with type `alert_labels`, as Robusta's).
 @Suite struct ReplayOutputTests {
     static let recorded = repositoryRoot.appending(path: "Tests/Fixtures/replay")
 

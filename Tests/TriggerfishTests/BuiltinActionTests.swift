@@ -181,8 +181,8 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
                             headers: ["label", "value"],
                             rows: [
                                 ["alertname", "KubePodCrashLooping"], ["namespace", "prod"], ["pod", "web-1"], ["severity", "critical"],
-                            ])
-                    ]),
+                            ], name: "*Alert labels*")
+                    ], type: "alert_labels"),
             ])
     }
 
@@ -194,7 +194,8 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         try await actions["default_enricher"]!.run(event, parameters: ["alert_generator_link": true], context: context)
         let finding = try #require(context.findings.first)
         #expect(finding.title == "[RESOLVED] KubeJobFailed")
-        #expect(finding.description == nil)
+        // No description annotation: Robusta's alert finding is described by "" (reference A.5).
+        #expect(finding.description == "")
         #expect(finding.severity == .low)
         #expect(finding.endsAt == Date(timeIntervalSince1970: 1_714_566_600.25))
         // No resource was resolved: the subject is "Unresolved" in the alert's namespace.
@@ -233,10 +234,16 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         #expect(
             withAnnotations.findings.first?.enrichments == [
                 Enrichment(
-                    title: "Alert labels", blocks: [.table(headers: ["label", "value"], rows: [["alertname", "KubePodCrashLooping"]])]),
+                    title: "Alert labels",
+                    blocks: [.table(headers: ["label", "value"], rows: [["alertname", "KubePodCrashLooping"]], name: "*Alert labels*")],
+                    type: "alert_labels"),
                 Enrichment(
                     title: "Alert annotations",
-                    blocks: [.table(headers: ["label", "value"], rows: [["runbook_url", "http://runbooks/x"], ["summary", "s"]])]),
+                    blocks: [
+                        .table(
+                            headers: ["label", "value"], rows: [["runbook_url", "http://runbooks/x"], ["summary", "s"]],
+                            name: "*Alert annotations*")
+                    ], type: "alert_labels"),
             ])
         let withoutAnnotations = ActionContext()
         try await actions["default_enricher"]!.run(
@@ -322,13 +329,16 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         try await actions["alert_explanation_enricher"]!.run(
             alertEvent(), parameters: ["alert_explanation": "Disk is filling up.", "recommended_resolution": ""], context: context)
         #expect(context.findings.first?.enrichments == [Enrichment(blocks: [.markdown("📘 *Alert Explanation:* Disk is filling up.")])])
-        let missing = await #expect(throws: ActionError.self) {
-            try await actions["alert_explanation_enricher"]!.run(alertEvent(), parameters: nil, context: ActionContext())
-        }
-        #expect(missing?.code == .invalidParameters)
+        // Robusta's parameters are both optional (reference C4): without them, nothing at all.
+        let neither = ActionContext()
+        try await actions["alert_explanation_enricher"]!.run(alertEvent(), parameters: nil, context: neither)
+        try await actions["alert_explanation_enricher"]!.run(alertEvent(), parameters: ["alert_explanation": ""], context: neither)
+        #expect(neither.findings.isEmpty)
+        let onlyResolution = ActionContext()
+        try await actions["alert_explanation_enricher"]!.run(
+            alertEvent(), parameters: ["recommended_resolution": "Add disk."], context: onlyResolution)
         #expect(
-            missing?.description
-                == "action 'alert_explanation_enricher': alert_explanation_enricher: missing required parameter 'alert_explanation'")
+            onlyResolution.findings.first?.enrichments == [Enrichment(blocks: [.markdown("🛠 *Robusta's Recommendation:* Add disk.")])])
     }
 
     @Test func statefulSetCountsAreAppendedToTheFindingsDescription() async throws {
@@ -561,7 +571,7 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         let tick = DefaultFinding.of(ScheduledExecutionEventInstance(recurrence: 2))
         #expect(tick.title == "General scheduled task")
         #expect(tick.aggregationKey == "GeneralScheduledTask")
-        #expect(tick.source == "scheduler")
+        #expect(tick.source == "none")
         #expect(DefaultFinding.of(NodeEventInstance(resource: nil, node: nil)).title == "Robusta notification")
     }
 }
@@ -704,7 +714,7 @@ let readyNode = KubernetesObject(json: [
         try await actions["template_enricher"]!.run(
             event, parameters: ["template": "$kind ${namespace}/${name} on $node"], context: context)
         #expect(context.findings.first?.title == "Robusta notification")
-        #expect(context.findings.first?.enrichments == [Enrichment(blocks: [.markdown("deployment shop/api on <missing>")])])
+        #expect(context.findings.first?.enrichments == [Enrichment(blocks: [.markdown("deployment shop/api on None")])])
         let empty = ActionContext()
         try await actions["template_enricher"]!.run(event, parameters: nil, context: empty)
         #expect(empty.findings.first?.enrichments == [Enrichment(blocks: [.markdown("")])])

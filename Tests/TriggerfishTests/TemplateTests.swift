@@ -3,7 +3,7 @@ import Testing
 
 @testable import Triggerfish
 
-/// The one `$`-template engine in its two dialects, side by side where they differ.
+/// The one `$`-template engine in its dialects, side by side where they differ.
 @Suite struct TemplateTests {
     let values = ["name": "web", "labels.app": "shop", "a": "A", "5": "five"]
 
@@ -12,7 +12,7 @@ import Testing
     }
 
     func finding(_ template: String) -> String {
-        DollarTemplate.substitute(template, dialect: .finding) { values[$0] }
+        DollarTemplate.substitute(template, dialect: .eventTemplate) { values[$0] }
     }
 
     @Test func bothDialectsReplaceBareAndBracedNamesAndKeepAnEscapedDollar() {
@@ -37,13 +37,17 @@ import Testing
         #expect(python("${a $name") == "${a web")
     }
 
-    @Test func findingBareNamesAreWordsOfAnyScriptAndBracedKeysAnyText() {
-        #expect(finding("${labels.app} $labels.app") == "shop <missing>.app")
-        #expect(finding("cost $5") == "cost five")
-        #expect(finding("$é") == "<missing>")
-        #expect(finding("${with space}") == "<missing>")
-        // An unclosed brace keeps the rest of the template as it is.
-        #expect(finding("${a $name") == "${a $name")
+    /// robusta-actions.md A.7: dotted names bare or braced, braced ones also with `/` and `-`;
+    /// `$name.` is the unknown name `name.` and `$Name` an unknown name too (run).
+    @Test func findingNamesAreDottedIdentifiersBracedOnesAlsoWithSlashAndDash() {
+        #expect(finding("${labels.app} $labels.app") == "shop shop")
+        #expect(finding("$name. $Name ${name}.") == "<missing> <missing> web.")
+        #expect(finding("${labels.app.kubernetes.io/name-x} ${a/b}") == "<missing> <missing>")
+        #expect(finding("cost $5") == "cost $5")
+        #expect(finding("$é") == "$é")
+        #expect(finding("${with space}") == "${with space}")
+        // An unclosed brace is text; later placeholders are still replaced.
+        #expect(finding("${a $name") == "${a web")
     }
 
     @Test func findingTemplatesReadTheSubject() {
@@ -54,6 +58,11 @@ import Testing
             FindingTemplate.render(
                 "$kind $namespace/$name on $node: ${labels.app.kubernetes.io/name} ${annotations.team} $other", subject: subject)
                 == "pod shop/web-1 on n1: web core <missing>")
+        // (run) in robusta-actions.md C1, create_finding on a PodEvent.
+        let api = FindingSubject(kind: "Pod", name: "api-1", namespace: "default", node: "n1", labels: ["team": "core"])
+        #expect(
+            FindingTemplate.render("Pod $name in $namespace on $node: ${labels.team} $annotations.x", subject: api)
+                == "Pod api-1 in default on n1: core <missing>")
     }
 
     @Test func groupNumbersAreDigitsBracedOrNot() {

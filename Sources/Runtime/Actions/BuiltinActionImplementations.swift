@@ -1,3 +1,5 @@
+import Foundation
+
 /// The runtime's implementations of the built-in actions declared in `schema/actions.yaml`.
 /// Conforming to the generated `BuiltinActions` makes the compiler hold each one to its declared
 /// event type and parameters. Actions declared `implemented: false` (those that need the
@@ -49,11 +51,19 @@ public struct BuiltinActionImplementations: BuiltinActions {
             severity: .info,
             aggregationKey: "ConfigurationChange/KubernetesResource/Change",
             source: "kubernetes_api_server",
-            subject: FindingSubject(object),
+            subject: Self.babysitterSubject(object),
             findingType: "configuration_change", failure: false)
         let block: Block = event.operation == .update ? .kubernetesDiff(diff) : .json(object.json)
         finding.enrichments = [Enrichment(title: "Kubernetes Manifest Change", blocks: [block], type: "diff")]
         context.addFinding(finding)
+    }
+
+    /// The changed object as Robusta's babysitter names it (`KubeObjFindingSubject` with
+    /// `should_add_node_name` only for a Node change): a pod's node is left out.
+    static func babysitterSubject(_ object: KubernetesObject) -> FindingSubject {
+        var subject = FindingSubject(object)
+        if object.kind != "Node" { subject.node = nil }
+        return subject
     }
 
     /// Robusta's KubernetesDiffBlock description: `Deployment updated`, followed on an update by
@@ -136,34 +146,53 @@ public struct BuiltinActionImplementations: BuiltinActions {
 
     // MARK: Alerts
 
+    /// Robusta's default_enricher (reference C4): a `View Graph` link to an http(s) generator
+    /// URL (a Markdown enrichment `Links` here, as findings have no links), then the alert's
+    /// labels, and optionally its annotations, as `label`/`value` tables named `*Alert labels*`
+    /// and `*Alert annotations*`, enrichment type `alert_labels`.
     public func defaultEnricher(
         _ event: some PrometheusKubernetesAlert, parameters: DefaultEnricherAction.Parameters, context: ActionContext
     ) async throws {
         let alert = event.alert
-        if parameters.alertGeneratorLink, !alert.generatorURL.isEmpty {
+        if parameters.alertGeneratorLink, Self.isWebURL(alert.generatorURL) {
             context.addEnrichment([.markdown("[View Graph](\(alert.generatorURL))")], title: "Links") {
                 DefaultFinding.forAlert(event)
             }
         }
-        context.addEnrichment([Self.table(alert.labels)], title: "Alert labels") { DefaultFinding.forAlert(event) }
+        context.addEnrichment([Self.table(alert.labels, name: "*Alert labels*")], title: "Alert labels", type: "alert_labels") {
+            DefaultFinding.forAlert(event)
+        }
         if parameters.alertAnnotationsEnrichment, !alert.annotations.isEmpty {
-            context.addEnrichment([Self.table(alert.annotations)], title: "Alert annotations") { DefaultFinding.forAlert(event) }
+            context.addEnrichment(
+                [Self.table(alert.annotations, name: "*Alert annotations*")], title: "Alert annotations", type: "alert_labels"
+            ) { DefaultFinding.forAlert(event) }
         }
     }
 
-    /// A two-column table of an alert's labels or annotations, sorted by name (Robusta's
-    /// header is "label" for both).
-    static func table(_ pairs: [String: String]) -> Block {
-        .table(headers: ["label", "value"], rows: pairs.sorted { $0.key < $1.key }.map { [$0.key, $0.value] })
+    /// Whether Robusta links to the URL: its scheme is http or https and it has a host.
+    static func isWebURL(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else { return false }
+        return (scheme == "http" || scheme == "https") && !(components.host ?? "").isEmpty
+    }
+
+    /// A two-column table of an alert's labels or annotations (Robusta's header is "label" for
+    /// both). Robusta keeps the alert's order; Triggerfish's maps have none, so it is sorted by name.
+    static func table(_ pairs: [String: String], name: String) -> Block {
+        .table(headers: ["label", "value"], rows: pairs.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }, name: name)
     }
 
     public func alertExplanationEnricher(
         _ event: some PrometheusKubernetesAlert, parameters: AlertExplanationEnricherAction.Parameters, context: ActionContext
     ) async throws {
-        var blocks: [Block] = [.markdown("📘 *Alert Explanation:* \(parameters.alertExplanation)")]
+        // Robusta's (reference C4): each block only when its text is set, and nothing at all without either.
+        var blocks: [Block] = []
+        if let explanation = parameters.alertExplanation, !explanation.isEmpty {
+            blocks.append(.markdown("📘 *Alert Explanation:* \(explanation)"))
+        }
         if let resolution = parameters.recommendedResolution, !resolution.isEmpty {
             blocks.append(.markdown("🛠 *Robusta's Recommendation:* \(resolution)"))
         }
+        guard !blocks.isEmpty else { return }
         context.addEnrichment(blocks) { DefaultFinding.forAlert(event) }
     }
 
@@ -174,13 +203,14 @@ public struct BuiltinActionImplementations: BuiltinActions {
             context.log("statefulset_replicas_enricher: the alert \(event.alert.name) has no StatefulSet")
             return
         }
+        // Robusta writes the counts as Python does: `None` for one the object does not have.
+        func count(_ path: String) -> String { statefulSet.value(atPath: path).map(Self.text) ?? "None" }
         let ready = statefulSet.value(atPath: "status.readyReplicas")?.intValue ?? 0
-        let created = statefulSet.value(atPath: "status.replicas")?.intValue ?? 0
-        // Kubernetes defaults spec.replicas to 1.
-        let desired = statefulSet.value(atPath: "spec.replicas")?.intValue ?? 1
-        let readiness = ready > 0 ? "Only \(ready) replicas are ready." : "No replicas are ready."
+        let readiness = ready != 0 ? "Only \(ready) replicas are ready." : "No replicas are ready."
         let description =
-            event.alert.cleanDescription + " \(created) out of \(desired) replicas were created for this Statefulset. " + readiness
+            event.alert.cleanDescription
+            + " \(count("status.replicas")) out of \(count("spec.replicas")) replicas were created for this Statefulset. "
+            + readiness
         context.updateFindings { $0.description = description }
     }
 
@@ -204,7 +234,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
         }) {
             aggregationKey = group.aggregationKey
             if let template = group.description, !template.isEmpty {
-                description = DollarTemplate.substitute(template, dialect: .python(dottedNames: true)) {
+                description = DollarTemplate.substitute(template, dialect: .eventTemplate) {
                     kubernetesEvent.templateVariables[$0]
                 }
             }
@@ -214,19 +244,31 @@ public struct BuiltinActionImplementations: BuiltinActions {
 
     // MARK: Resources
 
+    /// Robusta's template_enricher (reference C4): Python's plain `string.Template` over the
+    /// subject's attributes as `str()` writes them: `name`, `subject_type`
+    /// (`FindingSubjectType.TYPE_POD`), `namespace`, `node`, `container` (an alert's `container`
+    /// label), `labels` and `annotations` (Python dicts), `kind` (the subject type's value,
+    /// `pod`); a missing value is `None`. For an alert, its labels and then its annotations come
+    /// first, and the subject's attributes override them. Unknown names give `<missing>`.
     public func templateEnricher(
         _ event: some KubernetesResourceEvent, parameters: TemplateEnricherAction.Parameters, context: ActionContext
     ) async throws {
         let subject = EventSubject.of(event)
         var variables: [String: String] = [:]
+        var container: String?
         if let alert = event as? any PrometheusKubernetesAlert {
             variables.merge(alert.alert.labels) { _, new in new }
             variables.merge(alert.alert.annotations) { _, new in new }
+            container = alert.alert.labels["container"]
         }
-        variables["name"] = subject.name
-        variables["namespace"] = subject.namespace
-        variables["node"] = subject.node
-        variables["kind"] = subject.kind?.lowercased()
+        variables["name"] = subject.name ?? "None"
+        variables["subject_type"] = Finding.subjectTypeName(kind: subject.kind)
+        variables["namespace"] = subject.namespace ?? "None"
+        variables["node"] = subject.node ?? "None"
+        variables["container"] = container ?? "None"
+        variables["labels"] = PythonText.dict(subject.labels)
+        variables["annotations"] = PythonText.dict(subject.annotations)
+        variables["kind"] = Finding.subjectType(kind: subject.kind)?.value ?? "None"
         let text = DollarTemplate.substitute(parameters.template, dialect: .python(dottedNames: false)) { variables[$0] }
         context.addEnrichment([.markdown(text)]) { DefaultFinding.of(event) }
     }
@@ -275,7 +317,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
         }
         context.addEnrichment(
             [
-                .markdown("*Daemonset Stats for \(daemonSet.name ?? "")*"),
+                .markdown("*Daemonset Stats for \(daemonSet.name ?? "None")*"),
                 .table(headers: ["field", "value"], rows: rows),
                 .markdown(
                     "_Daemonset lifecycle: pods start out as desired, then get scheduled, and then become available. If Kubernetes then decides a pod shouldn't be running on a node after all, it becomes misscheduled._"

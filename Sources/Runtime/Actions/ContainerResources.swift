@@ -23,14 +23,15 @@ struct ContainerResources {
     static func cores(_ value: JSONValue?) -> Double {
         guard let text = quantity(value), !text.isEmpty else { return 0 }
         let milli = text.contains("m")
-        guard let number = Double(text.replacingOccurrences(of: "m", with: "").trimmingCharacters(in: .whitespaces)) else {
-            return 0
-        }
-        return ((milli ? number / 1000 : number) * 1000).rounded() / 1000
+        // Robusta's parse_cpu also reads a `k` suffix as thousands of cores.
+        let kilo = !milli && text.hasSuffix("k")
+        let digits = kilo ? String(text.dropLast()) : text.replacingOccurrences(of: "m", with: "")
+        guard let number = Double(digits.trimmingCharacters(in: .whitespaces)) else { return 0 }
+        return ((milli ? number / 1000 : kilo ? number * 1000 : number) * 1000).rounded() / 1000
     }
 
     static let factors: [(String, Int)] = [
-        ("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40), ("Pi", 1 << 50), ("Ei", 1 << 60), ("K", 1_000),
+        ("Ki", 1 << 10), ("k", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40), ("Pi", 1 << 50), ("Ei", 1 << 60), ("K", 1_000),
         ("M", 1_000_000), ("G", 1_000_000_000), ("T", 1_000_000_000_000), ("P", 1_000_000_000_000_000),
         ("E", 1_000_000_000_000_000_000),
     ]

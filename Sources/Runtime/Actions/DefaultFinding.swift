@@ -7,10 +7,11 @@ public enum DefaultFinding {
     /// - an alert: ``forAlert(_:)``;
     /// - a Kubernetes change: "Update to deployment web" (or "Kubernetes update" for an object
     ///   without a name), aggregation key `GenericChange`;
-    /// - a scheduled run: "General scheduled task", `GeneralScheduledTask`, source `scheduler`;
+    /// - a scheduled run: "General scheduled task", `GeneralScheduledTask`;
     /// - anything else: "Robusta notification", `GenericFindingKey`.
     ///
-    /// As in Robusta, only the alert's finding has a subject.
+    /// As in Robusta (reference A.5), only the alert's finding has a subject and a source; the
+    /// others keep the defaults: source `none`, no subject.
     public static func of(_ event: any TriggerfishEvent) -> Finding {
         if let alert = event as? any PrometheusKubernetesAlert { return forAlert(alert) }
         if let change = event as? any KubernetesAnyChangeEvent {
@@ -24,7 +25,7 @@ public enum DefaultFinding {
             return Finding(title: title, aggregationKey: "GenericChange")
         }
         if event is any ScheduledExecutionEvent {
-            return Finding(title: "General scheduled task", aggregationKey: "GeneralScheduledTask", source: "scheduler")
+            return Finding(title: "General scheduled task", aggregationKey: "GeneralScheduledTask")
         }
         return Finding(title: "Robusta notification", aggregationKey: "GenericFindingKey")
     }
@@ -32,7 +33,8 @@ public enum DefaultFinding {
     /// An alert's finding (Robusta's, reference §3.3):
     /// - title: `[RESOLVED] ` for a resolved alert, then the `summary` annotation, or the alert
     ///   name when there is no summary;
-    /// - description: the `description` annotation without a trailing `LABELS = map[...]`;
+    /// - description: the `description` annotation without a trailing `LABELS = map[...]`, `""`
+    ///   when there is none;
     /// - aggregation key: the alert name;
     /// - severity: the `severity` label (critical, high, medium, error: high; warning, low: low;
     ///   info: info; debug: debug; anything else or none: info);
@@ -42,10 +44,9 @@ public enum DefaultFinding {
         let alert = event.alert
         let summary = alert.annotations["summary"] ?? ""
         let title = (alert.isResolved ? "[RESOLVED] " : "") + (summary.isEmpty ? alert.name : summary)
-        let description = alert.cleanDescription
         return Finding(
             title: title,
-            description: description.isEmpty ? nil : description,
+            description: alert.cleanDescription,
             severity: alertSeverity(alert.labels["severity"]),
             aggregationKey: alert.name,
             source: "prometheus",

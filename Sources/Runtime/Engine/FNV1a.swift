@@ -1,5 +1,5 @@
-/// The 64-bit FNV-1a hash: stable across runs and machines (unlike `Hasher`), for findings'
-/// default fingerprints and the input pipeline's lanes.
+/// The 64-bit FNV-1a hash: stable across runs and machines (unlike `Hasher`), for the input
+/// pipeline's lanes and scheduled jobs' ids (findings' fingerprints are SHA-256, as Robusta's).
 enum FNV1a {
     static func hash(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

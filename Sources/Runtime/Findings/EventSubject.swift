@@ -2,10 +2,20 @@
 public enum EventSubject {
     /// What a finding about this event is about: the changed object, the alert's resolved
     /// resource (with the alert's labels and annotations over the object's), or the resource.
+    ///
+    /// An alert's subject is Robusta's (`get_alert_subject`, robusta-actions.md A.2): its
+    /// resource's name, kind and namespace, except that a Node or a HorizontalPodAutoscaler keeps
+    /// the alert's `namespace` label; a node only for a Node (its name) or a Pod (`spec.nodeName`);
+    /// "Unresolved" in the alert's `namespace` when no object was resolved.
     public static func of(_ event: any TriggerfishEvent) -> FindingSubject {
         if let alert = event as? any PrometheusKubernetesAlert {
-            var subject =
-                alert.resource.map(FindingSubject.init) ?? FindingSubject(name: "Unresolved", namespace: alert.alert.labels["namespace"])
+            let namespaceLabel = alert.alert.labels["namespace"]
+            var subject = FindingSubject(name: "Unresolved", namespace: namespaceLabel)
+            if let resource = alert.resource {
+                subject = FindingSubject(resource)
+                if resource.kind == "Node" || resource.kind == "HorizontalPodAutoscaler" { subject.namespace = namespaceLabel }
+                if resource.kind != "Node" && resource.kind != "Pod" { subject.node = nil }
+            }
             subject.labels.merge(alert.alert.labels) { _, alertValue in alertValue }
             subject.annotations.merge(alert.alert.annotations) { _, alertValue in alertValue }
             return subject

@@ -24,8 +24,9 @@ public struct Finding: Sendable, Hashable {
     public var source: String
     public var subject: FindingSubject
     public var enrichments: [Enrichment]
-    /// Identifies the same finding across events: an alert's own fingerprint, otherwise a stable
-    /// hash of the subject, the source and the aggregation key.
+    /// Identifies the same finding across events: an alert's own fingerprint, otherwise
+    /// Robusta's: the sha256 hex of the subject, the source and the aggregation key
+    /// (``defaultFingerprint(subject:source:aggregationKey:)``), computed when the finding is made.
     public var fingerprint: String
     /// When what the finding reports started (an alert's `startsAt`), if known.
     public var startsAt: Date?
@@ -56,12 +57,39 @@ public struct Finding: Sendable, Hashable {
         self.failure = failure
     }
 
-    /// A stable 64-bit FNV-1a hash (hex) of the subject's kind, namespace and name, the source and
-    /// the aggregation key: the same for the same thing reported again, across runs and machines.
+    /// Robusta's default fingerprint: the sha256 hex of
+    /// `"{subject_type},{name},{namespace},{node},{source}{aggregation_key}"` written as Python
+    /// writes those values: the subject type as its enum member (`FindingSubjectType.TYPE_POD`,
+    /// `FindingSubjectType.TYPE_NONE` for kinds Robusta has no type for), a missing value as
+    /// `None` (so is the source `none`), and nothing between the source and the key. The same
+    /// thing reported again gets the same fingerprint, here and in Robusta.
     public static func defaultFingerprint(subject: FindingSubject, source: String, aggregationKey: String) -> String {
-        let parts = [subject.kind ?? "", subject.namespace ?? "", subject.name ?? "", source, aggregationKey]
-        let hex = String(FNV1a.hash(parts.joined(separator: "\u{1F}")), radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        func python(_ value: String?) -> String { value ?? "None" }
+        let parts = [subjectTypeName(kind: subject.kind), python(subject.name), python(subject.namespace), python(subject.node)]
+        let sourceValue = source == "none" ? "None" : source
+        return SHA256.hex(parts.joined(separator: ",") + "," + sourceValue + aggregationKey)
+    }
+
+    /// Robusta's `FindingSubjectType.from_kind` (the kind lower-cased), written as Python writes
+    /// the enum member: `FindingSubjectType.TYPE_DEPLOYMENT`; any other kind is `TYPE_NONE`.
+    static func subjectTypeName(kind: String?) -> String {
+        "FindingSubjectType." + (subjectType(kind: kind)?.member ?? "TYPE_NONE")
+    }
+
+    /// Robusta's subject type for a kind: its enum member and value (`TYPE_POD`, `pod`); `nil`
+    /// for a kind it has no type for (`TYPE_NONE`, whose value is None).
+    static func subjectType(kind: String?) -> (member: String, value: String)? {
+        switch kind?.lowercased() {
+        case "deployment": ("TYPE_DEPLOYMENT", "deployment")
+        case "node": ("TYPE_NODE", "node")
+        case "pod": ("TYPE_POD", "pod")
+        case "job": ("TYPE_JOB", "job")
+        case "daemonset": ("TYPE_DAEMONSET", "daemonset")
+        case "statefulset": ("TYPE_STATEFULSET", "statefulset")
+        case "horizontalpodautoscaler": ("TYPE_HPA", "horizontalpodautoscaler")
+        case "helmreleases": ("TYPE_HELM_RELEASES", "helmreleases")
+        default: nil
+        }
     }
 }
 

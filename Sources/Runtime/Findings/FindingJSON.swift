@@ -13,7 +13,9 @@ extension Finding {
     /// ```json
     /// {"aggregation_key":"CrashLoop","description":null,"ends_at":null,
     ///  "enrichments":[{"blocks":[{"text":"restarted 3 times","type":"markdown"}],"title":null}],
-    ///  "failure":true,"finding_type":"issue","fingerprint":"5f0c6e0f2a1d9b3e","severity":"HIGH","source":"KUBERNETES_API_SERVER",
+    ///  "failure":true,"finding_type":"issue",
+    ///  "fingerprint":"01950db65438aa485281956b85520987934e1c55b5983b780423317289af7e3a",
+    ///  "severity":"HIGH","source":"KUBERNETES_API_SERVER",
     ///  "starts_at":null,"subject":{"annotations":{},"kind":"pod","labels":{"app":"web"},
     ///  "name":"web-1","namespace":"prod","node":"node-1"},"title":"Crashing pod web-1"}
     /// ```

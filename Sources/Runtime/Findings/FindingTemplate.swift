@@ -1,9 +1,10 @@
-/// Robusta's finding templates: `$name`, `$namespace`, `$kind`, `$node`, `${labels.x}`,
-/// `${annotations.x}` (braced keys may hold `.`, `/` and `-`), `$$` for a literal `$`;
-/// unknown keys become `<missing>` (``DollarTemplate``'s finding dialect).
+/// Robusta's finding templates: `$name`, `$namespace`, `$kind`, `$node`, `$labels.x` or
+/// `${labels.x}`, `$annotations.x` or `${annotations.x}` (names may hold `.`, braced ones also
+/// `/` and `-`), `$$` for a literal `$`; unknown keys become `<missing>`, so `$name.` does too
+/// (``DollarTemplate``'s event template dialect, robusta-actions.md A.7).
 public enum FindingTemplate {
     public static func render(_ template: String, subject: FindingSubject) -> String {
-        DollarTemplate.substitute(template, dialect: .finding) { value(for: $0, subject: subject) }
+        DollarTemplate.substitute(template, dialect: .eventTemplate) { value(for: $0, subject: subject) }
     }
 
     /// A subject's value for a template key or a `finding_label_rules` source field: `name`,

@@ -10,7 +10,7 @@
 ///   source: kubernetes_api_server
 ///   subject: Pod prod/web-1 on node node-1
 ///   labels: app=web, tier=frontend
-///   fingerprint: 5f0c6e0f2a1d9b3e
+///   fingerprint: 01950db65438aa485281956b85520987934e1c55b5983b780423317289af7e3a
 ///   starts at: 2026-01-02T03:04:05Z
 ///   description:
 ///     The container restarted 3 times.
