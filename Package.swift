@@ -211,7 +211,8 @@ let package = Package(
         .testTarget(
             name: "KubernetesTests",
             dependencies: [
-                "TriggerfishKubernetes", "Triggerfish", "_TriggerfishCore", "TriggerfishTesting", "TriggerfishServer", "TriggerfishTestSupport",
+                "TriggerfishKubernetes", "Triggerfish", "_TriggerfishCore", "TriggerfishTesting", "TriggerfishServer",
+                "TriggerfishTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
