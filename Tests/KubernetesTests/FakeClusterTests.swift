@@ -120,8 +120,9 @@ struct FakeClusterTests {
             await cluster.waitForWatches(1)
             running.cancel()
             await running.value
-            // While no watch runs (a reload restarting it with other kinds). (The fake server
-            // notices a watch's client went away only when it next writes to it.)
+            // The cancelled watch's connection is closed, and the server sees it go.
+            while cluster.watchCount > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            // While no watch runs (a reload restarting it with other kinds).
             try cluster.create(Self.pod("c"), in: .pod, namespace: "default")
             try cluster.patch(["metadata": ["labels": ["tier": "web"]]], type: .merge, in: .pod, namespace: "default", name: "a")
             try cluster.delete(.pod, namespace: "default", name: "b")

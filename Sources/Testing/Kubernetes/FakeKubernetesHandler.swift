@@ -61,8 +61,8 @@ struct FakeKubernetesHandler: Sendable {
             if !cluster.isAllowed(attributes) { return Self.response(.forbidden(attributes, user: attributes.user), answer) }
             do {
                 return try handle(
-                    attributes, collection: collection, method: method, query: queryItems, headers: headers, body: body, context: context,
-                    watchFault: watchFault, answer: answer)
+                    attributes, collection: collection, method: method, query: queryItems, headers: headers, body: body,
+                    requestBody: request.body, context: context, watchFault: watchFault, answer: answer)
             } catch {
                 return Self.response(error: error, answer)
             }
@@ -223,7 +223,7 @@ struct FakeKubernetesHandler: Sendable {
 
     func handle(
         _ attributes: FakeKubernetesRequestAttributes, collection: Bool, method: String, query: [String: String], headers: [String: String],
-        body: Data, context: FakeKubernetesRequestContext, watchFault: FakeKubernetesFault.Effect?,
+        body: Data, requestBody: RequestBody, context: FakeKubernetesRequestContext, watchFault: FakeKubernetesFault.Effect?,
         answer: @escaping @Sendable (Int) -> Void
     ) throws -> Response {
         let resource = attributes.resource
@@ -241,7 +241,8 @@ struct FakeKubernetesHandler: Sendable {
                 resource, namespace: namespace, labelSelector: query["labelSelector"], fieldSelector: query["fieldSelector"],
                 resourceVersion: query["resourceVersion"], bookmarks: ["1", "true"].contains(query["allowWatchBookmarks"] ?? ""),
                 sendInitialEvents: query["sendInitialEvents"] == "true", timeout: timeout)
-            return watchResponse(id: id, stream: stream, channel: context.channel, fault: watchFault, answer: answer)
+            return watchResponse(
+                id: id, stream: stream, requestBody: requestBody, channel: context.channel, fault: watchFault, answer: answer)
         case ("get", nil), ("get", "status"):
             guard let name = attributes.name, let object = cluster.object(resource, namespace: namespace, name: name) else {
                 throw FakeKubernetesStatus.notFound(resource, name: attributes.name ?? "")
@@ -310,10 +311,11 @@ struct FakeKubernetesHandler: Sendable {
 
     /// The newline-delimited JSON events of a watch, in a chunked body that stays open until the
     /// watch ends (its timeout, ``FakeKubernetesCluster/endWatches()``, a fault, the client or
-    /// the server going away).
+    /// the server going away). A client that closes the connection ends its watch at once, as the
+    /// API server notices a client gone without writing to it.
     func watchResponse(
-        id: Int, stream: AsyncStream<FakeKubernetesCluster.WatchItem>, channel: any Channel, fault: FakeKubernetesFault.Effect?,
-        answer: @escaping @Sendable (Int) -> Void
+        id: Int, stream: AsyncStream<FakeKubernetesCluster.WatchItem>, requestBody: RequestBody, channel: any Channel,
+        fault: FakeKubernetesFault.Effect?, answer: @escaping @Sendable (Int) -> Void
     ) -> Response {
         let cluster = self.cluster
         channel.closeFuture.whenComplete { _ in cluster.endWatch(id) }
@@ -342,21 +344,24 @@ struct FakeKubernetesHandler: Sendable {
                 try await writer.finish(nil)
                 return
             }
-            loop: for await item in stream {
-                switch item {
-                case .event(let type, let object):
-                    try await writer.write(ByteBuffer(string: Self.line(type, object)))
-                    events += 1
-                    if try await faulted(&writer) { break loop }
-                case .bookmark(let object):
-                    try await writer.write(ByteBuffer(string: Self.line("BOOKMARK", object)))
-                case .error(let status):
-                    try await writer.write(ByteBuffer(string: Self.line("ERROR", status.json)))
-                    break loop
-                case .end:
-                    break loop
-                }
-            }
+            try await requestBody.consumeWithInboundCloseHandler(
+                { _ in
+                    loop: for await item in stream {
+                        switch item {
+                        case .event(let type, let object):
+                            try await writer.write(ByteBuffer(string: Self.line(type, object)))
+                            events += 1
+                            if try await faulted(&writer) { break loop }
+                        case .bookmark(let object):
+                            try await writer.write(ByteBuffer(string: Self.line("BOOKMARK", object)))
+                        case .error(let status):
+                            try await writer.write(ByteBuffer(string: Self.line("ERROR", status.json)))
+                            break loop
+                        case .end:
+                            break loop
+                        }
+                    }
+                }, onInboundClosed: { cluster.endWatch(id) })
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
