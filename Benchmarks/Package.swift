@@ -63,6 +63,7 @@ let package = Package(
                 "CHeapStats",
                 .product(name: "Triggerfish", package: "Triggerfish"),
                 .product(name: "TriggerfishKubernetes", package: "Triggerfish"),
+                .product(name: "TriggerfishTesting", package: "Triggerfish"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

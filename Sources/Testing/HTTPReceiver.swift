@@ -104,24 +104,11 @@ public final class HTTPReceiver: Sendable {
     /// The receiver started, listening. Call ``stop()`` when done (or use ``withReceiver(_:)``).
     public static func start() async throws -> HTTPReceiver {
         let recorder = Recorder()
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            responder: CallbackResponder<BasicRequestContext> { request, _ in try await recorder.respond(to: request) },
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: Logger(label: "TriggerfishTesting.HTTPReceiver", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let server = Task {
-            defer { portContinuation.finish() }
-            try await application.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            server.cancel()
-            try await server.value
-            throw ReceiverError(message: "the HTTP receiver stopped before it listened")
+        let (port, server) = try await LoopbackApplication.start("the HTTP receiver") { configuration, onServerRunning in
+            Application(
+                responder: CallbackResponder<BasicRequestContext> { request, _ in try await recorder.respond(to: request) },
+                configuration: configuration, onServerRunning: onServerRunning,
+                logger: Logger(label: "TriggerfishTesting.HTTPReceiver", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
         return HTTPReceiver(port: port, recorder: recorder, server: server)
     }
@@ -137,11 +124,6 @@ public final class HTTPReceiver: Sendable {
             await receiver.stop()
             throw error
         }
-    }
-
-    struct ReceiverError: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
     }
 
     /// Where to post: `http://127.0.0.1:PORT/hook`.

@@ -8,6 +8,7 @@ import NIOCore
 import Synchronization
 import Triggerfish
 import TriggerfishKubernetes
+import TriggerfishTesting
 
 // The watch path of `triggerfish serve --watch`, on the Pod bodies of the benchmark workload:
 //   - throughput: ResourceWatcher lists the pods, then reads one watch stream carrying every
@@ -185,10 +186,10 @@ struct Workload: Sendable {
             version += 1
             object = object.setting(resourceVersion: String(version))
             updates.append(object)
-            sizes.append(line.bytes.count)
+            sizes.append(object.encoded.count)
         }
         sizes.sort()
-        return Workload(initial: initial, updates: updates, medianObjectBytes: sizes.isEmpty ? 0 : sizes[sizes.count / 2] / 2)
+        return Workload(initial: initial, updates: updates, medianObjectBytes: sizes.isEmpty ? 0 : sizes[sizes.count / 2])
     }
 }
 
@@ -237,10 +238,6 @@ final class StandInAPIServer: Sendable {
     }
 
     func stop() { task.cancel() }
-
-    struct NotStarted: Error, CustomStringConvertible {
-        var description: String { "the stand-in API server did not start" }
-    }
 
     static func start(workload: Workload, cachedPods: Int) async throws -> StandInAPIServer {
         func list(_ items: [[UInt8]], resourceVersion: Int) -> ByteBuffer {
@@ -325,17 +322,11 @@ final class StandInAPIServer: Sendable {
             guard let object = objects[key] else { return Response(status: .notFound) }
             return Response(status: .ok, headers: json, body: .init(byteBuffer: object))
         }
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: Logger(label: "bench.server", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let task = Task { try await application.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else { throw NotStarted() }
+        let (port, task) = try await LoopbackApplication.start("the stand-in API server") { configuration, onServerRunning in
+            Application(
+                router: router, configuration: configuration, onServerRunning: onServerRunning,
+                logger: Logger(label: "bench.server", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
         return StandInAPIServer(port: port, task: task, state: state, memoryListTextBytes: memoryBytes, streamBytes: streamBytes)
     }
 }

@@ -93,28 +93,14 @@ public final class FakeKubernetesServer: Sendable {
     /// The server started, listening. Call ``stop()`` when done (or use ``withServer(cluster:options:_:)``).
     public static func start(cluster: FakeKubernetesCluster, options: Options = Options()) async throws -> FakeKubernetesServer {
         let handler = FakeKubernetesHandler(cluster: cluster, options: options)
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let builder: HTTPServerBuilder = try options.tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) } ?? .http1()
-        let application = Application(
-            responder: CallbackResponder<FakeKubernetesRequestContext> { request, context in
-                try await handler.respond(to: request, context: context)
-            },
-            server: builder,
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: Logger(label: "TriggerfishTesting.FakeKubernetesServer", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let server = Task {
-            defer { portContinuation.finish() }
-            try await application.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            server.cancel()
-            try await server.value
-            throw HTTPReceiver.ReceiverError(message: "the fake Kubernetes API server stopped before it listened")
+        let (port, server) = try await LoopbackApplication.start("the fake Kubernetes API server") { configuration, onServerRunning in
+            Application(
+                responder: CallbackResponder<FakeKubernetesRequestContext> { request, context in
+                    try await handler.respond(to: request, context: context)
+                },
+                server: builder, configuration: configuration, onServerRunning: onServerRunning,
+                logger: Logger(label: "TriggerfishTesting.FakeKubernetesServer", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
         return FakeKubernetesServer(cluster: cluster, options: options, port: port, server: server)
     }

@@ -7,6 +7,7 @@ import NIOSSL
 import Synchronization
 import Triggerfish
 import TriggerfishKubernetes
+import TriggerfishTesting
 
 /// A Kubernetes API server for tests: Hummingbird on 127.0.0.1, recording every request and
 /// answering from a script (answers in order), then from a handler.
@@ -74,25 +75,16 @@ final class ScriptedAPIServer: Sendable {
         _ body: (ScriptedAPIServer) async throws -> Result
     ) async throws -> Result {
         let box = Mutex<ScriptedAPIServer?>(nil)
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            responder: CallbackResponder<BasicRequestContext> { request, _ in
-                guard let server = box.withLock({ $0 }) else { throw Dropped() }
-                return try await server.respond(to: request)
-            },
-            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: Logger(label: "ScriptedAPIServer", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let task = Task {
-            defer { portContinuation.finish() }
-            try await application.run()
+        let (port, task) = try await LoopbackApplication.start("the scripted API server") { configuration, onServerRunning in
+            Application(
+                responder: CallbackResponder<BasicRequestContext> { request, _ in
+                    guard let server = box.withLock({ $0 }) else { throw Dropped() }
+                    return try await server.respond(to: request)
+                },
+                server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+                configuration: configuration, onServerRunning: onServerRunning,
+                logger: Logger(label: "ScriptedAPIServer", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
-        var iterator = ports.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
         let server = ScriptedAPIServer(port: port, scheme: tls == nil ? "http" : "https", handler: handler, server: task)
         box.withLock { $0 = server }
         defer {

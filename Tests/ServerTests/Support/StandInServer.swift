@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import TriggerfishTesting
 
 /// A Hummingbird router served on 127.0.0.1 with an ephemeral port, for stand-ins of the server in
 /// tests of the support code (a `/metrics` endpoint for Prometheus, say).
@@ -19,24 +20,10 @@ final class StandInServer: Sendable {
 
     /// Serves `router` and returns once it listens.
     static func start(_ router: Router<BasicRequestContext>) async throws -> StandInServer {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: Logger(label: "ServerTests.StandInServer", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let server = Task {
-            defer { portContinuation.finish() }
-            try await application.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            server.cancel()
-            _ = try? await server.value
-            throw ExternalServerError("the stand-in server stopped before it listened")
+        let (port, server) = try await LoopbackApplication.start("the stand-in server") { configuration, onServerRunning in
+            Application(
+                router: router, configuration: configuration, onServerRunning: onServerRunning,
+                logger: Logger(label: "ServerTests.StandInServer", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
         return StandInServer(port: port, server: server)
     }
