@@ -50,18 +50,20 @@ struct APIClient {
     /// Opens a watch and returns its lines, parsed, as they come.
     func watch(_ path: String) async throws -> WatchLines {
         let response = try await client.execute(request(.GET, path), timeout: .seconds(60))
-        return WatchLines(status: Int(response.status.code), body: response.body)
+        return WatchLines(status: Int(response.status.code), headers: response.headers, body: response.body)
     }
 }
 
 /// The events of a watch response, one JSON value per line.
 struct WatchLines {
     var status: Int
+    var headers: HTTPHeaders
     var iterator: HTTPClientResponse.Body.AsyncIterator
     var pending = ""
 
-    init(status: Int, body: HTTPClientResponse.Body) {
+    init(status: Int, headers: HTTPHeaders, body: HTTPClientResponse.Body) {
         self.status = status
+        self.headers = headers
         iterator = body.makeAsyncIterator()
     }
 

@@ -104,6 +104,9 @@ struct FakeKubernetesAccessTests {
             var expired = try await api.watch(path)
             #expect(try await expired.summaries(4) == ["ADDED a 1", "ADDED b 2", "ERROR 410 too old resource version: 2 (3)", "END"])
             var ended = try await api.watch(path)
+            // The fake closes the connection after a watch and says so, so that no client sends
+            // its next request on a connection that is closing.
+            #expect(ended.headers["Connection"] == ["close"])
             #expect(try await ended.summaries(2) == ["ADDED a 1", "END"])
             var normal = try await api.watch(path)
             #expect(try await normal.summaries(3) == ["ADDED a 1", "ADDED b 2", "ADDED c 3"])

@@ -312,7 +312,8 @@ struct FakeKubernetesHandler: Sendable {
     /// The newline-delimited JSON events of a watch, in a chunked body that stays open until the
     /// watch ends (its timeout, ``FakeKubernetesCluster/endWatches()``, a fault, the client or
     /// the server going away). A client that closes the connection ends its watch at once, as the
-    /// API server notices a client gone without writing to it.
+    /// API server notices a client gone without writing to it. Unlike the API server, the fake
+    /// closes the connection after a watch, and its `Connection: close` header says so.
     func watchResponse(
         id: Int, stream: AsyncStream<FakeKubernetesCluster.WatchItem>, requestBody: RequestBody, channel: any Channel,
         fault: FakeKubernetesFault.Effect?, answer: @escaping @Sendable (Int) -> Void
@@ -364,7 +365,10 @@ struct FakeKubernetesHandler: Sendable {
                 }, onInboundClosed: { cluster.endWatch(id) })
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+        // Hummingbird closes the connection once a response that watched for the inbound close has
+        // finished; saying so keeps a client from sending its next request on a connection that is
+        // closing (AsyncHTTPClient would fail it with "I/O on closed channel").
+        return Response(status: .ok, headers: [.contentType: "application/json", .connection: "close"], body: body)
     }
 
     /// `{"type":"ADDED","object":{...}}` and a newline, as the API server writes watch events.
