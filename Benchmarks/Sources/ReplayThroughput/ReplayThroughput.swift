@@ -41,9 +41,8 @@ struct ReplayThroughput: AsyncParsableCommand {
             let start = clock.now
             for line in try LineReader(path: workloadPath(eventsFile)) {
                 let lineStart = clock.now
-                let decoded: Result<RecordedInput, InputError> = line.bytes.withUnsafeBytes { buffer in
-                    do throws(InputError) { return .success(try InputDecoder.decode(buffer)) } catch { return .failure(error) }
-                }
+                let decoded: Result<RecordedInput, InputError>
+                do throws(InputError) { decoded = .success(try InputDecoder.decode(line.bytes)) } catch { decoded = .failure(error) }
                 switch decoded {
                 case .success(let input): events += (await engine.handle(input)).count
                 case .failure: unreadable += 1

@@ -108,12 +108,10 @@ public struct InputPipeline: Sendable {
     }
 
     static func decode(_ bytes: [UInt8]) -> Result<RecordedInput, InputError> {
-        bytes.withUnsafeBytes { buffer in
-            do throws(InputError) {
-                return .success(try InputDecoder.decode(buffer))
-            } catch {
-                return .failure(error)
-            }
+        do throws(InputError) {
+            return .success(try InputDecoder.decode(bytes))
+        } catch {
+            return .failure(error)
         }
     }
 

@@ -1,23 +1,142 @@
+import Synchronization
+
 /// A Kubernetes object, kept as its full JSON so nothing is lost for diffs and YAML output,
 /// with typed access to what triggers and actions read.
+///
+/// An object decoded from an input is read on demand: its name and namespace are read when it is
+/// decoded, its labels and annotations when first asked for, and its whole JSON only when
+/// something reads ``json`` (a change filter, a condition, an action). Two objects are equal when
+/// their JSON is.
 public struct KubernetesObject: Sendable, Hashable {
-    public var json: JSONValue
-
-    public init(json: JSONValue) {
-        self.json = json
+    enum Storage: Sendable {
+        case built(JSONValue)
+        case lazy(LazyKubernetesObject)
     }
 
-    public var kind: String? { json["kind"]?.stringValue }
-    public var apiVersion: String? { json["apiVersion"]?.stringValue }
-    public var name: String? { json["metadata"]?["name"]?.stringValue }
+    var storage: Storage
+
+    public init(json: JSONValue) {
+        storage = .built(json)
+    }
+
+    /// An object read from `node` (an object) on demand.
+    init(node: JSONNode) {
+        storage = .lazy(LazyKubernetesObject(node: node))
+    }
+
+    public var json: JSONValue {
+        get {
+            switch storage {
+            case .built(let json): json
+            case .lazy(let lazy): lazy.json
+            }
+        }
+        set { storage = .built(newValue) }
+    }
+
+    public var kind: String? {
+        switch storage {
+        case .built(let json): json["kind"]?.stringValue
+        case .lazy(let lazy): lazy.node.member("kind")?.stringValue
+        }
+    }
+
+    public var apiVersion: String? {
+        switch storage {
+        case .built(let json): json["apiVersion"]?.stringValue
+        case .lazy(let lazy): lazy.node.member("apiVersion")?.stringValue
+        }
+    }
+
+    public var name: String? {
+        switch storage {
+        case .built(let json): json["metadata"]?["name"]?.stringValue
+        case .lazy(let lazy): lazy.name
+        }
+    }
+
     /// The namespace; `nil` for cluster-scoped objects.
-    public var namespace: String? { json["metadata"]?["namespace"]?.stringValue }
-    public var labels: [String: String] { Self.strings(json["metadata"]?["labels"]) }
-    public var annotations: [String: String] { Self.strings(json["metadata"]?["annotations"]) }
+    public var namespace: String? {
+        switch storage {
+        case .built(let json): json["metadata"]?["namespace"]?.stringValue
+        case .lazy(let lazy): lazy.namespace
+        }
+    }
+
+    public var labels: [String: String] {
+        switch storage {
+        case .built(let json): Self.strings(json["metadata"]?["labels"])
+        case .lazy(let lazy): lazy.labels
+        }
+    }
+
+    public var annotations: [String: String] {
+        switch storage {
+        case .built(let json): Self.strings(json["metadata"]?["annotations"])
+        case .lazy(let lazy): lazy.annotations
+        }
+    }
 
     static func strings(_ value: JSONValue?) -> [String: String] {
         guard let members = value?.objectValue else { return [:] }
         return members.compactMapValues(\.stringValue)
+    }
+
+    public static func == (lhs: KubernetesObject, rhs: KubernetesObject) -> Bool {
+        lhs.json == rhs.json
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(json)
+    }
+}
+
+/// An object inside an input document, read on demand; what was read is kept.
+final class LazyKubernetesObject: Sendable {
+    let node: JSONNode
+    let name: String?
+    let namespace: String?
+    /// `metadata.labels` and `metadata.annotations`, where they are.
+    let labelsNode: JSONNode?
+    let annotationsNode: JSONNode?
+
+    private struct Read {
+        var json: JSONValue?
+        var labels: [String: String]?
+        var annotations: [String: String]?
+    }
+
+    private let read = Mutex(Read())
+
+    init(node: JSONNode) {
+        self.node = node
+        let metadata = node.member("metadata")?.members(["name", "namespace", "labels", "annotations"])
+        name = metadata?[0]?.stringValue
+        namespace = metadata?[1]?.stringValue
+        labelsNode = metadata?[2]
+        annotationsNode = metadata?[3]
+    }
+
+    var json: JSONValue {
+        if let json = read.withLock({ $0.json }) { return json }
+        // Built outside the lock; two readers at once may both build it, and either result is the same.
+        let json = node.value
+        read.withLock { $0.json = json }
+        return json
+    }
+
+    var labels: [String: String] {
+        if let labels = read.withLock({ $0.labels }) { return labels }
+        let labels = KubernetesObject.strings(labelsNode?.value)
+        read.withLock { $0.labels = labels }
+        return labels
+    }
+
+    var annotations: [String: String] {
+        if let annotations = read.withLock({ $0.annotations }) { return annotations }
+        let annotations = KubernetesObject.strings(annotationsNode?.value)
+        read.withLock { $0.annotations = annotations }
+        return annotations
     }
 }
 

@@ -6,13 +6,30 @@ public enum InputDecoder {
     /// Parses and decodes one input (a JSON document), deciding its type from its shape: an object with
     /// `data` is a kubewatch CloudEvent, one with `alerts` or `receiver` an Alertmanager webhook.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(InputError) -> RecordedInput {
-        let body: JSONValue
+        try decode(Array(bytes))
+    }
+
+    /// Parses and decodes one input; see ``decode(_:)-(UnsafeRawBufferPointer)``.
+    ///
+    /// A kubewatch CloudEvent is checked whole but read on demand: its objects keep the bytes and
+    /// build their JSON only when something reads it (``KubernetesObject``). Anything else is
+    /// parsed whole.
+    public static func decode(_ bytes: [UInt8]) throws(InputError) -> RecordedInput {
+        let document: JSONDocument
         do {
-            body = try JSONValue.parse(bytes)
+            document = try JSONDocument(checking: bytes)
         } catch {
             throw InputError(message: error.description)
         }
-        return try decode(parsed: body)
+        let root = document.rootNode
+        if root.member("data") != nil {
+            do throws(InputError) {
+                return .kubernetes(try decodeKubewatch(reading: root))
+            } catch {
+                throw InputError(message: "kubewatch CloudEvent: \(error.message)")
+            }
+        }
+        return try decode(parsed: root.value)
     }
 
     /// Parses and decodes one input; see ``decode(_:)-(UnsafeRawBufferPointer)``.
@@ -53,26 +70,33 @@ public enum InputDecoder {
     /// Robusta's model also requires `data.clusterUid` and `data.description`, whose content it never
     /// uses; they are not required here.
     public static func decodeKubewatch(_ body: JSONValue) throws(InputError) -> KubernetesChange {
-        guard case .object(let root) = body else {
-            throw InputError(message: "expected a kubewatch CloudEvent (an object with 'data'); found \(describe(body))")
+        try decodeKubewatch(reading: body)
+    }
+
+    static func decodeKubewatch(reading body: some KubewatchJSON) throws(InputError) -> KubernetesChange {
+        guard body.isObject else {
+            throw InputError(message: "expected a kubewatch CloudEvent (an object with 'data'); found \(describe(body.value))")
         }
-        let data = try object(root["data"], at: "data")
-        let operationText = try string(data["operation"], at: "data.operation")
+        guard let data = body.member("data"), data.isObject else {
+            throw mismatch("data", expected: "an object", found: body.member("data")?.value)
+        }
+        let fields = data.members(["operation", "kind", "apiVersion", "obj", "oldObj"])
+        let operationText = try string(fields[0]?.value, at: "data.operation")
         guard let operation = KubernetesOperation(rawValue: operationText) else {
             throw InputError(message: "data.operation: expected \"create\", \"update\" or \"delete\"; found \(quoted(operationText))")
         }
-        let kind = try string(data["kind"], at: "data.kind")
-        let apiVersion = try optionalString(data["apiVersion"], at: "data.apiVersion") ?? ""
-        let object = try self.object(data["obj"], at: "data.obj")
+        let kind = try string(fields[1]?.value, at: "data.kind")
+        let apiVersion = try optionalString(fields[2]?.value, at: "data.apiVersion") ?? ""
+        guard let object = fields[3], object.isObject else { throw mismatch("data.obj", expected: "an object", found: fields[3]?.value) }
         var oldObject: KubernetesObject?
-        switch data["oldObj"] {
-        case nil, .null?: oldObject = nil
-        case .object(let members)?: oldObject = KubernetesObject(json: .object(members))
-        case let other?: throw mismatch("data.oldObj", expected: "an object or null", found: other)
+        switch fields[4] {
+        case nil: oldObject = nil
+        case let old? where old.isNull: oldObject = nil
+        case let old? where old.isObject: oldObject = old.kubernetesObject
+        case let other?: throw mismatch("data.oldObj", expected: "an object or null", found: other.value)
         }
         return KubernetesChange(
-            operation: operation, kind: kind, apiVersion: apiVersion, object: KubernetesObject(json: .object(object)),
-            oldObject: oldObject)
+            operation: operation, kind: kind, apiVersion: apiVersion, object: object.kubernetesObject, oldObject: oldObject)
     }
 
     /// Decodes an Alertmanager webhook (v4) body as Robusta's runner does: `receiver`, `status`,
@@ -218,4 +242,32 @@ public enum InputDecoder {
         let truncated = string.unicodeScalars.count > limit ? "..." : ""
         return "\"\(text)\"\(truncated)"
     }
+}
+
+/// What decoding a kubewatch CloudEvent reads of a JSON value, built (``JSONValue``) or read on
+/// demand from a checked text (``JSONNode``), so that both are decoded by the same rules.
+protocol KubewatchJSON {
+    var isObject: Bool { get }
+    var isNull: Bool { get }
+    /// The values of the members named `keys`; `nil` for one the object does not have.
+    func members(_ keys: [String]) -> [Self?]
+    /// The value, built.
+    var value: JSONValue { get }
+    /// The object this value is, as a Kubernetes object.
+    var kubernetesObject: KubernetesObject { get }
+}
+
+extension KubewatchJSON {
+    func member(_ key: String) -> Self? { members([key])[0] }
+}
+
+extension JSONValue: KubewatchJSON {
+    var isObject: Bool { objectValue != nil }
+    func members(_ keys: [String]) -> [JSONValue?] { keys.map { self[$0] } }
+    var value: JSONValue { self }
+    var kubernetesObject: KubernetesObject { KubernetesObject(json: self) }
+}
+
+extension JSONNode: KubewatchJSON {
+    var kubernetesObject: KubernetesObject { KubernetesObject(node: self) }
 }

@@ -68,7 +68,7 @@ private let dot: UInt8 = 0x2E  // .
 private let zero: UInt8 = 0x30  // 0
 
 /// A recursive-descent parser over a borrowed UTF-8 buffer. It never reads outside `base[0..<end]`.
-private struct JSONParser {
+struct JSONParser {
     let base: UnsafePointer<UInt8>
     let end: Int
     var position = 0
@@ -76,12 +76,18 @@ private struct JSONParser {
     /// Reused for strings that contain escapes.
     var scratch: [UInt8] = []
     /// Members of the objects and elements of the arrays being parsed, innermost last.
-    var members = ScratchStack<(String, JSONValue)>(capacity: 64)
-    var elements = ScratchStack<JSONValue>(capacity: 64)
+    var members: ScratchStack<(String, JSONValue)>
+    var elements: ScratchStack<JSONValue>
+    /// `false` checks the grammar without building values: the same checks, the same errors,
+    /// and no allocation (values come back as `.null`). Lazily read documents are checked so.
+    let building: Bool
 
-    init(base: UnsafePointer<UInt8>, count: Int) {
+    init(base: UnsafePointer<UInt8>, count: Int, building: Bool = true) {
         self.base = base
         self.end = count
+        self.building = building
+        members = ScratchStack(capacity: building ? 64 : 0)
+        elements = ScratchStack(capacity: building ? 64 : 0)
     }
 
     /// Frees the scratch stacks, including what an error left on them.
@@ -95,6 +101,46 @@ private struct JSONParser {
         skipWhitespace()
         if position < end { throw failure("expected end of input after the JSON value, found \(found())") }
         return value
+    }
+
+    /// The offsets of the values of the last members named `keys` (as decoded, escapes and all)
+    /// of the object at `position`, as a parse keeps the last of duplicate keys; `nil` for a key
+    /// the object does not have, and all `nil` when the value at `position` is not an object.
+    /// One pass; the values on the way are checked, not built.
+    mutating func lastMembers(named keys: [String]) throws(JSONParseError) -> [Int?] {
+        precondition(!building, "members are looked up without building the values skipped on the way")
+        var offsets = [Int?](repeating: nil, count: keys.count)
+        skipWhitespace()
+        guard position < end, base[position] == openBrace else { return offsets }
+        try enterContainer()
+        position &+= 1
+        skipWhitespace()
+        while position < end, base[position] == quote {
+            let match: Int?
+            if let plain = try scanString() {
+                match = Self.index(of: UnsafeBufferPointer(start: base + plain.lowerBound, count: plain.count), in: keys)
+            } else {
+                match = scratch.withUnsafeBufferPointer { Self.index(of: $0, in: keys) }
+            }
+            skipWhitespace()
+            guard position < end, base[position] == colon else {
+                throw failure("expected ':' after an object key, found \(found())")
+            }
+            position &+= 1
+            skipWhitespace()
+            if let match { offsets[match] = position }
+            _ = try parseValue()
+            skipWhitespace()
+            guard position < end, base[position] == comma else { break }
+            position &+= 1
+            skipWhitespace()
+        }
+        depth &-= 1
+        return offsets
+    }
+
+    static func index(of key: UnsafeBufferPointer<UInt8>, in keys: [String]) -> Int? {
+        keys.firstIndex { $0.utf8.count == key.count && $0.utf8.elementsEqual(key) }
     }
 
     // MARK: Errors
@@ -136,7 +182,12 @@ private struct JSONParser {
         skipWhitespace()
         guard position < end else { throw failure("expected a value, found end of input") }
         switch base[position] {
-        case quote: return .string(try parseString())
+        case quote:
+            guard building else {
+                try skipString()
+                return .null
+            }
+            return .string(try parseString())
         case openBrace: return try parseObject()
         case openBracket: return try parseArray()
         case UInt8(ascii: "t"):
@@ -188,13 +239,15 @@ private struct JSONParser {
                 }
                 throw failure("expected a string key, found \(found())")
             }
-            let key = try parseString()
+            let key = building ? try parseString() : ""
+            if !building { try skipString() }
             skipWhitespace()
             guard position < end, base[position] == colon else {
                 throw failure("expected ':' after an object key, found \(found())")
             }
             position &+= 1
-            members.push((key, try parseValue()))
+            let value = try parseValue()
+            if building { members.push((key, value)) }
             skipWhitespace()
             guard position < end else { throw failure("expected ',' or '}' after an object member, found end of input") }
             switch base[position] {
@@ -230,7 +283,8 @@ private struct JSONParser {
                 // Only a ',' leads here with a ']' next: an empty array returned above.
                 throw failure("expected a value after ',', found ']' (trailing commas are not allowed)")
             }
-            elements.push(try parseValue())
+            let element = try parseValue()
+            if building { elements.push(element) }
             skipWhitespace()
             guard position < end else { throw failure("expected ',' or ']' after an array element, found end of input") }
             switch base[position] {
@@ -305,6 +359,20 @@ private struct JSONParser {
 
     /// Parses the string whose opening quote is at `position`.
     mutating func parseString() throws(JSONParseError) -> String {
+        if let plain = try scanString() {
+            return String(decoding: UnsafeBufferPointer(start: base + plain.lowerBound, count: plain.count), as: UTF8.self)
+        }
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// Checks the string whose opening quote is at `position` and moves past it, building nothing.
+    mutating func skipString() throws(JSONParseError) {
+        _ = try scanString()
+    }
+
+    /// Checks the string whose opening quote is at `position` and moves past it. Returns the byte
+    /// range of its content when it has no escapes; otherwise `nil`, with the decoded bytes in `scratch`.
+    mutating func scanString() throws(JSONParseError) -> Range<Int>? {
         let opening = position
         position &+= 1
         let start = position
@@ -315,11 +383,11 @@ private struct JSONParser {
             }
             let byte = base[position]
             if byte == quote {
-                let string = String(decoding: UnsafeBufferPointer(start: base + start, count: position - start), as: UTF8.self)
                 position &+= 1
-                return string
+                return start..<(position - 1)
             } else if byte == backslash {
-                return try parseEscapedString(from: start, opening: opening)
+                try decodeEscapedString(from: start, opening: opening)
+                return nil
             } else if byte < 0x20 {
                 throw failure("control character 0x\(hex(byte)) must be escaped in a string")
             } else if byte >= 0x80 {
@@ -399,8 +467,9 @@ private struct JSONParser {
         position &+= length
     }
 
-    /// Finishes a string that has escapes; `start` is its first content byte, `position` its first `\`.
-    mutating func parseEscapedString(from start: Int, opening: Int) throws(JSONParseError) -> String {
+    /// Finishes a string that has escapes into `scratch`; `start` is its first content byte,
+    /// `position` its first `\`.
+    mutating func decodeEscapedString(from start: Int, opening: Int) throws(JSONParseError) {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: position - start))
         while true {
@@ -415,7 +484,7 @@ private struct JSONParser {
             let byte = base[position]
             if byte == quote {
                 position &+= 1
-                return String(decoding: scratch, as: UTF8.self)
+                return
             } else if byte == backslash {
                 try parseEscape()
             } else if byte < 0x20 {
@@ -517,7 +586,7 @@ private struct JSONParser {
 /// A growable stack in manually managed memory: finished containers move their members out of it,
 /// without the copies, reference counting and regrowth of building each container by appending.
 /// The owner calls ``release()``.
-private struct ScratchStack<Element> {
+struct ScratchStack<Element> {
     private var storage: UnsafeMutablePointer<Element>
     private var capacity: Int
     private(set) var count = 0
@@ -535,11 +604,11 @@ private struct ScratchStack<Element> {
     }
 
     mutating func grow() {
-        let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        let larger = UnsafeMutablePointer<Element>.allocate(capacity: max(16, capacity * 2))
         larger.moveInitialize(from: storage, count: count)
         storage.deallocate()
         storage = larger
-        capacity *= 2
+        capacity = max(16, capacity * 2)
     }
 
     /// Moves the elements from index `first` on, in order, into `body`, and pops them.

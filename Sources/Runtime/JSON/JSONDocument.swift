@@ -1,0 +1,80 @@
+/// A JSON text checked once (the whole grammar, as ``JSONValue/parse(_:)-(UnsafeRawBufferPointer)``
+/// checks it, with the same errors) and then read on demand: a member's value is found by skipping
+/// its siblings, and only what is read is built. An input body is ~14 KB of which a playbook
+/// usually reads the kind, the operation, a name, a namespace and some labels; building the rest
+/// would be most of the cost of handling it.
+struct JSONDocument: Sendable {
+    let bytes: [UInt8]
+    /// Where the root value starts.
+    let root: Int
+
+    /// Checks `bytes` as one JSON text.
+    init(checking bytes: [UInt8]) throws(JSONParseError) {
+        let root = try bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) -> Int in
+                guard let base = buffer.baseAddress, !buffer.isEmpty else {
+                    throw JSONParseError(offset: 0, message: "expected a value, found end of input")
+                }
+                var parser = JSONParser(base: base, count: buffer.count, building: false)
+                defer { parser.release() }
+                _ = try parser.parseDocument()
+                parser.position = 0
+                parser.skipWhitespace()
+                return parser.position
+            }
+        }.get()
+        self.bytes = bytes
+        self.root = root
+    }
+
+    /// The node of the root value.
+    var rootNode: JSONNode { JSONNode(document: self, offset: root) }
+
+    /// Runs `body` with a parser at `offset`. The text was checked, so reading it cannot fail;
+    /// a failure would be a bug in the parser, and stops the program rather than mislead it.
+    func read<T>(at offset: Int, building: Bool, _ body: (inout JSONParser) throws(JSONParseError) -> T) -> T {
+        bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(base: buffer.baseAddress!, count: buffer.count, building: building)
+            defer { parser.release() }
+            parser.position = offset
+            do {
+                return try body(&parser)
+            } catch {
+                fatalError("a checked JSON text failed to read at byte \(offset): \(error)")
+            }
+        }
+    }
+}
+
+/// A value inside a ``JSONDocument``: its kind at a glance, its members found on demand, and the
+/// value itself built when asked for.
+struct JSONNode: Sendable {
+    let document: JSONDocument
+    let offset: Int
+
+    /// The first byte of the value, which says what it is.
+    private var lead: UInt8 { document.bytes[offset] }
+    var isObject: Bool { lead == UInt8(ascii: "{") }
+    var isNull: Bool { lead == UInt8(ascii: "n") }
+
+    /// The values of the last members named `keys` (as parsing keeps the last of duplicate keys),
+    /// found in one pass; `nil` for a key the object does not have, and all `nil` when this is not
+    /// an object.
+    func members(_ keys: [String]) -> [JSONNode?] {
+        guard isObject else { return keys.map { _ in nil } }
+        let offsets = document.read(at: offset, building: false) { parser throws(JSONParseError) in
+            try parser.lastMembers(named: keys)
+        }
+        return offsets.map { $0.map { JSONNode(document: document, offset: $0) } }
+    }
+
+    /// The value, built.
+    var value: JSONValue {
+        document.read(at: offset, building: true) { parser throws(JSONParseError) in try parser.parseValue() }
+    }
+
+    /// The string, when the value is one.
+    var stringValue: String? {
+        lead == UInt8(ascii: "\"") ? value.stringValue : nil
+    }
+}
