@@ -7,24 +7,31 @@ struct JSONDocument: Sendable {
     let bytes: [UInt8]
     /// Where the root value starts.
     let root: Int
+    /// Where each array and object starts and ends, in order of their starts: a read jumps over
+    /// a container it does not enter, so finding a member costs the members, not their content.
+    let containerStarts: [Int]
+    let containerEnds: [Int]
 
     /// Checks `bytes` as one JSON text.
     init(checking bytes: [UInt8]) throws(JSONParseError) {
-        let root = try bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONParseError) -> Int in
+        let (root, starts, ends) = try bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) -> (Int, [Int], [Int]) in
                 guard let base = buffer.baseAddress, !buffer.isEmpty else {
                     throw JSONParseError(offset: 0, message: "expected a value, found end of input")
                 }
                 var parser = JSONParser(base: base, count: buffer.count, building: false)
                 defer { parser.release() }
+                parser.recordsContainers = true
                 _ = try parser.parseDocument()
                 parser.position = 0
                 parser.skipWhitespace()
-                return parser.position
+                return (parser.position, parser.containerStarts, parser.containerEnds)
             }
         }.get()
         self.bytes = bytes
         self.root = root
+        self.containerStarts = starts
+        self.containerEnds = ends
     }
 
     /// The node of the root value.
@@ -34,13 +41,18 @@ struct JSONDocument: Sendable {
     /// a failure would be a bug in the parser, and stops the program rather than mislead it.
     func read<T>(at offset: Int, building: Bool, _ body: (inout JSONParser) throws(JSONParseError) -> T) -> T {
         bytes.withUnsafeBufferPointer { buffer in
-            var parser = JSONParser(base: buffer.baseAddress!, count: buffer.count, building: building)
-            defer { parser.release() }
-            parser.position = offset
-            do {
-                return try body(&parser)
-            } catch {
-                fatalError("a checked JSON text failed to read at byte \(offset): \(error)")
+            containerStarts.withUnsafeBufferPointer { starts in
+                containerEnds.withUnsafeBufferPointer { ends in
+                    var parser = JSONParser(base: buffer.baseAddress!, count: buffer.count, building: building)
+                    defer { parser.release() }
+                    parser.position = offset
+                    parser.knownContainers = (starts, ends)
+                    do {
+                        return try body(&parser)
+                    } catch {
+                        fatalError("a checked JSON text failed to read at byte \(offset): \(error)")
+                    }
+                }
             }
         }
     }

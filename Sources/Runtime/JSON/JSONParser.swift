@@ -82,6 +82,16 @@ struct JSONParser {
     /// and no allocation (values come back as `.null`). Lazily read documents are checked so.
     let building: Bool
 
+    /// When `recordsContainers`: where each array and object starts (at its bracket) and ends
+    /// (after its closing bracket), in the order they open, so that later reads of a checked text
+    /// jump over a container instead of scanning it.
+    var recordsContainers = false
+    var containerStarts: [Int] = []
+    var containerEnds: [Int] = []
+    var openContainers: [Int] = []
+    /// The recorded containers of the text being read, for ``lastMembers(named:)`` to jump over.
+    var knownContainers: (starts: UnsafeBufferPointer<Int>, ends: UnsafeBufferPointer<Int>)?
+
     init(base: UnsafePointer<UInt8>, count: Int, building: Bool = true) {
         self.base = base
         self.end = count
@@ -129,7 +139,11 @@ struct JSONParser {
             position &+= 1
             skipWhitespace()
             if let match { offsets[match] = position }
-            _ = try parseValue()
+            if let end = knownContainerEnd() {
+                position = end
+            } else {
+                _ = try parseValue()
+            }
             skipWhitespace()
             guard position < end, base[position] == comma else { break }
             position &+= 1
@@ -214,11 +228,36 @@ struct JSONParser {
         }
     }
 
+    /// At the opening bracket of an array or object.
     mutating func enterContainer() throws(JSONParseError) {
         depth &+= 1
         if depth > JSONValue.maximumParseDepth {
             throw failure("arrays and objects nest deeper than \(JSONValue.maximumParseDepth) levels")
         }
+        if recordsContainers {
+            openContainers.append(containerStarts.count)
+            containerStarts.append(position)
+            containerEnds.append(-1)
+        }
+    }
+
+    /// After the closing bracket of an array or object.
+    @inline(__always)
+    mutating func leaveContainer() {
+        depth &-= 1
+        if recordsContainers { containerEnds[openContainers.removeLast()] = position }
+    }
+
+    /// Where the recorded container that starts at `position` ends, if there is one.
+    func knownContainerEnd() -> Int? {
+        guard let (starts, ends) = knownContainers else { return nil }
+        var low = 0
+        var high = starts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if starts[middle] < position { low = middle + 1 } else { high = middle }
+        }
+        return low < starts.count && starts[low] == position ? ends[low] : nil
     }
 
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
@@ -227,8 +266,8 @@ struct JSONParser {
         skipWhitespace()
         if position < end && base[position] == closeBrace {
             position &+= 1
-            depth &-= 1
-            return .object([:])
+            leaveContainer()
+            return building ? .object([:]) : .null
         }
         let first = members.count
         while true {
@@ -256,7 +295,8 @@ struct JSONParser {
                 skipWhitespace()
             case closeBrace:
                 position &+= 1
-                depth &-= 1
+                leaveContainer()
+                guard building else { return .null }
                 // Sized once, so the dictionary never rehashes while it fills; a later duplicate key wins.
                 var object = [String: JSONValue](minimumCapacity: members.count - first)
                 members.popAll(from: first) { key, value in object[key] = value }
@@ -273,8 +313,8 @@ struct JSONParser {
         skipWhitespace()
         if position < end && base[position] == closeBracket {
             position &+= 1
-            depth &-= 1
-            return .array([])
+            leaveContainer()
+            return building ? .array([]) : .null
         }
         let first = elements.count
         while true {
@@ -292,8 +332,8 @@ struct JSONParser {
                 position &+= 1
             case closeBracket:
                 position &+= 1
-                depth &-= 1
-                return .array(elements.popArray(from: first))
+                leaveContainer()
+                return building ? .array(elements.popArray(from: first)) : .null
             default:
                 throw failure("expected ',' or ']' after an array element, found \(found())")
             }
