@@ -76,9 +76,84 @@ import Testing
         #expect(index.candidates(for: change(.create, "Pod")) == [500, 501])
         #expect(index.candidates(for: change(.update, "Pod")) == [501])
         #expect(index.candidates(for: change(.update, "Widget")) == [501])
-        #expect(index.candidates(for: change(.update, "Deployment")).count == 501)
-        #expect(index.alertIndex["A"] == [502])
+        // Only the name prefixes the object's name has: d4 and d42, not the other 498.
+        let d42 = KubernetesChange(operation: .update, kind: "Deployment", object: object("Deployment", "d42-web"))
+        #expect(index.candidates(for: d42) == [4, 42, 501])
+        #expect(index.candidates(for: change(.update, "Deployment")) == [501])
+        #expect(index.alertIndex["A"] == [502, 503])
         #expect(index.anyAlert == [503])
+        #expect(index.candidates(forAlertNamed: "B") == [503])
+    }
+
+    @Test func theObjectIndexFindsEveryPlaybookWhoseTriggerCanFireAndNoneThatCannot() throws {
+        let index = try index(
+            """
+            - triggers: [{on_pod_update: {name_prefix: web}}]
+              actions: [{record: {tag: name}}]
+            - triggers: [{on_pod_update: {namespace_prefix: prod}}]
+              actions: [{record: {tag: namespace}}]
+            - triggers: [{on_pod_update: {labels_selector: "team=shop,tier=front"}}]
+              actions: [{record: {tag: label}}]
+            - triggers: [{on_pod_update: {labels_selector: "team="}}]
+              actions: [{record: {tag: empty label}}]
+            - triggers: [{on_pod_update: {name_prefix: "wé"}}]
+              actions: [{record: {tag: non-ASCII prefix}}]
+            - triggers: [{on_pod_update: {name_prefix: db}}, {on_pod_update: {namespace_prefix: prod}}]
+              actions: [{record: {tag: two triggers}}]
+            - triggers: [{on_pod_update: {name_prefix: web-frontend-long}}]
+              actions: [{record: {tag: longer prefix}}]
+            """)
+        func candidates(_ name: String, _ namespace: String?, _ labels: [String: String] = [:]) -> [Int] {
+            index.candidates(for: KubernetesChange(operation: .update, kind: "Pod", object: object("Pod", name, namespace: namespace, labels: labels)))
+        }
+        // A label "team=" also matches a pod without the label, and the non-ASCII prefix is
+        // checked by its trigger, so both are candidates for every pod.
+        #expect(candidates("api", "dev") == [3, 4])
+        #expect(candidates("web-1", "dev") == [0, 3, 4])
+        #expect(candidates("web-frontend-long-2", "dev") == [0, 3, 4, 6])
+        #expect(candidates("we", "dev") == [3, 4])
+        #expect(candidates("db-0", "dev") == [3, 4, 5])
+        #expect(candidates("api", "production") == [1, 3, 4, 5])
+        #expect(candidates("api", nil) == [3, 4])
+        #expect(candidates("api", "dev", ["team": "shop"]) == [2, 3, 4])
+        #expect(candidates("api", "dev", ["team": "other"]) == [3, 4])
+        // A name that is cut inside a character at a prefix's length: no lookup goes wrong.
+        #expect(candidates("wéb", "dev") == [3, 4])
+    }
+
+    /// Random configs and objects from small alphabets, so prefixes, namespaces and labels often
+    /// collide: every playbook one of whose triggers accepts the change is a candidate.
+    @Test func candidatesAreASupersetOfThePlaybooksThatAccept() throws {
+        var random = SplitMix64(seed: 20_261_203)
+        func pick(_ count: Int) -> Int { Int.random(in: 0..<count, using: &random) }
+        let names = ["a", "ab", "abc", "b", "ba", "é", "aé", ""]
+        let triggers = ["on_pod_update", "on_pod_create", "on_pod_all_changes", "on_deployment_update", "on_kubernetes_any_resource_update"]
+        for _ in 0..<40 {
+            var yaml = ""
+            for _ in 0..<30 {
+                var filters: [String] = []
+                if pick(3) == 0 { filters.append("name_prefix: \"\(names[pick(names.count)])\"") }
+                if pick(3) == 0 { filters.append("namespace_prefix: \"\(names[pick(names.count)])\"") }
+                if pick(3) == 0 { filters.append("labels_selector: \"k=\(["x", "y", ""][pick(3)])\"") }
+                let trigger = "{\(triggers[pick(triggers.count)]): {\(filters.joined(separator: ", "))}}"
+                let second = pick(4) == 0 ? ", {on_pod_update: {name_prefix: \"\(names[pick(names.count)])\"}}" : ""
+                yaml += "- triggers: [\(trigger)\(second)]\n  actions: [{record: {tag: t}}]\n"
+            }
+            let index = try index(yaml)
+            for _ in 0..<50 {
+                let labels = pick(2) == 0 ? ["k": ["x", "y", ""][pick(3)]] : [:]
+                let namespace = pick(4) == 0 ? nil : names[pick(names.count)] + "ns"
+                let change = KubernetesChange(
+                    operation: [.create, .update][pick(2)], kind: ["Pod", "Deployment"][pick(2)],
+                    object: object("Pod", names[pick(names.count)] + "-1", namespace: namespace, labels: labels))
+                let accepting = index.runnables.indices.filter { playbook in
+                    index.runnables[playbook].kubernetesTriggers.contains { $0.type.listens(to: change) && $0.filters.accepts(change.object) }
+                }
+                let candidates = index.candidates(for: change)
+                #expect(Set(accepting).isSubset(of: candidates), "\(yaml)\n\(change.kind) \(change.operation) \(change.object.json)")
+                #expect(candidates == candidates.sorted() && Set(candidates).count == candidates.count)
+            }
+        }
     }
 
     @Test func alertPlaybooksAreFoundByAlertNameAndThoseWithoutOneTakeEveryAlert() throws {

@@ -5,29 +5,45 @@ import _TriggerfishCore
 /// resolved, and the candidate playbooks of an input by Kubernetes kind and operation and by alert
 /// name, in config order. A value: given a config, which playbooks can an input fire.
 struct PlaybookIndex: Sendable {
-    /// A Kubernetes trigger of a playbook, with its parameters decoded.
-    struct KubernetesTriggerRuntime: Sendable {
+    /// A Kubernetes trigger of a playbook, with its parameters decoded. A class, so the hot path
+    /// reads it through one reference instead of copying its fields.
+    final class KubernetesTriggerRuntime: Sendable {
         let key: String
         let type: any KubernetesTrigger.Type
         let filters: KubernetesFilters
         let condition: TriggerCondition?
+
+        init(key: String, type: any KubernetesTrigger.Type, filters: KubernetesFilters, condition: TriggerCondition?) {
+            self.key = key
+            self.type = type
+            self.filters = filters
+            self.condition = condition
+        }
     }
 
-    /// A playbook as the executor runs it.
-    struct Runnable: Sendable {
+    /// A playbook as the executor runs it; a class for the same reason.
+    final class Runnable: Sendable {
         let playbook: PlaybookConfig.Playbook
         let kubernetesTriggers: [KubernetesTriggerRuntime]
         let alertTriggers: [AlertFilters]
         /// The playbook's `sinks`, or the config's default sinks when it names none.
         let sinks: [String]
+
+        init(playbook: PlaybookConfig.Playbook, kubernetesTriggers: [KubernetesTriggerRuntime], alertTriggers: [AlertFilters], sinks: [String]) {
+            self.playbook = playbook
+            self.kubernetesTriggers = kubernetesTriggers
+            self.alertTriggers = alertTriggers
+            self.sinks = sinks
+        }
     }
 
     /// Every playbook of the config, in config order (candidates are indexes into it).
     let runnables: [Runnable]
     /// Kubernetes playbooks by "Kind|operation"; kinds without an entry use `anyKindIndex`.
-    let kubernetesIndex: [String: [Int]]
-    let anyKindIndex: [KubernetesOperation: [Int]]
-    /// Alert playbooks by the `alert_name` their triggers require; `anyAlert` have a trigger without one.
+    let kubernetesIndex: [String: ObjectIndex]
+    let anyKindIndex: [KubernetesOperation: ObjectIndex]
+    /// Alert playbooks by the `alert_name` their triggers require, merged with `anyAlert`, the
+    /// playbooks with a trigger that takes every alert.
     let alertIndex: [String: [Int]]
     let anyAlert: [Int]
     /// Whether any playbook takes alerts (objects are kept for resolving alerts only then).
@@ -70,8 +86,8 @@ struct PlaybookIndex: Sendable {
 
         // Each playbook under every (kind, operation) one of its triggers listens to.
         let knownKinds = Set(TriggerCatalog.all.compactMap { ($0 as? any KubernetesTrigger.Type)?.kind })
-        var byKind: [String: [Int]] = [:]
-        var anyKind: [KubernetesOperation: [Int]] = [:]
+        var byKind: [String: ObjectIndex.Builder] = [:]
+        var anyKind: [KubernetesOperation: ObjectIndex.Builder] = [:]
         var byAlert: [String: [Int]] = [:]
         var anyAlert: [Int] = []
         for (index, runnable) in runnables.enumerated() {
@@ -79,8 +95,8 @@ struct PlaybookIndex: Sendable {
                 let operations = trigger.type.operation.map { [$0] } ?? KubernetesOperation.allCases
                 let kinds = trigger.type.kind.map { [$0] } ?? Array(knownKinds)
                 for operation in operations {
-                    if trigger.type.kind == nil { anyKind[operation, default: []].append(index) }
-                    for kind in kinds { byKind["\(kind)|\(operation.rawValue)", default: []].append(index) }
+                    if trigger.type.kind == nil { anyKind[operation, default: .init()].add(index, filters: trigger.filters) }
+                    for kind in kinds { byKind["\(kind)|\(operation.rawValue)", default: .init()].add(index, filters: trigger.filters) }
                 }
             }
             for trigger in runnable.alertTriggers {
@@ -91,11 +107,10 @@ struct PlaybookIndex: Sendable {
                 }
             }
         }
-        func ordered(_ indexes: [Int]) -> [Int] { Array(Set(indexes)).sorted() }
-        self.kubernetesIndex = byKind.mapValues(ordered)
-        self.anyKindIndex = anyKind.mapValues(ordered)
-        self.alertIndex = byAlert.mapValues(ordered)
-        self.anyAlert = ordered(anyAlert)
+        self.kubernetesIndex = byKind.mapValues { $0.build() }
+        self.anyKindIndex = anyKind.mapValues { $0.build() }
+        self.anyAlert = ObjectIndex.ordered(anyAlert)
+        self.alertIndex = byAlert.mapValues { ObjectIndex.ordered($0 + anyAlert) }
         self.hasAlertPlaybooks = !byAlert.isEmpty || !anyAlert.isEmpty
     }
 
@@ -109,13 +124,117 @@ struct PlaybookIndex: Sendable {
         return KubernetesTriggerRuntime(key: type.key, type: type, filters: filters, condition: condition)
     }
 
-    /// Candidate playbooks for a change (indexes into ``runnables``), in config order.
+    /// Candidate playbooks for a change (indexes into ``runnables``), in config order: those
+    /// with a trigger on its kind and operation whose name prefix, namespace prefix or first
+    /// label the object has, or that requires none of them. Each candidate's triggers are still
+    /// checked in full.
     func candidates(for change: KubernetesChange) -> [Int] {
-        kubernetesIndex["\(change.kind)|\(change.operation.rawValue)"] ?? anyKindIndex[change.operation] ?? []
+        guard let index = kubernetesIndex["\(change.kind)|\(change.operation.rawValue)"] ?? anyKindIndex[change.operation] else {
+            return []
+        }
+        return index.candidates(for: change.object)
     }
 
     /// Candidate playbooks for an alert of this name (indexes into ``runnables``), in config order.
     func candidates(forAlertNamed name: String) -> [Int] {
-        Array(Set((alertIndex[name] ?? []) + anyAlert)).sorted()
+        alertIndex[name] ?? anyAlert
+    }
+}
+
+/// The playbooks of one kind and operation by what their triggers require of an object, so that
+/// the playbooks an object cannot fire cost nothing: a config of 1,000 playbooks of which 3 can
+/// match costs what 3 would. Each trigger is filed once, under the most selective thing it
+/// requires: its name prefix (an ASCII one), else its namespace prefix, else its label
+/// selector's first `key=value` (a value of "" also matches a missing label, so such a pair is
+/// not used), else nothing. The lookup finds a superset of the playbooks that fire; the triggers
+/// decide.
+struct ObjectIndex: Sendable {
+    /// Playbooks with a trigger that requires nothing the index files by.
+    let unfiltered: [Int]
+    let byNamePrefix: PrefixIndex
+    let byNamespacePrefix: PrefixIndex
+    /// label key -> label value -> playbooks.
+    let byLabel: [String: [String: [Int]]]
+
+    struct Builder {
+        var unfiltered: [Int] = []
+        var byNamePrefix: [String: [Int]] = [:]
+        var byNamespacePrefix: [String: [Int]] = [:]
+        var byLabel: [String: [String: [Int]]] = [:]
+
+        mutating func add(_ playbook: Int, filters: KubernetesFilters) {
+            if let prefix = filters.namePrefix, PrefixIndex.canFile(prefix) {
+                byNamePrefix[prefix, default: []].append(playbook)
+            } else if let prefix = filters.namespacePrefix, PrefixIndex.canFile(prefix) {
+                byNamespacePrefix[prefix, default: []].append(playbook)
+            } else if let pair = filters.labels.first, !pair.value.isEmpty {
+                byLabel[pair.key, default: [:]][pair.value, default: []].append(playbook)
+            } else {
+                unfiltered.append(playbook)
+            }
+        }
+
+        func build() -> ObjectIndex {
+            ObjectIndex(
+                unfiltered: ObjectIndex.ordered(unfiltered), byNamePrefix: PrefixIndex(byNamePrefix),
+                byNamespacePrefix: PrefixIndex(byNamespacePrefix), byLabel: byLabel.mapValues { $0.mapValues(ObjectIndex.ordered) })
+        }
+    }
+
+    /// Distinct, in config order.
+    static func ordered(_ indexes: [Int]) -> [Int] { Array(Set(indexes)).sorted() }
+
+    func candidates(for object: KubernetesObject) -> [Int] {
+        var lists: [[Int]] = []
+        if !unfiltered.isEmpty { lists.append(unfiltered) }
+        if !byNamePrefix.isEmpty { byNamePrefix.matches(object.name ?? "", into: &lists) }
+        if !byNamespacePrefix.isEmpty { byNamespacePrefix.matches(object.namespace ?? "", into: &lists) }
+        if !byLabel.isEmpty {
+            let labels = object.labels
+            for (key, values) in byLabel {
+                if let value = labels[key], let playbooks = values[value] { lists.append(playbooks) }
+            }
+        }
+        switch lists.count {
+        case 0: return []
+        case 1: return lists[0]
+        default: return Self.ordered(lists.flatMap { $0 })
+        }
+    }
+}
+
+/// Playbooks by a prefix the object's name (or namespace) must have: a lookup per distinct
+/// prefix length, of the text's prefix of that length. Only ASCII prefixes are filed here: for
+/// them `hasPrefix` (which compares characters) holds only where the bytes match, so a byte
+/// lookup finds every match.
+struct PrefixIndex: Sendable {
+    /// Prefix -> playbooks, and the prefixes' distinct lengths, ascending.
+    let playbooks: [Substring: [Int]]
+    let lengths: [Int]
+
+    init(_ byPrefix: [String: [Int]]) {
+        var playbooks: [Substring: [Int]] = [:]
+        for (prefix, indexes) in byPrefix { playbooks[Substring(prefix)] = ObjectIndex.ordered(indexes) }
+        self.playbooks = playbooks
+        lengths = Set(byPrefix.keys.map(\.utf8.count)).sorted()
+    }
+
+    static func canFile(_ prefix: String) -> Bool {
+        !prefix.isEmpty && prefix.utf8.allSatisfy { $0 < 0x80 }
+    }
+
+    var isEmpty: Bool { playbooks.isEmpty }
+
+    /// Appends the playbooks of each prefix `text` has.
+    func matches(_ text: String, into lists: inout [[Int]]) {
+        let utf8 = text.utf8
+        let count = utf8.count
+        for length in lengths {
+            guard length <= count else { break }
+            let end = utf8.index(utf8.startIndex, offsetBy: length)
+            // A cut inside a multi-byte character cannot equal an ASCII prefix.
+            if end < utf8.endIndex, utf8[end] & 0xC0 == 0x80 { continue }
+            if let found = playbooks[Substring(utf8[..<end])] { lists.append(found) }
+        }
     }
 }
