@@ -90,7 +90,7 @@ public final class PlaybookEngine: Sendable {
         self.unregisteredActions = Array(configActions.subtracting(registrations.keys)).sorted()
         self.watchedKinds = Set(RequiredPermissions.watchedKinds(of: config).map(\.name))
         self.metrics = EngineMetrics(
-            factory: options.metrics, playbooks: index.runnables.map(\.playbook.displayName),
+            factory: options.metrics, playbooks: index.runnables.map(\.displayName),
             actions: configActions.union(registrations.keys), sinks: config.sinks.map(\.name))
     }
 
@@ -197,7 +197,7 @@ public final class PlaybookEngine: Sendable {
     /// Runs the actions of the runnable playbook at `candidate` on an event, in order.
     func run(_ candidate: Int, event: any TriggerfishEvent, context: ActionContext, report: inout EventReport) async {
         let runnable = index.runnables[candidate]
-        let name = runnable.playbook.displayName
+        let name = runnable.displayName
         report.playbooks.append(name)
         metrics.fired(candidate)
         context.currentSinks = runnable.sinks

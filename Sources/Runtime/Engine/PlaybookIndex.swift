@@ -28,9 +28,12 @@ struct PlaybookIndex: Sendable {
         let alertTriggers: [AlertFilters]
         /// The playbook's `sinks`, or the config's default sinks when it names none.
         let sinks: [String]
+        /// ``PlaybookConfig/Playbook/displayName``, made once.
+        let displayName: String
 
         init(playbook: PlaybookConfig.Playbook, kubernetesTriggers: [KubernetesTriggerRuntime], alertTriggers: [AlertFilters], sinks: [String]) {
             self.playbook = playbook
+            self.displayName = playbook.displayName
             self.kubernetesTriggers = kubernetesTriggers
             self.alertTriggers = alertTriggers
             self.sinks = sinks
