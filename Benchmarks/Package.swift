@@ -52,6 +52,16 @@ let package = Package(
             ],
             path: "Sources/ReplayThroughput"
         ),
+        // Events/s against body size and against the number of playbooks: `./run.sh curve`.
+        .executableTarget(
+            name: "CostCurve",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Triggerfish", package: "Triggerfish"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/CostCurve"
+        ),
         // The watch of `serve --watch`: changes/s, memory per watched object, alert resolution
         // from the cache and from the API: `./run.sh watch`.
         // glibc's heap statistics, which Swift's Glibc module does not export.

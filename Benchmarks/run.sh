@@ -3,7 +3,10 @@
 # configs Robusta's runner was measured on: 20,000 Pod updates, 5,000 Alertmanager bodies), then
 # runs the benchmarks.
 #   ./run.sh                 ordo-one benchmarks (generator, validation, replay per event)
-#   ./run.sh throughput      whole-file replay: events/s, latency percentiles, peak memory
+#   ./run.sh throughput      whole-file replay: events/s on one core and on all, latency
+#                            percentiles, peak memory, beside orjson's parse rate of the same file;
+#                            also configs whose playbooks never fire (never:NAME)
+#   ./run.sh curve           events/s against body size (1 KB to 1 MB) and playbooks (1 to 10,000)
 #   ./run.sh watch           the watch of `serve --watch` on one core: changes/s, memory per
 #                            watched object, alert resolution from the cache and from the API
 set -euo pipefail
@@ -15,22 +18,53 @@ if [ ! -f "$workload/pods.jsonl" ] || [ "$(wc -l <"$workload/pods.jsonl")" -lt 2
     python3 "$shared/bench/gen_workload.py" --seed 20260820 --events 20000 --alert-bodies 5000 --out "$workload" >/dev/null
 fi
 cd "$here"
+# What a fast JSON parser does with the same bytes, the rate to beat: orjson (PyPI) when Python
+# has it, else Foundation's JSONSerialization.
+reference() {
+    if python3 -c 'import orjson' 2>/dev/null; then
+        python3 - "$workload/$1" <<'PY'
+import sys, time, orjson
+lines = open(sys.argv[1], "rb").readlines()
+best = float("inf")
+for _ in range(3):
+    start = time.perf_counter()
+    for line in lines:
+        orjson.loads(line)
+    best = min(best, time.perf_counter() - start)
+print(f"{sys.argv[1].split('/')[-1]}: orjson {orjson.__version__} parses {len(lines) / best:.0f} bodies/s on one core (best of 3)")
+PY
+    else
+        WORKLOAD_DIR="$workload" "$bin/ReplayThroughput" --foundation-parse "$1"
+    fi
+}
+pin=()
+if command -v taskset >/dev/null; then pin=(taskset -c 0); fi
 if [ "${1:-}" = "throughput" ]; then
     shift
     swift build -c release --product ReplayThroughput >&2
-    for config in playbooks_k8s_N10.yaml playbooks_k8s_N100.yaml playbooks_k8s_N1000.yaml; do
-        WORKLOAD_DIR="$workload" "$(swift build -c release --show-bin-path)/ReplayThroughput" pods.jsonl "$config"
+    bin="$(swift build -c release --show-bin-path)"
+    # The reference parse and the sequential passes on one core; the pipeline pass uses them all.
+    "${pin[@]}" bash -c "$(declare -f reference); workload='$workload' bin='$bin' reference pods.jsonl"
+    for config in playbooks_k8s_N10.yaml playbooks_k8s_N100.yaml playbooks_k8s_N1000.yaml never:playbooks_k8s_N10.yaml never:playbooks_k8s_N1000.yaml; do
+        WORKLOAD_DIR="$workload" "${pin[@]}" "$bin/ReplayThroughput" --pass sequential pods.jsonl "$config"
+        WORKLOAD_DIR="$workload" "$bin/ReplayThroughput" --pass pipeline pods.jsonl "$config"
     done
+    "${pin[@]}" bash -c "$(declare -f reference); workload='$workload' bin='$bin' reference alerts.jsonl"
     for config in playbooks_alerts_N10.yaml playbooks_alerts_N100.yaml playbooks_alerts_N1000.yaml; do
-        WORKLOAD_DIR="$workload" "$(swift build -c release --show-bin-path)/ReplayThroughput" alerts.jsonl "$config"
+        WORKLOAD_DIR="$workload" "${pin[@]}" "$bin/ReplayThroughput" --pass sequential alerts.jsonl "$config"
+        WORKLOAD_DIR="$workload" "$bin/ReplayThroughput" --pass pipeline alerts.jsonl "$config"
     done
+    exit 0
+fi
+if [ "${1:-}" = "curve" ]; then
+    shift
+    swift build -c release --product CostCurve >&2
+    WORKLOAD_DIR="$workload" "${pin[@]}" "$(swift build -c release --show-bin-path)/CostCurve" "$@"
     exit 0
 fi
 if [ "${1:-}" = "watch" ]; then
     shift
     swift build -c release --product WatchThroughput >&2
-    pin=()
-    if command -v taskset >/dev/null; then pin=(taskset -c 0); fi
     WORKLOAD_DIR="$workload" "${pin[@]}" "$(swift build -c release --show-bin-path)/WatchThroughput" "$@"
     exit 0
 fi

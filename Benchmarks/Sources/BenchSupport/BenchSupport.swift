@@ -22,9 +22,24 @@ public func workloadPath(_ name: String) -> String { (workloadDirectory as NSStr
 
 /// An engine for one of the workload's playbook configs, with the built-in actions and `bench_count`.
 public func makeEngine(config name: String) throws -> PlaybookEngine {
+    try makeEngine(configPath: workloadPath(name))
+}
+
+/// An engine for the playbook config at `path`, with the built-in actions and `bench_count`.
+public func makeEngine(configPath path: String) throws -> PlaybookEngine {
     let schema = try PlaybookConfig.schema(addingActions: EmbeddedPlaybooks.actionFiles)
-    let config = try PlaybookConfig.load(path: workloadPath(name), schema: schema)
+    let config = try PlaybookConfig.load(path: path, schema: schema)
     return try PlaybookEngine(config: config, actions: BuiltinActionImplementations().registrations + BenchActions().registrations)
+}
+
+/// A copy of one of the workload's configs in which no trigger can match a workload object
+/// (every name prefix starts with `never-`), written to a temporary file: what a config's
+/// playbooks cost when they do not fire.
+public func neverMatchingConfig(_ name: String) throws -> String {
+    let text = try String(contentsOfFile: workloadPath(name), encoding: .utf8)
+    let path = NSTemporaryDirectory() + "never-" + name
+    try text.replacingOccurrences(of: "name_prefix: \"", with: "name_prefix: \"never-").write(toFile: path, atomically: true, encoding: .utf8)
+    return path
 }
 
 /// The first `limit` lines of a workload file, as bytes.
