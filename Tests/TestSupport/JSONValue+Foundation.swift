@@ -20,6 +20,8 @@ extension JSONValue {
             switch String(cString: number.objCType) {
             case "c": self = .bool(number.boolValue)
             case "d", "f": self = .double(number.doubleValue)
+            // An integer beyond Int64 that fits UInt64: a double, as JSONValue parses it.
+            case "Q" where number.uint64Value > UInt64(Int64.max): self = .double(Double(number.uint64Value))
             default: self = .int(number.intValue)
             }
         default: return nil
