@@ -17,10 +17,21 @@ import Testing
         ("runner_config_rendered.json", ["--config", "Tests/Fixtures/runner_config_rendered.yaml"]),
         ("helm_values.json", ["--config", "Tests/Fixtures/helm_values.yaml"]),
         ("runner_config_valid.json", ["--config", "Tests/Fixtures/runner_config_valid.yaml"]),
+        // A slice of the benchmark workload with its 1,000-playbook configs (bench_count made
+        // built-in actions that read whole objects), recorded before inputs were read on demand
+        // (b01ff37); the whole files gave identical bytes too (docs/performance.md).
+        (
+            "workload_pods.json",
+            ["--config", "Tests/Fixtures/workload/playbooks_pods.yaml", "--events", "Tests/Fixtures/workload/pods-slice.jsonl"]
+        ),
+        (
+            "workload_alerts.json",
+            ["--config", "Tests/Fixtures/workload/playbooks_alerts.yaml", "--events", "Tests/Fixtures/workload/alerts-slice.jsonl"]
+        ),
     ])
     func jsonOutputIsWhatWasRecorded(recording: String, arguments: [String]) throws {
-        // The default run replays the bundled recording; the others the fixtures' inputs.
-        let events = arguments.isEmpty ? [] : ["--events", try ReplayTests.fixtureRecording().path]
+        // The default run replays the bundled recording; the others the fixtures' inputs unless they name theirs.
+        let events = arguments.isEmpty || arguments.contains("--events") ? [] : ["--events", try ReplayTests.fixtureRecording().path]
         let result = try CLITests.triggerfish(["replay", "--output", "json"] + arguments + events)
         #expect(result.status == 0, "stderr: \(result.stderr.joined(separator: "\n"))")
         let expected = try String(contentsOf: Self.recorded.appending(path: recording), encoding: .utf8)

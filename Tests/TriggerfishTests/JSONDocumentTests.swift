@@ -54,12 +54,17 @@ import TriggerfishTestSupport
         let kind = depth > 4 ? pick(4) : pick(7)
         switch kind {
         case 0: return "\"\(strings[pick(strings.count)])\""
-        case 1: return ["0", "-1", "42", "3.25", "-0.5e3", "1E-2", "9223372036854775807", "-9223372036854775808", "18446744073709551616", "1e308"][pick(10)]
+        case 1:
+            return [
+                "0", "-1", "42", "3.25", "-0.5e3", "1E-2", "9223372036854775807", "-9223372036854775808", "18446744073709551616", "1e308",
+            ][pick(10)]
         case 2: return ["true", "false", "null"][pick(3)]
         case 3: return "\"metadata\""
         case 4, 5:
             let keys = ["metadata", "name", "na\\u006de", "labels", "obj", "data", "k\u{E9}y"]
-            let members = (0..<pick(5)).map { _ in "\(space)\"\(keys[pick(keys.count)])\"\(space):\(space)\(generate(&random, depth: depth + 1))" }
+            let members = (0..<pick(5)).map { _ in
+                "\(space)\"\(keys[pick(keys.count)])\"\(space):\(space)\(generate(&random, depth: depth + 1))"
+            }
             return "{" + members.joined(separator: ",") + space + "}"
         default:
             let elements = (0..<pick(4)).map { _ in space + generate(&random, depth: depth + 1) }
@@ -178,6 +183,29 @@ import TriggerfishTestSupport
             }
         }
         return count != keys(value)
+    }
+
+    @Test func aDetachedObjectKeepsOnlyItsOwnBytesAndReadsTheSame() throws {
+        var checked = 0
+        for fixture in try InputFixtures.all() {
+            guard case .kubernetes(let change)? = try? InputDecoder.decode(fixture.bytes) else { continue }
+            for object in [change.object] + (change.oldObject.map { [$0] } ?? []) {
+                let detached = object.detached()
+                guard case .lazy(let original) = object.storage, case .lazy(let kept) = detached.storage else {
+                    Issue.record("\(fixture.name): not read on demand")
+                    continue
+                }
+                #expect(kept.node.document.bytes.count < original.node.document.bytes.count)
+                #expect(
+                    kept.node.document.bytes
+                        == Array(original.node.document.bytes[original.node.offset...].prefix(kept.node.document.bytes.count)))
+                #expect(detached.json == object.json, "\(fixture.name)")
+                #expect(detached.name == object.name && detached.namespace == object.namespace && detached.labels == object.labels)
+                #expect(Self.reached(kept.node) == object.json)
+                checked += 1
+            }
+        }
+        #expect(checked >= 5, "the fixtures hold five kubewatch objects")
     }
 
     @Test func aKubewatchBodyIsDecodedAlikeBuiltOrReadOnDemand() throws {

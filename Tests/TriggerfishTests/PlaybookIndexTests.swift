@@ -104,7 +104,8 @@ import Testing
               actions: [{record: {tag: longer prefix}}]
             """)
         func candidates(_ name: String, _ namespace: String?, _ labels: [String: String] = [:]) -> [Int] {
-            index.candidates(for: KubernetesChange(operation: .update, kind: "Pod", object: object("Pod", name, namespace: namespace, labels: labels)))
+            index.candidates(
+                for: KubernetesChange(operation: .update, kind: "Pod", object: object("Pod", name, namespace: namespace, labels: labels)))
         }
         // A label "team=" also matches a pod without the label, and the non-ASCII prefix is
         // checked by its trigger, so both are candidates for every pod.
@@ -127,7 +128,9 @@ import Testing
         var random = SplitMix64(seed: 20_261_203)
         func pick(_ count: Int) -> Int { Int.random(in: 0..<count, using: &random) }
         let names = ["a", "ab", "abc", "b", "ba", "é", "aé", ""]
-        let triggers = ["on_pod_update", "on_pod_create", "on_pod_all_changes", "on_deployment_update", "on_kubernetes_any_resource_update"]
+        let triggers = [
+            "on_pod_update", "on_pod_create", "on_pod_all_changes", "on_deployment_update", "on_kubernetes_any_resource_update",
+        ]
         for _ in 0..<40 {
             var yaml = ""
             for _ in 0..<30 {
@@ -147,7 +150,9 @@ import Testing
                     operation: [.create, .update][pick(2)], kind: ["Pod", "Deployment"][pick(2)],
                     object: object("Pod", names[pick(names.count)] + "-1", namespace: namespace, labels: labels))
                 let accepting = index.runnables.indices.filter { playbook in
-                    index.runnables[playbook].kubernetesTriggers.contains { $0.type.listens(to: change) && $0.filters.accepts(change.object) }
+                    index.runnables[playbook].kubernetesTriggers.contains {
+                        $0.type.listens(to: change) && $0.filters.accepts(change.object)
+                    }
                 }
                 let candidates = index.candidates(for: change)
                 #expect(Set(accepting).isSubset(of: candidates), "\(yaml)\n\(change.kind) \(change.operation) \(change.object.json)")

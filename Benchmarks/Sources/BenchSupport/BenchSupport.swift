@@ -38,7 +38,8 @@ public func makeEngine(configPath path: String) throws -> PlaybookEngine {
 public func neverMatchingConfig(_ name: String) throws -> String {
     let text = try String(contentsOfFile: workloadPath(name), encoding: .utf8)
     let path = NSTemporaryDirectory() + "never-" + name
-    try text.replacingOccurrences(of: "name_prefix: \"", with: "name_prefix: \"never-").write(toFile: path, atomically: true, encoding: .utf8)
+    try text.replacingOccurrences(of: "name_prefix: \"", with: "name_prefix: \"never-").write(
+        toFile: path, atomically: true, encoding: .utf8)
     return path
 }
 

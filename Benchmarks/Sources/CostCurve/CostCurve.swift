@@ -62,9 +62,11 @@ struct CostCurve: AsyncParsableCommand {
                 let rate = Double(pods.count) / elapsed
                 if !firing {
                     baseline = baseline ?? rate
-                    row += " never firing \(String(format: "%7.0f", rate)) events/s (\(String(format: "%.2f", baseline! / rate))x the cost of 1);"
+                    row +=
+                        " never firing \(String(format: "%7.0f", rate)) events/s (\(String(format: "%.2f", baseline! / rate))x the cost of 1);"
                 } else {
-                    row += " firing \(String(format: "%7.0f", rate)) events/s, bench_count ran \(benchCountRuns.load(ordering: .relaxed)) times"
+                    row +=
+                        " firing \(String(format: "%7.0f", rate)) events/s, bench_count ran \(benchCountRuns.load(ordering: .relaxed)) times"
                 }
             }
             print(row)
@@ -116,11 +118,12 @@ struct CostCurve: AsyncParsableCommand {
             let containers = copies
             objects { object in
                 guard case .object(var spec) = object["spec"], let first = spec["containers"]?.arrayValue?.first else { return }
-                spec["containers"] = .array((0..<containers).map { index in
-                    guard case .object(var container) = first else { return first }
-                    container["name"] = .string("c\(index)")
-                    return .object(container)
-                })
+                spec["containers"] = .array(
+                    (0..<containers).map { index in
+                        guard case .object(var container) = first else { return first }
+                        container["name"] = .string("c\(index)")
+                        return .object(container)
+                    })
                 object["spec"] = .object(spec)
             }
             root["data"] = .object(data)

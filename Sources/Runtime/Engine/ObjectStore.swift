@@ -16,7 +16,8 @@ public final class ObjectStore: Sendable {
     public func apply(_ change: KubernetesChange) {
         guard Self.kinds.contains(change.kind), let name = change.object.name else { return }
         let key = Self.key(kind: change.kind, namespace: change.kind == "Node" ? nil : change.object.namespace, name: name)
-        objects.withLock { $0[key] = change.operation == .delete ? nil : change.object }
+        let object = change.operation == .delete ? nil : change.object.detached()
+        objects.withLock { $0[key] = object }
     }
 
     public func object(kind: String, namespace: String?, name: String) -> KubernetesObject? {

@@ -31,7 +31,10 @@ struct PlaybookIndex: Sendable {
         /// ``PlaybookConfig/Playbook/displayName``, made once.
         let displayName: String
 
-        init(playbook: PlaybookConfig.Playbook, kubernetesTriggers: [KubernetesTriggerRuntime], alertTriggers: [AlertFilters], sinks: [String]) {
+        init(
+            playbook: PlaybookConfig.Playbook, kubernetesTriggers: [KubernetesTriggerRuntime], alertTriggers: [AlertFilters],
+            sinks: [String]
+        ) {
             self.playbook = playbook
             self.displayName = playbook.displayName
             self.kubernetesTriggers = kubernetesTriggers

@@ -82,6 +82,14 @@ public struct KubernetesObject: Sendable, Hashable {
         return members.compactMapValues(\.stringValue)
     }
 
+    /// The same object holding only what it needs: an object read on demand from an input keeps
+    /// the whole input (the old object too) until detached. For objects kept long, as the store
+    /// that alerts resolve from keeps them.
+    public func detached() -> KubernetesObject {
+        guard case .lazy(let lazy) = storage, let document = lazy.node.document.detached(containerAt: lazy.node.offset) else { return self }
+        return KubernetesObject(node: document.rootNode)
+    }
+
     public static func == (lhs: KubernetesObject, rhs: KubernetesObject) -> Bool {
         lhs.json == rhs.json
     }

@@ -34,6 +34,32 @@ struct JSONDocument: Sendable {
         self.containerEnds = ends
     }
 
+    /// A document already checked: a container of a checked one.
+    private init(bytes: [UInt8], containerStarts: [Int], containerEnds: [Int]) {
+        self.bytes = bytes
+        self.root = 0
+        self.containerStarts = containerStarts
+        self.containerEnds = containerEnds
+    }
+
+    /// The container that starts at `offset` as a document of its own, holding only its bytes,
+    /// so that keeping it does not keep the rest of this one.
+    func detached(containerAt offset: Int) -> JSONDocument? {
+        var low = 0
+        var high = containerStarts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if containerStarts[middle] < offset { low = middle + 1 } else { high = middle }
+        }
+        guard low < containerStarts.count, containerStarts[low] == offset else { return nil }
+        let end = containerEnds[low]
+        var last = low
+        while last < containerStarts.count, containerStarts[last] < end { last += 1 }
+        return JSONDocument(
+            bytes: Array(bytes[offset..<end]), containerStarts: containerStarts[low..<last].map { $0 - offset },
+            containerEnds: containerEnds[low..<last].map { $0 - offset })
+    }
+
     /// The node of the root value.
     var rootNode: JSONNode { JSONNode(document: self, offset: root) }
 
