@@ -18,9 +18,17 @@ import TriggerfishTestSupport
     }
 
     /// The whole value as the document reaches it: every member through ``JSONNode/members(_:)``
-    /// (with a key no object has), every element through the parser at its offset.
+    /// (with a key no object has), every element through ``JSONNode/elements``.
     static func reached(_ node: JSONNode) -> JSONValue {
         let value = node.value
+        if case .array = value {
+            guard let elements = node.elements else {
+                Issue.record("an array without elements")
+                return .null
+            }
+            return .array(elements.map(reached))
+        }
+        #expect(node.elements == nil || value.arrayValue != nil)
         guard case .object(let members) = value else { return value }
         let keys = Array(members.keys) + ["\u{1F47B} not a key"]
         let nodes = node.members(keys)

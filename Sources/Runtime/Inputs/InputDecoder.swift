@@ -11,9 +11,9 @@ public enum InputDecoder {
 
     /// Parses and decodes one input; see ``decode(_:)-(UnsafeRawBufferPointer)``.
     ///
-    /// A kubewatch CloudEvent is checked whole but read on demand: its objects keep the bytes and
-    /// build their JSON only when something reads it (``KubernetesObject``). Anything else is
-    /// parsed whole.
+    /// The body is checked whole, then read on demand: only the values decoding needs are built,
+    /// and a kubewatch CloudEvent's objects keep the bytes and build their JSON only when
+    /// something reads it (``KubernetesObject``).
     public static func decode(_ bytes: [UInt8]) throws(InputError) -> RecordedInput {
         let document: JSONDocument
         do {
@@ -21,15 +21,7 @@ public enum InputDecoder {
         } catch {
             throw InputError(message: error.description)
         }
-        let root = document.rootNode
-        if root.member("data") != nil {
-            do throws(InputError) {
-                return .kubernetes(try decodeKubewatch(reading: root))
-            } catch {
-                throw InputError(message: "kubewatch CloudEvent: \(error.message)")
-            }
-        }
-        return try decode(parsed: root.value)
+        return try decode(reading: document.rootNode)
     }
 
     /// Parses and decodes one input; see ``decode(_:)-(UnsafeRawBufferPointer)``.
@@ -42,25 +34,31 @@ public enum InputDecoder {
 
     /// Decodes an already parsed input by its shape.
     static func decode(parsed body: JSONValue) throws(InputError) -> RecordedInput {
+        try decode(reading: body)
+    }
+
+    /// Decodes an input by its shape, built or read on demand.
+    static func decode(reading body: some InputJSON) throws(InputError) -> RecordedInput {
         let expected =
             "expected a kubewatch CloudEvent (an object with 'data') or an Alertmanager webhook (an object with 'alerts' or 'receiver')"
-        guard case .object(let members) = body else { throw InputError(message: "\(expected); found \(describe(body))") }
+        guard body.isObject else { throw InputError(message: "\(expected); found \(describe(body.value))") }
+        let shape = body.members(["data", "alerts", "receiver"])
         // The shape is known from here on, so messages say which kind of input was wrong.
-        if members["data"] != nil {
+        if shape[0] != nil {
             do throws(InputError) {
-                return .kubernetes(try decodeKubewatch(body))
+                return .kubernetes(try decodeKubewatch(reading: body))
             } catch {
                 throw InputError(message: "kubewatch CloudEvent: \(error.message)")
             }
         }
-        if members["alerts"] != nil || members["receiver"] != nil {
+        if shape[1] != nil || shape[2] != nil {
             do throws(InputError) {
-                return .alerts(try decodeAlertmanager(body))
+                return .alerts(try decodeAlertmanager(reading: body))
             } catch {
                 throw InputError(message: "Alertmanager webhook: \(error.message)")
             }
         }
-        throw InputError(message: "\(expected); found \(describeKeys(members))")
+        throw InputError(message: "\(expected); found \(describeKeys(body.value.objectValue ?? [:]))")
     }
 
     /// Decodes a kubewatch CloudEvent as Robusta's runner does: it reads only `data`, which must hold
@@ -73,7 +71,7 @@ public enum InputDecoder {
         try decodeKubewatch(reading: body)
     }
 
-    static func decodeKubewatch(reading body: some KubewatchJSON) throws(InputError) -> KubernetesChange {
+    static func decodeKubewatch(reading body: some InputJSON) throws(InputError) -> KubernetesChange {
         guard body.isObject else {
             throw InputError(message: "expected a kubewatch CloudEvent (an object with 'data'); found \(describe(body.value))")
         }
@@ -104,40 +102,49 @@ public enum InputDecoder {
     /// common and group label maps are optional. Each alert needs `status`; its `labels` and `annotations`
     /// map strings to strings; `startsAt`, `endsAt`, `generatorURL` and `fingerprint` default to `""`.
     public static func decodeAlertmanager(_ body: JSONValue) throws(InputError) -> AlertmanagerWebhook {
-        guard case .object(let root) = body else {
-            throw InputError(message: "expected an Alertmanager webhook (an object with 'alerts' or 'receiver'); found \(describe(body))")
+        try decodeAlertmanager(reading: body)
+    }
+
+    static func decodeAlertmanager(reading body: some InputJSON) throws(InputError) -> AlertmanagerWebhook {
+        guard body.isObject else {
+            throw InputError(message: "expected an Alertmanager webhook (an object with 'alerts' or 'receiver'); found \(describe(body.value))")
         }
+        let fields = body.members([
+            "receiver", "status", "externalURL", "groupKey", "version", "commonLabels", "commonAnnotations", "groupLabels", "alerts",
+        ])
         var webhook = AlertmanagerWebhook(
-            receiver: try string(root["receiver"], at: "receiver"),
-            status: try string(root["status"], at: "status"),
-            externalURL: try string(root["externalURL"], at: "externalURL"),
-            groupKey: try string(root["groupKey"], at: "groupKey"),
-            version: try string(root["version"], at: "version"),
-            commonLabels: try stringMap(root["commonLabels"], at: "commonLabels"),
-            commonAnnotations: try stringMap(root["commonAnnotations"], at: "commonAnnotations"),
-            groupLabels: try stringMap(root["groupLabels"], at: "groupLabels"))
-        switch root["alerts"] {
-        case nil, .null?: break
-        case .array(let items)?:
+            receiver: try string(fields[0]?.value, at: "receiver"),
+            status: try string(fields[1]?.value, at: "status"),
+            externalURL: try string(fields[2]?.value, at: "externalURL"),
+            groupKey: try string(fields[3]?.value, at: "groupKey"),
+            version: try string(fields[4]?.value, at: "version"),
+            commonLabels: try stringMap(fields[5]?.value, at: "commonLabels"),
+            commonAnnotations: try stringMap(fields[6]?.value, at: "commonAnnotations"),
+            groupLabels: try stringMap(fields[7]?.value, at: "groupLabels"))
+        switch fields[8] {
+        case nil: break
+        case let alerts? where alerts.isNull: break
+        case let alerts?:
+            guard let items = alerts.elements else { throw mismatch("alerts", expected: "a list", found: alerts.value) }
             webhook.alerts.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {
                 webhook.alerts.append(try alert(item, at: "alerts[\(index)]"))
             }
-        case let other?: throw mismatch("alerts", expected: "a list", found: other)
         }
         return webhook
     }
 
-    static func alert(_ value: JSONValue, at path: String) throws(InputError) -> PrometheusAlert {
-        guard case .object(let members) = value else { throw mismatch(path, expected: "an object", found: value) }
+    static func alert(_ value: some InputJSON, at path: String) throws(InputError) -> PrometheusAlert {
+        guard value.isObject else { throw mismatch(path, expected: "an object", found: value.value) }
+        let fields = value.members(["status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"])
         return PrometheusAlert(
-            status: try string(members["status"], at: "\(path).status"),
-            labels: try stringMap(members["labels"], at: "\(path).labels"),
-            annotations: try stringMap(members["annotations"], at: "\(path).annotations"),
-            startsAt: try optionalString(members["startsAt"], at: "\(path).startsAt") ?? "",
-            endsAt: try optionalString(members["endsAt"], at: "\(path).endsAt") ?? "",
-            generatorURL: try optionalString(members["generatorURL"], at: "\(path).generatorURL") ?? "",
-            fingerprint: try optionalString(members["fingerprint"], at: "\(path).fingerprint") ?? "")
+            status: try string(fields[0]?.value, at: "\(path).status"),
+            labels: try stringMap(fields[1]?.value, at: "\(path).labels"),
+            annotations: try stringMap(fields[2]?.value, at: "\(path).annotations"),
+            startsAt: try optionalString(fields[3]?.value, at: "\(path).startsAt") ?? "",
+            endsAt: try optionalString(fields[4]?.value, at: "\(path).endsAt") ?? "",
+            generatorURL: try optionalString(fields[5]?.value, at: "\(path).generatorURL") ?? "",
+            fingerprint: try optionalString(fields[6]?.value, at: "\(path).fingerprint") ?? "")
     }
 
     // MARK: Fields
@@ -244,11 +251,13 @@ public enum InputDecoder {
     }
 }
 
-/// What decoding a kubewatch CloudEvent reads of a JSON value, built (``JSONValue``) or read on
-/// demand from a checked text (``JSONNode``), so that both are decoded by the same rules.
-protocol KubewatchJSON {
+/// What decoding an input reads of a JSON value, built (``JSONValue``) or read on demand from a
+/// checked text (``JSONNode``), so that both are decoded by the same rules.
+protocol InputJSON {
     var isObject: Bool { get }
     var isNull: Bool { get }
+    /// The elements, when this is an array.
+    var elements: [Self]? { get }
     /// The values of the members named `keys`; `nil` for one the object does not have.
     func members(_ keys: [String]) -> [Self?]
     /// The value, built.
@@ -257,17 +266,18 @@ protocol KubewatchJSON {
     var kubernetesObject: KubernetesObject { get }
 }
 
-extension KubewatchJSON {
+extension InputJSON {
     func member(_ key: String) -> Self? { members([key])[0] }
 }
 
-extension JSONValue: KubewatchJSON {
+extension JSONValue: InputJSON {
     var isObject: Bool { objectValue != nil }
     func members(_ keys: [String]) -> [JSONValue?] { keys.map { self[$0] } }
     var value: JSONValue { self }
+    var elements: [JSONValue]? { arrayValue }
     var kubernetesObject: KubernetesObject { KubernetesObject(json: self) }
 }
 
-extension JSONNode: KubewatchJSON {
+extension JSONNode: InputJSON {
     var kubernetesObject: KubernetesObject { KubernetesObject(node: self) }
 }

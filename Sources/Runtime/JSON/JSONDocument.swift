@@ -106,6 +106,13 @@ struct JSONNode: Sendable {
         return offsets.map { $0.map { JSONNode(document: document, offset: $0) } }
     }
 
+    /// The elements, when this is an array.
+    var elements: [JSONNode]? {
+        guard lead == UInt8(ascii: "[") else { return nil }
+        let offsets = document.read(at: offset, building: false) { parser throws(JSONParseError) in try parser.elementOffsets() }
+        return offsets.map { JSONNode(document: document, offset: $0) }
+    }
+
     /// The value, built.
     var value: JSONValue {
         document.read(at: offset, building: true) { parser throws(JSONParseError) in try parser.parseValue() }

@@ -153,6 +153,28 @@ struct JSONParser {
         return offsets
     }
 
+    /// The offsets of the elements of the array at `position`, jumping over the containers the
+    /// text records.
+    mutating func elementOffsets() throws(JSONParseError) -> [Int] {
+        precondition(!building, "elements are found without building them")
+        var offsets: [Int] = []
+        position &+= 1  // [
+        skipWhitespace()
+        while position < end, base[position] != closeBracket {
+            offsets.append(position)
+            if let end = knownContainerEnd() {
+                position = end
+            } else {
+                _ = try parseValue()
+            }
+            skipWhitespace()
+            guard position < end, base[position] == comma else { break }
+            position &+= 1
+            skipWhitespace()
+        }
+        return offsets
+    }
+
     static func index(of key: UnsafeBufferPointer<UInt8>, in keys: [String]) -> Int? {
         keys.firstIndex { $0.utf8.count == key.count && $0.utf8.elementsEqual(key) }
     }
