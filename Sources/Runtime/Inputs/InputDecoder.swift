@@ -107,7 +107,8 @@ public enum InputDecoder {
 
     static func decodeAlertmanager(reading body: some InputJSON) throws(InputError) -> AlertmanagerWebhook {
         guard body.isObject else {
-            throw InputError(message: "expected an Alertmanager webhook (an object with 'alerts' or 'receiver'); found \(describe(body.value))")
+            let expected = "expected an Alertmanager webhook (an object with 'alerts' or 'receiver')"
+            throw InputError(message: "\(expected); found \(describe(body.value))")
         }
         let fields = body.members([
             "receiver", "status", "externalURL", "groupKey", "version", "commonLabels", "commonAnnotations", "groupLabels", "alerts",
