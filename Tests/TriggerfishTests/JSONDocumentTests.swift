@@ -30,6 +30,11 @@ import TriggerfishTestSupport
         }
         #expect(node.elements == nil || value.arrayValue != nil)
         guard case .object(let members) = value else { return value }
+        // `strings` may decline (a duplicate key's earlier value is not a string); what it gives
+        // must be the object's strings.
+        if let strings = node.strings {
+            #expect(members.values.allSatisfy { $0.stringValue != nil } && strings == members.compactMapValues(\.stringValue))
+        }
         let keys = Array(members.keys) + ["\u{1F47B} not a key"]
         let nodes = node.members(keys)
         #expect(nodes.last! == nil)
@@ -236,3 +241,4 @@ import TriggerfishTestSupport
         }
     }
 }
+

@@ -119,9 +119,9 @@ public enum InputDecoder {
             externalURL: try string(fields[2]?.value, at: "externalURL"),
             groupKey: try string(fields[3]?.value, at: "groupKey"),
             version: try string(fields[4]?.value, at: "version"),
-            commonLabels: try stringMap(fields[5]?.value, at: "commonLabels"),
-            commonAnnotations: try stringMap(fields[6]?.value, at: "commonAnnotations"),
-            groupLabels: try stringMap(fields[7]?.value, at: "groupLabels"))
+            commonLabels: try stringMap(fields[5], at: "commonLabels"),
+            commonAnnotations: try stringMap(fields[6], at: "commonAnnotations"),
+            groupLabels: try stringMap(fields[7], at: "groupLabels"))
         switch fields[8] {
         case nil: break
         case let alerts? where alerts.isNull: break
@@ -140,8 +140,8 @@ public enum InputDecoder {
         let fields = value.members(["status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"])
         return PrometheusAlert(
             status: try string(fields[0]?.value, at: "\(path).status"),
-            labels: try stringMap(fields[1]?.value, at: "\(path).labels"),
-            annotations: try stringMap(fields[2]?.value, at: "\(path).annotations"),
+            labels: try stringMap(fields[1], at: "\(path).labels"),
+            annotations: try stringMap(fields[2], at: "\(path).annotations"),
             startsAt: try optionalString(fields[3]?.value, at: "\(path).startsAt") ?? "",
             endsAt: try optionalString(fields[4]?.value, at: "\(path).endsAt") ?? "",
             generatorURL: try optionalString(fields[5]?.value, at: "\(path).generatorURL") ?? "",
@@ -167,6 +167,13 @@ public enum InputDecoder {
         case .string(let string)?: return string
         case let other?: throw mismatch(path, expected: "a string", found: other)
         }
+    }
+
+    /// A mapping of strings to strings; empty when the field is missing or null. Read straight
+    /// into strings when it is one; anything else goes through the built value and its messages.
+    static func stringMap(_ value: (some InputJSON)?, at path: String) throws(InputError) -> [String: String] {
+        if let strings = value?.strings { return strings }
+        return try stringMap(value?.value, at: path)
     }
 
     /// A mapping of strings to strings; empty when the field is missing or null.
@@ -259,6 +266,8 @@ protocol InputJSON {
     var isNull: Bool { get }
     /// The elements, when this is an array.
     var elements: [Self]? { get }
+    /// The members, when this is an object whose values are all strings; `nil` otherwise.
+    var strings: [String: String]? { get }
     /// The values of the members named `keys`; `nil` for one the object does not have.
     func members(_ keys: [String]) -> [Self?]
     /// The value, built.
@@ -276,6 +285,7 @@ extension JSONValue: InputJSON {
     func members(_ keys: [String]) -> [JSONValue?] { keys.map { self[$0] } }
     var value: JSONValue { self }
     var elements: [JSONValue]? { arrayValue }
+    var strings: [String: String]? { nil }
     var kubernetesObject: KubernetesObject { KubernetesObject(json: self) }
 }
 

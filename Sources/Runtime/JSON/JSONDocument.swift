@@ -113,6 +113,14 @@ struct JSONNode: Sendable {
         return offsets.map { JSONNode(document: document, offset: $0) }
     }
 
+    /// The members, when this is an object whose values are all strings (labels, annotations),
+    /// built straight into strings; `nil` otherwise, and also when a value a later duplicate key
+    /// replaces is not a string (the caller then reads the built value).
+    var strings: [String: String]? {
+        guard isObject else { return nil }
+        return document.read(at: offset, building: true) { parser throws(JSONParseError) in try parser.parseStringMap() }
+    }
+
     /// The value, built.
     var value: JSONValue {
         document.read(at: offset, building: true) { parser throws(JSONParseError) in try parser.parseValue() }

@@ -175,6 +175,28 @@ struct JSONParser {
         return offsets
     }
 
+    /// The object at `position` (of a checked text) as strings, when all its values are
+    /// strings; `nil` at the first value that is not, even one a later duplicate key replaces.
+    /// A later duplicate key wins, as in a parse.
+    mutating func parseStringMap() throws(JSONParseError) -> [String: String]? {
+        var strings: [String: String] = [:]
+        position &+= 1  // {
+        skipWhitespace()
+        while position < end, base[position] == quote {
+            let key = try parseString()
+            skipWhitespace()
+            position &+= 1  // :
+            skipWhitespace()
+            guard position < end, base[position] == quote else { return nil }
+            strings[key] = try parseString()
+            skipWhitespace()
+            guard position < end, base[position] == comma else { break }
+            position &+= 1
+            skipWhitespace()
+        }
+        return strings
+    }
+
     static func index(of key: UnsafeBufferPointer<UInt8>, in keys: [String]) -> Int? {
         keys.firstIndex { $0.utf8.count == key.count && $0.utf8.elementsEqual(key) }
     }
