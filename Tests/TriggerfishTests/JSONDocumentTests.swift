@@ -241,4 +241,3 @@ import TriggerfishTestSupport
         }
     }
 }
-
