@@ -26,10 +26,7 @@ public enum InputDecoder {
 
     /// Parses and decodes one input; see ``decode(_:)-(UnsafeRawBufferPointer)``.
     public static func decode(_ text: String) throws(InputError) -> RecordedInput {
-        var text = text
-        return try text.withUTF8 { buffer in
-            Result { () throws(InputError) in try decode(UnsafeRawBufferPointer(buffer)) }
-        }.get()
+        try decode(Array(text.utf8))
     }
 
     /// Decodes an already parsed input by its shape.

@@ -45,13 +45,7 @@ struct JSONDocument: Sendable {
     /// The container that starts at `offset` as a document of its own, holding only its bytes,
     /// so that keeping it does not keep the rest of this one.
     func detached(containerAt offset: Int) -> JSONDocument? {
-        var low = 0
-        var high = containerStarts.count
-        while low < high {
-            let middle = (low + high) / 2
-            if containerStarts[middle] < offset { low = middle + 1 } else { high = middle }
-        }
-        guard low < containerStarts.count, containerStarts[low] == offset else { return nil }
+        guard let low = JSONParser.container(startingAt: offset, in: containerStarts) else { return nil }
         let end = containerEnds[low]
         var last = low
         while last < containerStarts.count, containerStarts[last] < end { last += 1 }

@@ -139,15 +139,8 @@ struct JSONParser {
             position &+= 1
             skipWhitespace()
             if let match { offsets[match] = position }
-            if let end = knownContainerEnd() {
-                position = end
-            } else {
-                _ = try parseValue()
-            }
-            skipWhitespace()
-            guard position < end, base[position] == comma else { break }
-            position &+= 1
-            skipWhitespace()
+            try skipKnownValue()
+            guard skipSeparator() else { break }
         }
         depth &-= 1
         return offsets
@@ -162,15 +155,8 @@ struct JSONParser {
         skipWhitespace()
         while position < end, base[position] != closeBracket {
             offsets.append(position)
-            if let end = knownContainerEnd() {
-                position = end
-            } else {
-                _ = try parseValue()
-            }
-            skipWhitespace()
-            guard position < end, base[position] == comma else { break }
-            position &+= 1
-            skipWhitespace()
+            try skipKnownValue()
+            guard skipSeparator() else { break }
         }
         return offsets
     }
@@ -189,10 +175,7 @@ struct JSONParser {
             skipWhitespace()
             guard position < end, base[position] == quote else { return nil }
             strings[key] = try parseString()
-            skipWhitespace()
-            guard position < end, base[position] == comma else { break }
-            position &+= 1
-            skipWhitespace()
+            guard skipSeparator() else { break }
         }
         return strings
     }
@@ -294,14 +277,39 @@ struct JSONParser {
 
     /// Where the recorded container that starts at `position` ends, if there is one.
     func knownContainerEnd() -> Int? {
-        guard let (starts, ends) = knownContainers else { return nil }
-        var low = 0
-        var high = starts.count
+        guard let (starts, ends) = knownContainers, let index = Self.container(startingAt: position, in: starts) else { return nil }
+        return ends[index]
+    }
+
+    /// The index of the container that starts at `offset` among recorded starts (ascending).
+    static func container(startingAt offset: Int, in starts: some RandomAccessCollection<Int>) -> Int? {
+        var low = starts.startIndex
+        var high = starts.endIndex
         while low < high {
-            let middle = (low + high) / 2
-            if starts[middle] < position { low = middle + 1 } else { high = middle }
+            let middle = starts.index(low, offsetBy: starts.distance(from: low, to: high) / 2)
+            if starts[middle] < offset { low = starts.index(after: middle) } else { high = middle }
         }
-        return low < starts.count && starts[low] == position ? ends[low] : nil
+        return low < starts.endIndex && starts[low] == offset ? starts.distance(from: starts.startIndex, to: low) : nil
+    }
+
+    /// Moves past the value at `position` of a checked text: over a recorded container in one
+    /// step, otherwise by reading it without building it.
+    mutating func skipKnownValue() throws(JSONParseError) {
+        if let end = knownContainerEnd() {
+            position = end
+        } else {
+            _ = try parseValue()
+        }
+    }
+
+    /// After a member or an element of a checked text: past the ',' and the whitespace after it
+    /// (`true`), or `false` at the container's end.
+    mutating func skipSeparator() -> Bool {
+        skipWhitespace()
+        guard position < end, base[position] == comma else { return false }
+        position &+= 1
+        skipWhitespace()
+        return true
     }
 
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
