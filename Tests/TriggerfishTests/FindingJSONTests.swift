@@ -72,6 +72,21 @@ func sampleFinding(title: String = "Crashing pod web-1", description: String? = 
         #expect(JSONValue.string("\u{08}\u{0C}\u{1F}").serialized() == #""\b\f\u001f""#)
     }
 
+    /// Issue 12: one alert with 100,000 labels took 13.8 s to write, because each string was
+    /// appended to the output by copying the whole output. Written into bytes, it is linear; this
+    /// checks the text of such a value whole (a regression shows as a slow test, not a timed one).
+    @Test func largeValuesAreWrittenWhole() throws {
+        let count = 100_000
+        var members: [String: JSONValue] = [:]
+        for index in 0..<count { members["label\(index)"] = .string("v\"\(index)") }
+        let text = JSONValue.array([.object(members), .int(-1)]).serialized()
+        let expected =
+            "[{"
+            + (0..<count).map { "\"label\($0)\":\"v\\\"\($0)\"" }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .joined(separator: ",") + "},-1]"
+        #expect(text == expected)
+    }
+
     @Test func serializedTextReadsBackAsTheSameValue() throws {
         let value = sampleFinding().jsonValue
         let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(value.serialized().utf8))

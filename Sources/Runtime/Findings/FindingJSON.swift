@@ -101,100 +101,96 @@ extension JSONValue {
     /// it they are in dictionary order, which varies between runs. Non-finite numbers, which
     /// JSON cannot hold, are written as `null`.
     public func serialized(sortedKeys: Bool = true) -> String {
-        var output = ""
+        var output: [UInt8] = []
         JSONWriter(sortedKeys: sortedKeys, indent: nil).write(self, into: &output, depth: 0)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// Sorted-keys JSON indented by two spaces per level, for people to read.
     func prettySerialized() -> String {
-        var output = ""
-        JSONWriter(sortedKeys: true, indent: "  ").write(self, into: &output, depth: 0)
-        return output
+        var output: [UInt8] = []
+        JSONWriter(sortedKeys: true, indent: Array("  ".utf8)).write(self, into: &output, depth: 0)
+        return String(decoding: output, as: UTF8.self)
     }
 }
 
+/// Writes JSON text into a byte buffer. Bytes, not a `String`: appending a slice of a string's
+/// scalars to a `String` copies the whole string each time, which made one alert with 100,000
+/// labels take seconds; an array grows geometrically, so writing is linear in the output.
 struct JSONWriter {
     let sortedKeys: Bool
-    let indent: String?
+    let indent: [UInt8]?
 
-    func write(_ value: JSONValue, into output: inout String, depth: Int) {
+    func write(_ value: JSONValue, into output: inout [UInt8], depth: Int) {
         switch value {
-        case .null: output += "null"
-        case .bool(let b): output += b ? "true" : "false"
-        case .int(let i): output += String(i)
-        case .double(let d): output += d.isFinite ? String(d) : "null"
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): output.append(contentsOf: String(i).utf8)
+        case .double(let d): output.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
         case .string(let s): Self.writeString(s, into: &output)
         case .array(let items):
             if items.isEmpty {
-                output += "[]"
+                output.append(contentsOf: "[]".utf8)
                 return
             }
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 newline(&output, depth: depth + 1)
                 write(item, into: &output, depth: depth + 1)
             }
             newline(&output, depth: depth)
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
             if members.isEmpty {
-                output += "{}"
+                output.append(contentsOf: "{}".utf8)
                 return
             }
             let keys = sortedKeys ? members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } : Array(members.keys)
-            output += "{"
+            output.append(UInt8(ascii: "{"))
             for (index, key) in keys.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 newline(&output, depth: depth + 1)
                 Self.writeString(key, into: &output)
-                output += indent == nil ? ":" : ": "
+                output.append(UInt8(ascii: ":"))
+                if indent != nil { output.append(UInt8(ascii: " ")) }
                 write(members[key] ?? .null, into: &output, depth: depth + 1)
             }
             newline(&output, depth: depth)
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    func newline(_ output: inout String, depth: Int) {
+    func newline(_ output: inout [UInt8], depth: Int) {
         guard let indent else { return }
-        output += "\n"
-        for _ in 0..<depth { output += indent }
+        output.append(UInt8(ascii: "\n"))
+        for _ in 0..<depth { output.append(contentsOf: indent) }
     }
 
-    static func writeString(_ string: String, into output: inout String) {
-        output += "\""
-        var pending = string.unicodeScalars.startIndex
-        let scalars = string.unicodeScalars
-        var index = scalars.startIndex
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String?
-            switch scalar {
-            case "\"": escape = "\\\""
-            case "\\": escape = "\\\\"
-            case "\n": escape = "\\n"
-            case "\r": escape = "\\r"
-            case "\t": escape = "\\t"
-            case "\u{08}": escape = "\\b"
-            case "\u{0C}": escape = "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    escape = nil
-                }
+    /// Quote, backslash, control characters and DEL are escaped; every other byte of the UTF-8
+    /// text is copied as it is.
+    static func writeString(_ string: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
+            case 0x08: output.append(contentsOf: #"\b"#.utf8)
+            case 0x0C: output.append(contentsOf: #"\f"#.utf8)
+            case 0..<0x20, 0x7F:
+                output.append(contentsOf: #"\u00"#.utf8)
+                output.append(hexDigit(byte >> 4))
+                output.append(hexDigit(byte & 0x0F))
+            default: output.append(byte)
             }
-            if let escape {
-                output.unicodeScalars.append(contentsOf: scalars[pending..<index])
-                output += escape
-                pending = scalars.index(after: index)
-            }
-            index = scalars.index(after: index)
         }
-        output.unicodeScalars.append(contentsOf: scalars[pending..<scalars.endIndex])
-        output += "\""
+        output.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }
