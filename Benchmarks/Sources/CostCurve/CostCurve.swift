@@ -7,7 +7,9 @@ import Triggerfish
 //   - body size: Pod updates of ~1 KB to ~1 MB (the workload's pods with their containers
 //     repeated), the workload's 10 playbooks;
 //   - playbooks: 1 to 10,000 playbooks that never fire, and as many that fire as the workload's
-//     do (name prefixes of the workload's pods), over the workload's first 5,000 Pod updates.
+//     do (name prefixes of the workload's pods), over the workload's first 5,000 Pod updates;
+//   - memory: peak RSS against the number of distinct Pods seen (1,000 to 100,000) with a config
+//     that has alert playbooks, so the engine remembers objects for resolving alerts.
 
 @main
 struct CostCurve: AsyncParsableCommand {
@@ -17,6 +19,33 @@ struct CostCurve: AsyncParsableCommand {
         let pods = try readLines("pods.jsonl", limit: 5000)
         try await bodySizes(pods)
         try await playbookCounts(pods)
+        try await distinctObjects(pods[0])
+    }
+
+    /// Peak RSS while Pod updates of ever new pods stream through an engine that remembers
+    /// objects for alerts (its limits bound it; issue 12 measured ~36 KB per pod before them).
+    func distinctObjects(_ body: [UInt8]) async throws {
+        print("peak RSS against distinct Pods seen (one core, playbooks_alerts_N10.yaml remembers objects):")
+        guard case .kubernetes(let change) = try InputDecoder.decode(body), let name = change.object.name else { return }
+        // The body split where the pod's name is, so each update names a new pod.
+        let text = String(decoding: body, as: UTF8.self)
+        let parts = text.components(separatedBy: name)
+        let engine = try makeEngine(config: "playbooks_alerts_N10.yaml")
+        resetPeakResident()
+        let before = peakResidentMiB() ?? 0
+        var seen = 0
+        for target in [1_000, 10_000, 100_000] {
+            while seen < target {
+                let body = Array(parts.joined(separator: "\(name)-\(seen)").utf8)
+                _ = await engine.handle(try InputDecoder.decode(body))
+                seen += 1
+            }
+            let usage = engine.objects.usage
+            print(
+                "  \(String(format: "%7d", target)) pods: peak RSS \(String(format: "%6.1f", peakResidentMiB() ?? 0)) MiB "
+                    + "(\(String(format: "%.1f", before)) MiB before); remembered \(usage.objects) objects, "
+                    + "\(usage.bytes / 1024) KiB, \(usage.forgotten) forgotten")
+        }
     }
 
     func bodySizes(_ pods: [[UInt8]]) async throws {

@@ -26,17 +26,21 @@ public final class PlaybookEngine: Sendable {
         /// such triggers answer that they need the Kubernetes API, alerts name objects by reference
         /// only, and actions that need the cluster fail saying so.
         public var kubernetes: (any KubernetesAPI)?
+        /// How much of the input stream's objects is remembered for resolving alerts when there
+        /// is no Kubernetes API (see ``ObjectStore``).
+        public var rememberedObjects: ObjectStore.Limits
 
         public init(
             clusterProvider: String = "Unknown", now: @escaping @Sendable () -> Date = { Date() },
             alertDeduplicationTTL: TimeInterval = 7200, metrics: (any MetricsFactory)? = nil,
-            kubernetes: (any KubernetesAPI)? = nil
+            kubernetes: (any KubernetesAPI)? = nil, rememberedObjects: ObjectStore.Limits = ObjectStore.Limits()
         ) {
             self.clusterProvider = clusterProvider
             self.now = now
             self.alertDeduplicationTTL = alertDeduplicationTTL
             self.metrics = metrics ?? MetricsSystem.factory
             self.kubernetes = kubernetes
+            self.rememberedObjects = rememberedObjects
         }
     }
 
@@ -54,8 +58,8 @@ public final class PlaybookEngine: Sendable {
     let rateLimiter = RateLimiter()
     let deduplicator: AlertDeduplicator
     let metrics: EngineMetrics
-    /// Objects seen in the input, for resolving alerts to them.
-    public let objects = ObjectStore()
+    /// Objects seen in the input, for resolving alerts to them when there is no Kubernetes API.
+    public let objects: ObjectStore
 
     /// Action names the config uses that have no registration (they fail as `unknown_action`).
     public let unregisteredActions: [String]
@@ -75,6 +79,7 @@ public final class PlaybookEngine: Sendable {
     ) throws(ConfigLoadError) {
         self.config = config
         self.options = options
+        self.objects = ObjectStore(limits: options.rememberedObjects)
         self.sinks = sinks
         self.router = SinkRouter(config.sinks)
         self.deduplicator = AlertDeduplicator(ttl: options.alertDeduplicationTTL)
@@ -106,8 +111,9 @@ public final class PlaybookEngine: Sendable {
 
     /// Runs the playbooks a Kubernetes change fires.
     public func handle(_ change: KubernetesChange) async -> EventReport {
-        // Objects are kept only for resolving alerts, so only when some playbook takes alerts.
-        if index.hasAlertPlaybooks { objects.apply(change) }
+        // Objects are kept only for resolving alerts, so only when some playbook takes alerts and
+        // there is no Kubernetes API to resolve them from.
+        if index.hasAlertPlaybooks, options.kubernetes == nil { objects.apply(change) }
         metrics.handled(.kubernetes)
         let object = change.object
         var report = EventReport(
