@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TriggerfishTesting
 
@@ -87,5 +88,52 @@ import TriggerfishTesting
         for engine in [withAPI, without] { _ = await engine.handle(created("web")) }
         #expect(withAPI.objects.usage.objects == 0)
         #expect(without.objects.usage.objects == 1)
+    }
+}
+
+/// Issue 12: the rate limiter kept every key whose window had not passed, and once it held
+/// 50,000 it scanned the whole table on every firing. It holds at most `capacity` keys.
+@Suite struct RateLimiterTests {
+    let start = Date(timeIntervalSince1970: 1_000_000)
+
+    @Test func aKeyIsHeldBackForItsWindow() {
+        let limiter = RateLimiter()
+        #expect(limiter.markAndTest("a", seconds: 60, now: start))
+        #expect(!limiter.markAndTest("a", seconds: 60, now: start.addingTimeInterval(59)))
+        #expect(limiter.markAndTest("a", seconds: 60, now: start.addingTimeInterval(60)))
+        #expect(limiter.markAndTest("b", seconds: 0, now: start))
+        #expect(limiter.markAndTest("b", seconds: 0, now: start))
+    }
+
+    @Test func pastCapacityTheOldestAreForgottenEarly() {
+        let limiter = RateLimiter(capacity: 100)
+        for index in 0..<1_000 { #expect(limiter.markAndTest("k\(index)", seconds: 3600, now: start)) }
+        #expect(limiter.usage.entries == 100)
+        #expect(limiter.usage.forgotten == 900)
+        // The newest 100 are still held back; the oldest fire again.
+        #expect(!limiter.markAndTest("k999", seconds: 3600, now: start))
+        #expect(!limiter.markAndTest("k900", seconds: 3600, now: start))
+        #expect(limiter.markAndTest("k0", seconds: 3600, now: start))
+    }
+
+    @Test func expiredWindowsAreDroppedWithoutForgetting() {
+        let limiter = RateLimiter(capacity: 100)
+        for index in 0..<1_000 {
+            #expect(limiter.markAndTest("k\(index)", seconds: 10, now: start.addingTimeInterval(Double(index))))
+        }
+        #expect(limiter.usage.entries <= 11)
+        #expect(limiter.usage.forgotten == 0)
+    }
+
+    /// A key with a long window at the front, and another that fires again and again behind it.
+    @Test func repeatedFiringsBehindALongWindowStayBounded() {
+        let limiter = RateLimiter(capacity: 100)
+        #expect(limiter.markAndTest("long", seconds: 86_400, now: start))
+        for round in 0..<20_000 {
+            #expect(limiter.markAndTest("short", seconds: 1, now: start.addingTimeInterval(Double(round * 2))))
+        }
+        #expect(!limiter.markAndTest("long", seconds: 86_400, now: start.addingTimeInterval(40_000)))
+        #expect(limiter.usage.entries == 2)
+        #expect(limiter.usage.forgotten == 0)
     }
 }
