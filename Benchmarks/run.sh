@@ -6,7 +6,8 @@
 #   ./run.sh throughput      whole-file replay: events/s on one core and on all, latency
 #                            percentiles, peak memory, beside orjson's parse rate of the same file;
 #                            also configs whose playbooks never fire (never:NAME)
-#   ./run.sh curve           events/s against body size (1 KB to 1 MB) and playbooks (1 to 10,000)
+#   ./run.sh curve           events/s against body size (1 KB to 1 MB) and playbooks (1 to 10,000),
+#                            peak RSS against distinct Pods seen (1,000 to 100,000); --part to pick
 #   ./run.sh watch           the watch of `serve --watch` on one core: changes/s, memory per
 #                            watched object, alert resolution from the cache and from the API
 set -euo pipefail

@@ -15,11 +15,19 @@ import Triggerfish
 struct CostCurve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Events/s against body size and against the number of playbooks.")
 
+    enum Part: String, ExpressibleByArgument, CaseIterable {
+        case sizes, playbooks, memory
+    }
+
+    @Option(help: "Which curves to measure (repeatable): sizes, playbooks, memory; all when none is given.")
+    var part: [Part] = []
+
     func run() async throws {
+        let parts = part.isEmpty ? Part.allCases : part
         let pods = try readLines("pods.jsonl", limit: 5000)
-        try await bodySizes(pods)
-        try await playbookCounts(pods)
-        try await distinctObjects(pods[0])
+        if parts.contains(.sizes) { try await bodySizes(pods) }
+        if parts.contains(.playbooks) { try await playbookCounts(pods) }
+        if parts.contains(.memory) { try await distinctObjects(pods[0]) }
     }
 
     /// Peak RSS while Pod updates of ever new pods stream through an engine that remembers

@@ -17,7 +17,7 @@ public final class ObjectStore: Sendable {
         /// The most bytes kept: each object's JSON text plus the table of where its values are.
         public var maxBytes: Int
 
-        public init(maxObjects: Int = 10_000, maxBytes: Int = 64 << 20) {
+        public init(maxObjects: Int = 10_000, maxBytes: Int = 32 << 20) {
             self.maxObjects = maxObjects
             self.maxBytes = maxBytes
         }
