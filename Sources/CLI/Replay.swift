@@ -17,12 +17,13 @@ struct Replay: AsyncParsableCommand {
             replay prints which playbooks fired, which actions ran and which findings would go to which sink, \
             then a summary. Nothing is sent anywhere unless --deliver is given. Exits 0 when the replay ran \
             (unreadable lines and failed actions are reported, not fatal), 1 when the config or the recording \
-            cannot be used.
+            cannot be used or the report cannot be written to standard output.
             """)
 
     static let bundledConfig = "config/default.yaml"
     static let bundledRecording = "config/recording.jsonl"
     static let lanesRange = 1...256
+    static let maxLineBytesRange = 1...(1 << 30)
 
     @Option(help: "The playbook config (runner config, Helm values or a list of playbooks).")
     var config = bundledConfig
@@ -57,8 +58,10 @@ struct Replay: AsyncParsableCommand {
         guard Self.lanesRange.contains(lanes) else {
             throw ValidationError("--lanes must be from \(Self.lanesRange.lowerBound) to \(Self.lanesRange.upperBound); got \(lanes)")
         }
-        guard (1...(1 << 30)).contains(maxLineBytes) else {
-            throw ValidationError("--max-line-bytes must be from 1 to 1073741824; got \(maxLineBytes)")
+        guard Self.maxLineBytesRange.contains(maxLineBytes) else {
+            throw ValidationError(
+                "--max-line-bytes must be from \(Self.maxLineBytesRange.lowerBound) to \(Self.maxLineBytesRange.upperBound); got \(maxLineBytes)"
+            )
         }
         if config == "-" && events == "-" { throw ValidationError("--config and --events cannot both read standard input") }
     }

@@ -67,10 +67,11 @@ struct Validate: ParsableCommand {
         discussion: """
             Accepts a runner config (active_playbooks), Helm values (customPlaybooks, builtinPlaybooks, ...) \
             or a list of playbooks. Problems are printed as 'path:line:column: error: message'. \
-            Exits 0 when every file is clean, 1 when any has an error (or cannot be read).
+            Exits 0 when every file is clean, 1 when any has an error (or cannot be read). File names that \
+            start with '-' go after '--': triggerfish validate -- -odd.yaml.
             """)
 
-    @Argument(help: "Config files to check; '-' reads standard input.")
+    @Argument(help: "Config files to check; '-' reads standard input; names that start with '-' go after '--'.")
     var files: [String] = []
 
     @Option(name: .customLong("actions"), help: "A file declaring custom actions (actions.yaml format); repeatable.")
