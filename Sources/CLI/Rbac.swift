@@ -72,7 +72,7 @@ struct Rbac: ParsableCommand {
         for action in manualActions { source += " --manual-action \(action)" }
         if name != "triggerfish" { source += " --name \(name)" }
         if namespace != "triggerfish" { source += " --namespace \(namespace)" }
-        print(permissions.yaml(name: name, namespace: namespace, source: source), terminator: "")
+        StandardOutput.write(permissions.yaml(name: name, namespace: namespace, source: source))
     }
 
     /// A DNS-1123 label: what a namespace name must be.

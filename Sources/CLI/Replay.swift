@@ -17,12 +17,13 @@ struct Replay: AsyncParsableCommand {
             replay prints which playbooks fired, which actions ran and which findings would go to which sink, \
             then a summary. Nothing is sent anywhere unless --deliver is given. Exits 0 when the replay ran \
             (unreadable lines and failed actions are reported, not fatal), 1 when the config or the recording \
-            cannot be used.
+            cannot be used or the report cannot be written to standard output.
             """)
 
     static let bundledConfig = "config/default.yaml"
     static let bundledRecording = "config/recording.jsonl"
     static let lanesRange = 1...256
+    static let maxLineBytesRange = 1...(1 << 30)
 
     @Option(help: "The playbook config (runner config, Helm values or a list of playbooks).")
     var config = bundledConfig
@@ -45,6 +46,10 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "How many inputs about different objects to handle at once (1 to 256); 1 keeps every run identical.")
     var lanes = 1
 
+    @Option(
+        help: "The longest line of the recording read, in bytes (1 to 1073741824); longer lines are reported as unreadable and skipped.")
+    var maxLineBytes = LineReader.defaultMaxLineLength
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -52,6 +57,11 @@ struct Replay: AsyncParsableCommand {
     func validate() throws {
         guard Self.lanesRange.contains(lanes) else {
             throw ValidationError("--lanes must be from \(Self.lanesRange.lowerBound) to \(Self.lanesRange.upperBound); got \(lanes)")
+        }
+        guard Self.maxLineBytesRange.contains(maxLineBytes) else {
+            throw ValidationError(
+                "--max-line-bytes must be from \(Self.maxLineBytesRange.lowerBound) to \(Self.maxLineBytesRange.upperBound); got \(maxLineBytes)"
+            )
         }
         if config == "-" && events == "-" { throw ValidationError("--config and --events cannot both read standard input") }
     }
@@ -113,7 +123,7 @@ struct Replay: AsyncParsableCommand {
         let lines: LineReader
         do {
             try Self.checkBundled(events, option: "--events")
-            lines = try LineReader(path: events)
+            lines = try LineReader(path: events, maxLineLength: maxLineBytes, limitName: "--max-line-bytes")
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -126,11 +136,11 @@ struct Replay: AsyncParsableCommand {
         await pipeline.run(lines) { report in
             totals.withLock { $0.add(report) }
             switch format {
-            case .json: print(ReportFormatting.json(report).serialized())
-            case .text: print(ReportFormatting.text(report, details: details), terminator: "")
+            case .json: StandardOutput.print(ReportFormatting.json(report).serialized())
+            case .text: StandardOutput.write(ReportFormatting.text(report, details: details))
             }
             // Sinks write as findings are delivered; keep the reports in step with them.
-            if delivering { fflush(nil) }
+            if delivering { StandardOutput.flush() }
         }
         await engine.flushSinks()
         for (_, sink) in sinks { await sink.shutdown() }
@@ -142,9 +152,9 @@ struct Replay: AsyncParsableCommand {
         }
         if format == .text {
             if !engine.scheduledPlaybooks.isEmpty {
-                print("\(engine.scheduledPlaybooks.count) scheduled playbook(s) not run: replay feeds recorded inputs only.")
+                StandardOutput.print("\(engine.scheduledPlaybooks.count) scheduled playbook(s) not run: replay feeds recorded inputs only.")
             }
-            print(totals.withLock { $0.summary }, terminator: "")
+            StandardOutput.write(totals.withLock { $0.summary })
         }
     }
 }

@@ -135,7 +135,7 @@ struct TriggerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if decoded.success || !(decoded.findings ?? []).isEmpty {
-            print(ReportFormatting.text(decoded.report, details: true), terminator: "")
+            StandardOutput.write(ReportFormatting.text(decoded.report, details: true))
         }
         guard decoded.success else {
             printError("error\(decoded.errorCode.map { " \($0)" } ?? ""): \(decoded.message ?? "the server gave no reason")")

@@ -12,6 +12,52 @@ struct TriggerfishCommand: AsyncParsableCommand {
         abstract: "Kubernetes automation whose playbooks are checked at build time.",
         version: TriggerfishVersion.current,
         subcommands: [Replay.self, Validate.self, Serve.self, TriggerCommand.self, Rbac.self])
+
+    /// ArgumentParser's `main`, with two checks around it. Before parsing: an argument that looks
+    /// like several short options run together is refused (ArgumentParser would read `-dash.yaml`
+    /// as `-d -a -s -h ...` and print help instead of checking the file). After running: what the
+    /// command wrote to standard output must have got there, or it exits 1.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let refusal = Self.refuseRunTogetherShortOptions(arguments) {
+            printError(refusal)
+            exit(withError: ExitCode.validationFailure)
+        }
+        var failure: (any Error)?
+        do {
+            var command = try await asyncParseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            failure = error
+        }
+        if let problem = StandardOutput.finish() {
+            printError(problem)
+            if failure.map({ exitCode(for: $0).isSuccess }) ?? true { failure = ExitCode.failure }
+        }
+        exit(withError: failure)
+    }
+
+    /// The usage error for the first argument before `--` that starts with one `-` and has more
+    /// than one letter after it (no command has short options but `-h`), other than a negative
+    /// number: the message ArgumentParser gives for an unknown option, its usage lines, and for
+    /// `validate` where to put a file name that starts with `-`.
+    static func refuseRunTogetherShortOptions(_ arguments: [String]) -> String? {
+        let beforeSeparator = arguments.prefix { $0 != "--" }
+        guard let stray = beforeSeparator.first(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 && Double($0) == nil })
+        else { return nil }
+        let subcommand = arguments.first.flatMap { name in configuration.subcommands.first { $0._commandName == name } }
+        let names = ["triggerfish"] + (subcommand.map { [$0._commandName] } ?? [])
+        var message = "Error: Unknown option '\(stray)'"
+        if subcommand == Validate.self {
+            message += "; put file names that start with '-' after '--', as in 'triggerfish validate -- \(stray)'"
+        }
+        let usage = subcommand.map { usageString(for: $0) } ?? usageString()
+        return "\(message)\nUsage: \(usage)\n  See '\(names.joined(separator: " ")) --help' for more information."
+    }
 }
 
 /// `triggerfish validate FILE...`: the build's playbook checks, for configs loaded at run time.
@@ -21,10 +67,11 @@ struct Validate: ParsableCommand {
         discussion: """
             Accepts a runner config (active_playbooks), Helm values (customPlaybooks, builtinPlaybooks, ...) \
             or a list of playbooks. Problems are printed as 'path:line:column: error: message'. \
-            Exits 0 when every file is clean, 1 when any has an error (or cannot be read).
+            Exits 0 when every file is clean, 1 when any has an error (or cannot be read). File names that \
+            start with '-' go after '--': triggerfish validate -- -odd.yaml.
             """)
 
-    @Argument(help: "Config files to check; '-' reads standard input.")
+    @Argument(help: "Config files to check; '-' reads standard input; names that start with '-' go after '--'.")
     var files: [String] = []
 
     @Option(name: .customLong("actions"), help: "A file declaring custom actions (actions.yaml format); repeatable.")
@@ -54,7 +101,7 @@ struct Validate: ParsableCommand {
             if result.hasErrors {
                 failed = true
             } else if let config = result.config {
-                print(
+                StandardOutput.print(
                     "\(file): ok (\(config.format.rawValue), \(config.playbooks.count) playbook\(config.playbooks.count == 1 ? "" : "s"), \(config.sinks.count) sink\(config.sinks.count == 1 ? "" : "s"))"
                 )
             }

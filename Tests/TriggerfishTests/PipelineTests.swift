@@ -66,21 +66,46 @@ extension PipelineTests {
         try Data(text.utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         return try LineReader(path: url.path, maxLineLength: maxLineLength).map {
-            "\($0.number):" + String(decoding: $0.bytes, as: UTF8.self)
+            "\($0.number):" + ($0.error.map { "error: \($0.message)" } ?? String(decoding: $0.bytes, as: UTF8.self))
         }
     }
 
     @Test func blankLinesAreSkippedButCounted() throws {
         #expect(try lines("a\n\n  \nb\r\nc") == ["0:a", "3:b", "4:c"])
+        #expect(try lines("\t\r\n\r\nd\r") == ["2:d"])
         #expect(try lines("") == [])
         #expect(try lines("\n\n") == [])
     }
 
-    @Test func aTooLongLineIsCutAndTheRestOfItSkipped() throws {
+    /// A line over the limit is reported with its length and the limit, never cut short and
+    /// parsed, never taken for blank; its CR before the LF, like a line's LF, is not counted.
+    @Test func aTooLongLineIsReportedAndSkipped() throws {
+        let message = { (length: Int) in "error: the line is \(length) bytes long, more than the limit of 10 bytes" }
         #expect(
             try lines("short\n" + String(repeating: "x", count: 50) + "\nnext\n", maxLineLength: 10) == [
-                "0:short", "1:xxxxxxxxxx", "2:next",
+                "0:short", "1:\(message(50))", "2:next",
             ])
+        #expect(try lines(String(repeating: " ", count: 11) + "{}\n{}", maxLineLength: 10) == ["0:\(message(13))", "1:{}"])
+        #expect(
+            try lines("0123456789\r\n0123456789\n01234567890\r\n", maxLineLength: 10) == [
+                "0:0123456789", "1:0123456789", "2:\(message(11))",
+            ])
+        #expect(try lines("0123456789\r", maxLineLength: 10) == ["0:0123456789"])
+        #expect(try lines("01234567890", maxLineLength: 10) == ["0:\(message(11))"])
+    }
+
+    /// A line longer than the limit and than several read chunks is skipped chunk by chunk and
+    /// measured whole; the line after it is read as usual.
+    @Test func aLineOverTheLimitAcrossChunksIsMeasuredWhole() throws {
+        let long = String(repeating: "z", count: (3 << 20) + 5)
+        #expect(
+            try lines("a\n\(long)\r\nb\n\(long)", maxLineLength: 1 << 20) == [
+                "0:a", "1:error: the line is 3145733 bytes long, more than the limit of 1048576 bytes", "2:b",
+                "3:error: the line is 3145733 bytes long, more than the limit of 1048576 bytes",
+            ])
+        #expect(
+            LineReader.tooLongMessage(length: 5, limit: 4, limitName: "--max-line-bytes")
+                == "the line is 5 bytes long, more than the limit of 4 bytes (--max-line-bytes)")
     }
 
     @Test func linesSpanningReadChunksStayWhole() throws {
@@ -89,6 +114,9 @@ extension PipelineTests {
         #expect(read.count == 3)
         #expect(read[1] == "1:" + long)
         #expect(read[2] == "2:b")
+        // Exactly at the limit, and a chunk boundary inside a CRLF.
+        let atLimit = String(repeating: "w", count: (1 << 20) - 1)
+        #expect(try lines("\(atLimit)\r\nv", maxLineLength: (1 << 20) - 1) == ["0:" + atLimit, "1:v"])
     }
 
     @Test func aMissingFileIsAnError() {

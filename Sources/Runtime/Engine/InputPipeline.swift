@@ -30,10 +30,19 @@ public struct InputPipeline: Sendable {
         /// 0-based line number, reported as the input's `index`.
         public var number: Int
         public var bytes: [UInt8]
+        /// Why the line could not be read (it is too long, say), reported instead of parsing `bytes`.
+        public var error: InputError?
 
         public init(number: Int, bytes: [UInt8]) {
             self.number = number
             self.bytes = bytes
+        }
+
+        /// A line that could not be read.
+        public init(number: Int, error: InputError) {
+            self.number = number
+            self.bytes = []
+            self.error = error
         }
     }
 
@@ -80,7 +89,7 @@ public struct InputPipeline: Sendable {
                         if let line = iterator.next() {
                             let number = sequence
                             parseGroup.addTask {
-                                Work(sequence: number, line: line.number, input: Self.decode(line.bytes))
+                                Work(sequence: number, line: line.number, input: line.error.map { .failure($0) } ?? Self.decode(line.bytes))
                             }
                             sequence += 1
                             parsing += 1
