@@ -51,8 +51,8 @@ import Testing
     static func swiftGroups(_ match: Regex<AnyRegexOutput>.Match, in text: String) -> [Range<Int>?] {
         match.output.map { group in
             group.range.map { range in
-                text.unicodeScalars.distance(from: text.startIndex, to: range.lowerBound)
-                    ..< text.unicodeScalars.distance(from: text.startIndex, to: range.upperBound)
+                text.unicodeScalars.distance(
+                    from: text.startIndex, to: range.lowerBound)..<text.unicodeScalars.distance(from: text.startIndex, to: range.upperBound)
             }
         }
     }
@@ -145,7 +145,10 @@ import Testing
         #expect(choices.firstMatch(in: String(repeating: "a", count: 10_000) + "b", anchoring: .whole)?.range == 0..<10_001)
         let dots = try LinearRegex("(.*)*x")
         #expect(dots.firstMatch(in: text, anchoring: .anywhere) == nil)
-        #expect(dots.firstMatch(in: text + "x", anchoring: .anywhere).map { LinearRegexTests.linearGroups($0, groupCount: 1) } == [0..<10_002, 10_001..<10_001])
+        #expect(
+            dots.firstMatch(in: text + "x", anchoring: .anywhere).map { LinearRegexTests.linearGroups($0, groupCount: 1) } == [
+                0..<10_002, 10_001..<10_001,
+            ])
     }
 
     /// The issue's case: a scope `(a+)+$` and a pod named 22 × `a` + `!` stalled the runner.
@@ -161,6 +164,21 @@ import Testing
         #expect(try LogText.matches(of: "(a+)+!", in: log, action: "logs_enricher") == [String(repeating: "a", count: 20_000)])
         let masked = try LogText.mask(NamedRegexPattern(name: "x", regex: "(a|aa)+b"), in: log, named: true, action: "logs_enricher")
         #expect(masked == log)
+    }
+
+    /// The fixed patterns the pod analyses match event messages with compile, and match.
+    @Test func podAnalysisPatterns() {
+        #expect(PodAnalysis.compiledPullPatterns.count == PodAnalysis.pullPatterns.count)
+        #expect(PodAnalysis.compiledPendingTemplates.allSatisfy { $0.templates.allSatisfy { $0.1 != nil } })
+        let notFound = #"failed to pull and unpack image "x:1": failed to resolve reference "x:1": registry: not found"#
+        #expect(PodAnalysis.pullFailure(notFound) == .repoDoesntExist)
+        #expect(PodAnalysis.pullFailure("Error: Timeout exceeded while pulling") == .timeout)
+        #expect(PodAnalysis.pullFailure("something else") == .unknown)
+        #expect(
+            PodAnalysis.pendingReasons(
+                in: "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had taint {a: b}, that the pod didn't tolerate.")
+                == ["NotEnoughCPU", "NoMatchingTaint"])
+        #expect(PodAnalysis.nodesAvailable.firstMatch(in: "0/3 nodes are available: x", anchoring: .start) != nil)
     }
 
     // MARK: Python's meaning
@@ -207,6 +225,10 @@ import Testing
         ("a++", "possessive quantifier '++' is not supported: it cannot be matched in linear time"),
         ("a{1001}", "repetition count 1001 in '{1001}' is over the limit of 1000"),
         ("(?:(?:a{1000}){1000})", "the pattern is too large: it compiles to more than 20000 instructions"),
+        (
+            String(repeating: "(a{90})", count: 100),
+            "the pattern is too large: its 9203 instructions and 100 groups would keep more than 1000000 positions per scalar matched"
+        ),
         ("a{3,2}", "range lower bound '3' must be less than or equal to upper bound '2'"),
         ("a**", "quantifier '*' must appear after expression"),
         ("*a", "quantifier '*' must appear after expression"),

@@ -14,6 +14,9 @@ package struct LinearRegex: Sendable {
     /// Most instructions a compiled pattern may have (each repetition `{m,n}` copies its
     /// expression), bounding the memory and the time per input scalar of a match.
     package static let maxProgramSize = 20_000
+    /// Most positions a match may keep per input scalar (two per instruction, times the groups'
+    /// and loops' slots), bounding the memory of a match of a pattern with many groups.
+    package static let maxThreadSlots = 1_000_000
 
     package let pattern: String
     /// Capture groups, not counting the whole match (group 0).
@@ -143,6 +146,11 @@ struct RegexCompiler {
         try compiler.emit(.save(1))
         try compiler.emit(.match)
         compiler.program.slotCount = compiler.registers
+        if compiler.program.instructions.count * 2 * compiler.registers > LinearRegex.maxThreadSlots {
+            throw RuleProblem(
+                "the pattern is too large: its \(compiler.program.instructions.count) instructions and \(groupCount) groups "
+                    + "would keep more than \(LinearRegex.maxThreadSlots) positions per scalar matched")
+        }
         compiler.program.captureSlotCount = (groupCount + 1) * 2
         return compiler.program
     }

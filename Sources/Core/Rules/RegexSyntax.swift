@@ -175,8 +175,10 @@ enum CaseFolding {
             return []
         }
         let properties = scalar.properties
-        return [single(properties.lowercaseMapping), single(properties.uppercaseMapping), single(properties.titlecaseMapping), fold(scalar)]
-            .compactMap { $0 }.filter { $0 != scalar }
+        return [
+            single(properties.lowercaseMapping), single(properties.uppercaseMapping), single(properties.titlecaseMapping), fold(scalar),
+        ]
+        .compactMap { $0 }.filter { $0 != scalar }
     }
 
     private static func single(_ text: String) -> Unicode.Scalar? {

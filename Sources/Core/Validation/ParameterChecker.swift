@@ -241,7 +241,9 @@ public struct ParameterChecker {
                         switch CompiledScope.Matcher.compile(attribute: attribute.key, expression: text) {
                         case .success(let matcher):
                             matchers.append(matcher)
-                            for regex in matcher.regexes { diagnostics.warnAboutNestedQuantifiers(regex, at: value.location, what: valueWhat) }
+                            for regex in matcher.regexes {
+                                diagnostics.warnAboutNestedQuantifiers(regex, at: value.location, what: valueWhat)
+                            }
                         case .failure(let problem):
                             let message =
                                 switch attribute.key {
