@@ -188,9 +188,23 @@ enum CaseFolding {
     }
 }
 
-/// Parses the Python `re` syntax configs use into a ``RegexNode``; constructs a linear-time
-/// engine cannot match (backreferences, lookaround, atomic groups, possessive quantifiers,
-/// conditionals) are rejected with a message naming them.
+/// Parses the Python `re` syntax configs use into a ``RegexNode``, with Python's meaning:
+///
+/// - literals; escapes `\n \t \r \f \v \a \0 \0oo \xhh \uhhhh \Uhhhhhhhh` (and Swift's
+///   `\x{h...}`, `\u{h...}`), and `\` before any other non-word character;
+/// - `.` (any scalar but `\n`), classes `[a-z]`, `[^...]` with ranges and escapes, `\d \w \s
+///   \D \W \S` (Unicode, as Python: `\d` is category Nd, `\w` letters, numbers and `_`);
+/// - anchors `^ $` (`$` also before a final `\n`), `\A`, `\Z` and `\z` (the very end), `\b \B`
+///   (between `\w` and not `\w`);
+/// - groups `(...)`, `(?:...)`, `(?P<name>...)`, `(?<name>...)`, comments `(?#...)`, alternation;
+/// - quantifiers `* + ? {m} {m,} {,n} {m,n}`, greedy or lazy (`?` after), at most
+///   ``maxRepetition`` repetitions; a `{` that starts no quantifier is a literal;
+/// - flags `(?imsx-imsx)` to the end of the group and `(?imsx-imsx:...)`.
+///
+/// Rejected with a message naming the construct: what a linear-time engine cannot match
+/// (backreferences `\1` `(?P=n)`, lookahead, lookbehind, atomic groups, possessive quantifiers,
+/// conditionals) and what Python's `re` does not have (`\p{...}`, POSIX classes, class set
+/// operations, unknown letter escapes).
 struct RegexParser {
     /// How many times one quantifier may repeat its expression (`{m,n}`): the program holds
     /// one copy per repetition.

@@ -93,8 +93,9 @@ struct ClusterCalls: Sendable {
     }
 }
 
-/// Robusta's log filtering and masking (Python's `re.findall` and `re.sub`), in time linear in
-/// the log (``LinearRegex``): logs are written by whatever runs in the pod.
+/// Robusta's log filtering and masking (Python's `re.findall` and `re.sub`) with ``LinearRegex``:
+/// logs are written by whatever runs in the pod. Each search is linear in the text it reads; a
+/// search reads past its match only while a preferred alternative may still match (`a.*b|a`).
 enum LogText {
     static func regex(_ pattern: String, action: String) throws(ActionError) -> LinearRegex {
         do {
