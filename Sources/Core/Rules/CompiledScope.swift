@@ -26,8 +26,8 @@ public enum ScopeValue: Sendable {
 /// - An attribute the subject does not have (the lookup answers `nil`), or has in another shape
 ///   than the rule needs, makes its entry not match.
 ///
-/// Regexes use Swift's regex engine with Unicode scalar semantics, which reads the Python/PCRE
-/// syntax configs use.
+/// Regexes use Python's `re` syntax and meaning, matched on Unicode scalars in linear time
+/// (``ScopeRegex``).
 public struct CompiledScope: Sendable {
     let include: [Entry]?
     let exclude: [Entry]?
@@ -93,6 +93,15 @@ public struct CompiledScope: Sendable {
             }
         }
 
+        /// The regexes the matcher matches with.
+        var regexes: [ScopeRegex] {
+            switch self {
+            case .regex(let regex): [regex]
+            case .pairs(let rules): rules.map(\.regex)
+            case .attributes: []
+            }
+        }
+
         /// `key=value` or `key!=value`, both sides trimmed.
         static func split(_ item: Substring, what: String, valueName: String) -> Result<(String, Bool, String), RuleProblem> {
             guard let equals = item.firstIndex(of: "=") else {
@@ -145,36 +154,35 @@ public struct RuleProblem: Error, Sendable, Equatable {
     public init(_ message: String) { self.message = message }
 }
 
-/// A regex compiled once, matched against whole values (Python's `re.fullmatch`) or at the start
-/// (`re.match`). Every configured regex (scopes, `match`, `regex` parameters) is compiled here,
-/// so what validation accepts is what runs.
-public struct ScopeRegex: @unchecked Sendable {
-    // `Regex` is immutable once built; matching does not mutate it.
+/// A regex compiled once, matched against whole values (Python's `re.fullmatch`), at the start
+/// (`re.match`) or anywhere (`re.search`). Every configured regex (scopes, `match`, `regex`
+/// parameters) is compiled here, so what validation accepts is what runs. Matching takes time
+/// linear in the text (``LinearRegex``), whatever the pattern and the text.
+public struct ScopeRegex: Sendable {
     public let pattern: String
-    let regex: Regex<AnyRegexOutput>
+    package let regex: LinearRegex
 
-    /// The compiled regex, or the engine's reason it does not compile.
+    /// The compiled regex, or the reason it does not compile.
     public static func compile(_ pattern: String) -> Result<ScopeRegex, RuleProblem> {
         do {
-            return .success(ScopeRegex(pattern: pattern, regex: try Regex(pattern).matchingSemantics(.unicodeScalar)))
+            return .success(ScopeRegex(pattern: pattern, regex: try LinearRegex(pattern)))
         } catch {
-            let text = "\(error)"
-            return .failure(RuleProblem(text.isEmpty ? "it does not compile" : text))
+            return .failure(error)
         }
     }
 
     public func fullMatches(_ text: String) -> Bool {
-        (try? regex.wholeMatch(in: text)) != nil
+        regex.firstMatch(in: text, anchoring: .whole) != nil
     }
 
     /// Python's `re.match`: anchored at the start only.
     public func prefixMatches(_ text: String) -> Bool {
-        (try? regex.prefixMatch(in: text)) != nil
+        regex.firstMatch(in: text, anchoring: .start) != nil
     }
 
     /// Python's `re.search`: anywhere in the text.
     public func firstMatch(in text: String) -> Bool {
-        (try? regex.firstMatch(in: text)) != nil
+        regex.firstMatch(in: text, anchoring: .anywhere) != nil
     }
 }
 

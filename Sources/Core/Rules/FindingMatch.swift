@@ -91,7 +91,9 @@ public struct FindingMatch: Sendable {
                 var regexes: [ScopeRegex] = []
                 for (expression, item) in expressions {
                     switch ScopeRegex.compile(expression) {
-                    case .success(let regex): regexes.append(regex)
+                    case .success(let regex):
+                        regexes.append(regex)
+                        diagnostics.warnAboutNestedQuantifiers(regex, at: item.location, what: attributeWhat)
                     case .failure(let problem):
                         diagnostics.error(item.location, "invalid regex '\(expression)' in \(attributeWhat): \(problem.message)")
                         failed = true

@@ -119,8 +119,11 @@ public struct ParameterChecker {
             if case .bool? = node.scalar?.value { return }
             mismatch(node, expected: "true or false", what: what)
         case .regex:
-            if let text = expectString(node, what: what), let problem = RegexCheck.problem(in: text) {
-                diagnostics.error(node.location, "invalid regex '\(text)' in \(what): \(problem)")
+            if let text = expectString(node, what: what) {
+                switch ScopeRegex.compile(text) {
+                case .success(let regex): diagnostics.warnAboutNestedQuantifiers(regex, at: node.location, what: what)
+                case .failure(let problem): diagnostics.error(node.location, "invalid regex '\(text)' in \(what): \(problem.message)")
+                }
             }
         case .cron:
             if let text = expectString(node, what: what), let problem = CronExpression.problem(in: text) {
@@ -238,6 +241,9 @@ public struct ParameterChecker {
                         switch CompiledScope.Matcher.compile(attribute: attribute.key, expression: text) {
                         case .success(let matcher):
                             matchers.append(matcher)
+                            for regex in matcher.regexes {
+                                diagnostics.warnAboutNestedQuantifiers(regex, at: value.location, what: valueWhat)
+                            }
                         case .failure(let problem):
                             let message =
                                 switch attribute.key {
@@ -257,16 +263,6 @@ public struct ParameterChecker {
         }
         if diagnostics.errorCount == errorsBefore {
             compiledScopes[ObjectIdentifier(node)] = CompiledScope(include: lists["include"], exclude: lists["exclude"])
-        }
-    }
-}
-
-/// Regex syntax check, with the engine the runtime matches with (``ScopeRegex``).
-enum RegexCheck {
-    static func problem(in pattern: String) -> String? {
-        switch ScopeRegex.compile(pattern) {
-        case .success: nil
-        case .failure(let problem): problem.message
         }
     }
 }

@@ -6,17 +6,18 @@ enum FindingLabels {
         var working = subject
         var result: [String: String] = [:]
         for rule in rules {
-            let regex: Regex<AnyRegexOutput>
+            let regex: LinearRegex
             do {
-                regex = try Regex(rule.regex)
+                regex = try LinearRegex(rule.regex)
             } catch {
                 throw ActionError(
                     .invalidParameters, action: CustomiseFindingAction.name,
-                    message: "invalid regex '\(rule.regex)' in finding_label_rules: \(error)")
+                    message: "invalid regex '\(rule.regex)' in finding_label_rules: \(error.message)")
             }
             let value = rule.sourceFields.map { FindingTemplate.value(for: $0, subject: working) ?? "" }.joined(separator: rule.separator)
-            guard let match = try? regex.wholeMatch(in: value) else { continue }
-            let label = expand(rule.replacement ?? "$1", groups: match.output)
+            let scalars = Array(value.unicodeScalars)
+            guard let match = regex.firstMatch(in: scalars, anchoring: .whole) else { continue }
+            let label = expand(rule.replacement ?? "$1", match: match, in: scalars, groupCount: regex.groupCount)
             working.labels[rule.targetLabel] = label
             result[rule.targetLabel] = label
         }
@@ -25,10 +26,10 @@ enum FindingLabels {
 
     /// Replaces `$1` and `${1}` with the regex's groups (an unmatched or absent group is empty)
     /// and `$$` with `$` (``DollarTemplate``'s group-number dialect).
-    static func expand(_ replacement: String, groups: AnyRegexOutput) -> String {
+    static func expand(_ replacement: String, match: LinearRegex.Match, in scalars: [Unicode.Scalar], groupCount: Int) -> String {
         DollarTemplate.substitute(replacement, dialect: .groupNumbers) { number in
-            guard let number = Int(number), number < groups.count else { return "" }
-            return groups[number].substring.map(String.init) ?? ""
+            guard let number = Int(number), number <= groupCount, let range = match.range(of: number) else { return "" }
+            return String(String.UnicodeScalarView(scalars[range]))
         }
     }
 }

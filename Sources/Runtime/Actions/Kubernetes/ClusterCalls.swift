@@ -93,11 +93,13 @@ struct ClusterCalls: Sendable {
     }
 }
 
-/// Robusta's log filtering and masking (Python's `re.findall` and `re.sub`).
+/// Robusta's log filtering and masking (Python's `re.findall` and `re.sub`) with ``LinearRegex``:
+/// logs are written by whatever runs in the pod. Each search is linear in the text it reads; a
+/// search reads past its match only while a preferred alternative may still match (`a.*b|a`).
 enum LogText {
-    static func regex(_ pattern: String, action: String) throws(ActionError) -> NSRegularExpression {
+    static func regex(_ pattern: String, action: String) throws(ActionError) -> LinearRegex {
         do {
-            return try NSRegularExpression(pattern: pattern)
+            return try LinearRegex(pattern)
         } catch {
             throw ActionError(.failed, action: action, message: "invalid regular expression '\(pattern)'")
         }
@@ -106,24 +108,29 @@ enum LogText {
     /// What `re.findall` returns: each match, or its first group when the pattern has groups.
     static func matches(of pattern: String, in text: String, action: String) throws(ActionError) -> [String] {
         let expression = try regex(pattern, action: action)
-        let whole = NSRange(text.startIndex..., in: text)
-        return expression.matches(in: text, range: whole).map { match in
-            let range = expression.numberOfCaptureGroups > 0 ? match.range(at: 1) : match.range
-            return Range(range, in: text).map { String(text[$0]) } ?? ""
+        let scalars = Array(text.unicodeScalars)
+        return expression.allMatches(in: scalars).map { match in
+            let range = expression.groupCount > 0 ? match.range(of: 1) : match.range
+            return range.map { String(String.UnicodeScalarView(scalars[$0])) } ?? ""
         }
     }
 
     /// Every match replaced by `[NAME]` (`named`) or by as many `*` as it has characters.
     static func mask(_ pattern: NamedRegexPattern, in text: String, named: Bool, action: String) throws(ActionError) -> String {
         let expression = try regex(pattern.regex, action: action)
-        var result = ""
-        var last = text.startIndex
-        for match in expression.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-            guard let range = Range(match.range, in: text) else { continue }
-            result += text[last..<range.lowerBound]
-            result += named ? "[\(pattern.name.uppercased())]" : String(repeating: "*", count: text[range].unicodeScalars.count)
-            last = range.upperBound
+        let scalars = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var last = 0
+        for match in expression.allMatches(in: scalars) {
+            result.append(contentsOf: scalars[last..<match.range.lowerBound])
+            if named {
+                result.append(contentsOf: "[\(pattern.name.uppercased())]".unicodeScalars)
+            } else {
+                result.append(contentsOf: repeatElement("*", count: match.range.count))
+            }
+            last = match.range.upperBound
         }
-        return result + text[last...]
+        result.append(contentsOf: scalars[last...])
+        return String(result)
     }
 }

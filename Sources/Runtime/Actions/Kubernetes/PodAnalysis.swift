@@ -93,14 +93,19 @@ enum PodAnalysis {
         (#".*Timeout exceeded.*"#, .timeout),
     ]
 
-    static func fullMatch(_ pattern: String, _ text: String) -> Bool {
-        guard let expression = try? NSRegularExpression(pattern: "^(?:\(pattern))$", options: []) else { return false }
-        return expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    /// ``pullPatterns`` compiled once; event messages are matched in linear time (``LinearRegex``).
+    static let compiledPullPatterns: [(LinearRegex, PullFailure)] = pullPatterns.map { pattern, failure in
+        // These fixed patterns compile (PodAnalysisTests match each).
+        (try! LinearRegex(pattern), failure)
     }
 
     static func pullFailure(_ message: String) -> PullFailure {
-        pullPatterns.first { fullMatch($0.0, message) }?.1 ?? .unknown
+        let scalars = Array(message.unicodeScalars)
+        return compiledPullPatterns.first { $0.0.firstMatch(in: scalars, anchoring: .whole) != nil }?.1 ?? .unknown
     }
+
+    /// The start of a FailedScheduling event's note that says how many nodes are available.
+    static let nodesAvailable = try! LinearRegex(#"^\d+\/\d+( nodes are available\:).*"#)
 
     /// The pod's events, as the image-pull and pending analyses read them (one call per pod).
     static func podEvents(_ pod: KubernetesObject, cluster: ClusterCalls) async throws(ActionError) -> [JSONValue] {
@@ -166,10 +171,18 @@ enum PodAnalysis {
         ("TooManyPods", ["Too many pods"]),
     ]
 
+    /// ``pendingReasonTemplates`` with each template compiled once (`nil`: not a regex).
+    static let compiledPendingTemplates: [(name: String, templates: [(String, LinearRegex?)])] = pendingReasonTemplates.map { group in
+        (group.name, group.templates.map { ($0, try? LinearRegex($0)) })
+    }
+
     /// The scheduling problems the message names, in Robusta's order; `[Unknown]` when none.
     static func pendingReasons(in message: String) -> [String] {
-        let found = pendingReasonTemplates.filter { group in
-            group.templates.contains { fullMatch($0, message) || message.contains($0) }
+        let scalars = Array(message.unicodeScalars)
+        let found = compiledPendingTemplates.filter { group in
+            group.templates.contains { template, regex in
+                regex?.firstMatch(in: scalars, anchoring: .whole) != nil || message.contains(template)
+            }
         }
         .map(\.name)
         return found.isEmpty ? ["Unknown"] : found
@@ -186,8 +199,7 @@ enum PodAnalysis {
             let candidates = events.filter { event in
                 event["type"]?.stringValue == "Warning" && event["reason"]?.stringValue == "FailedScheduling"
                     && (event["note"]?.stringValue).map { note in
-                        (try? NSRegularExpression(pattern: #"^\d+\/\d+( nodes are available\:).*"#))?
-                            .firstMatch(in: note, range: NSRange(note.startIndex..., in: note)) != nil
+                        nodesAvailable.firstMatch(in: note, anchoring: .start) != nil
                     } == true
             }
             if let newest = ObjectEvents.newestFirst(candidates).first, let note = newest["note"]?.stringValue { message = note }
