@@ -108,6 +108,9 @@ struct TriggerCommand: AsyncParsableCommand {
                 let response = try await client.execute(request, timeout: .seconds(Int64(timeout)))
                 return (response.status.code, Array(buffer: try await response.body.collect(upTo: Self.responseLimit)))
             }
+        } catch is NIOTooManyBytesError {
+            printError("error: the Triggerfish server at \(server) answered more than the limit of \(Self.responseLimit) bytes")
+            throw ExitCode(1)
         } catch {
             let reason = HTTPFailure.describe(error)
             if reason == "timed out" {

@@ -152,6 +152,19 @@ import _TriggerfishCore
         }
     }
 
+    /// Issue 12: a limit names itself. An answer over the limit was reported as "cannot reach
+    /// the Triggerfish server ... is `triggerfish serve` running?".
+    @Test func anAnswerOverTheLimitIsSaidSo() async throws {
+        try await HTTPReceiver.withReceiver { receiver in
+            let server = "http://127.0.0.1:\(receiver.port)"
+            receiver.answer([.body(status: 200, text: String(repeating: " ", count: (64 << 20) + 1))])
+            let result = try await Self.triggerfish(["trigger", "echo", "message=hi", "--server", server], token: "t")
+            #expect(result.status == 1)
+            #expect(result.stdout == [])
+            #expect(result.stderr == ["error: the Triggerfish server at \(server) answered more than the limit of 67108864 bytes"])
+        }
+    }
+
     @Test func aServerThatIsNotRunningIsSaidSo() async throws {
         let receiver = try await HTTPReceiver.start()
         let server = "http://127.0.0.1:\(receiver.port)"

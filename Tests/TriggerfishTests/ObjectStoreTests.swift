@@ -137,3 +137,16 @@ import TriggerfishTesting
         #expect(limiter.usage.forgotten == 0)
     }
 }
+
+/// The de-duplicator holds at most `capacity` alerts; past it the oldest is forgotten, and a
+/// repeat of that alert is handled again.
+@Suite struct AlertDeduplicatorLimitTests {
+    @Test func pastCapacityTheOldestAlertIsForgotten() {
+        let deduplicator = AlertDeduplicator(ttl: 7200, capacity: 3)
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        for index in 0..<5 { #expect(deduplicator.isFirst(alert("A", fingerprint: "f\(index)"), now: now)) }
+        #expect(!deduplicator.isFirst(alert("A", fingerprint: "f4"), now: now))
+        #expect(!deduplicator.isFirst(alert("A", fingerprint: "f2"), now: now))
+        #expect(deduplicator.isFirst(alert("A", fingerprint: "f0"), now: now))
+    }
+}
