@@ -18,9 +18,10 @@ import PackageDescription
 // Each target is an executable whose `main` starts libFuzzer (`runLibFuzzer`, through
 // `LLVMFuzzerRunDriver`) on its `LLVMFuzzerTestOneInput`: SwiftPM links an executable's `main` to
 // the module's own entry point (`--defsym main=<Module>_main`), so an executable without one does
-// not link, and libFuzzer's own `main` is replaced. The build is release: the targets run
-// several times more inputs per second than in debug. lld, because gold prints a warning for
-// each ASan symbol and crashed with an internal error on one link.
+// not link, and libFuzzer's own `main` is replaced. Release, because fuzzing is executions per
+// second. lld, because gold prints a warning for each ASan symbol and crashed with an internal
+// error on one link. Build with exactly these flags from the repository's root (as the script
+// does): another working directory or other flags rebuild the plugin's tool (minutes).
 let package = Package(
     name: "TriggerfishFuzz",
     platforms: [.macOS(.v15)],
