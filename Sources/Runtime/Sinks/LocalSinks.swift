@@ -153,8 +153,13 @@ public final class FileSink: FindingSink {
     static func append(_ text: String, to path: String, timeout: Duration, clock: any Clock<Duration>) async -> Append {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o644)
         guard descriptor >= 0 else {
+            let failure = errno
             // Opening a FIFO for writing without blocking fails with ENXIO while nobody reads it.
-            return .failed(errno == ENXIO ? "it is a named pipe (FIFO) with no reader" : String(cString: strerror(errno)))
+            var status = stat()
+            if failure == ENXIO && stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO {
+                return .failed("it is a named pipe (FIFO) with no reader")
+            }
+            return .failed(String(cString: strerror(failure)))
         }
         defer { close(descriptor) }
         let bytes = Array(text.utf8)
