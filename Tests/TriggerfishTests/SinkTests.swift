@@ -358,6 +358,12 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
         #expect(
             sinkProblem("webhook_sink", ["name": "w", "url": "http://x", "retries": 9_223_372_036_854_775_807])
                 == "<code>: error: parameter 'retries' of sink 'webhook_sink' must be at most 100, found 9223372036854775807")
+        #expect(
+            sinkProblem("webhook_sink", ["name": "w", "url": "http://x", "concurrent_requests": 65])
+                == "<code>: error: parameter 'concurrent_requests' of sink 'webhook_sink' must be at most 64, found 65")
+        #expect(
+            sinkProblem("webhook_sink", ["name": "w", "url": "http://x", "concurrent_requests": 0])
+                == "<code>: error: parameter 'concurrent_requests' of sink 'webhook_sink' must be at least 1, found 0")
     }
 }
 
