@@ -24,6 +24,7 @@ struct Replay: AsyncParsableCommand {
     static let bundledRecording = "config/recording.jsonl"
     static let lanesRange = 1...256
     static let maxLineBytesRange = 1...(1 << 30)
+    static let sinkFlushDeadlineRange = 1...86_400
 
     @Option(help: "The playbook config (runner config, Helm values or a list of playbooks).")
     var config = bundledConfig
@@ -39,6 +40,9 @@ struct Replay: AsyncParsableCommand {
 
     @Flag(help: "Hand findings to the config's console, file and webhook sinks, instead of only reporting where they would go.")
     var deliver = false
+
+    @Option(help: "With --deliver, seconds the sinks get to deliver what they hold once the recording is done (1 to 86400).")
+    var sinkFlushDeadline = 20
 
     @Option(name: .customLong("actions"), help: "A file declaring custom actions (actions.yaml format); repeatable.")
     var actionFiles: [String] = []
@@ -62,6 +66,9 @@ struct Replay: AsyncParsableCommand {
             throw ValidationError(
                 "--max-line-bytes must be from \(Self.maxLineBytesRange.lowerBound) to \(Self.maxLineBytesRange.upperBound); got \(maxLineBytes)"
             )
+        }
+        guard Self.sinkFlushDeadlineRange.contains(sinkFlushDeadline) else {
+            throw ValidationError("--sink-flush-deadline must be from 1 to 86400 seconds; got \(sinkFlushDeadline)")
         }
         if config == "-" && events == "-" { throw ValidationError("--config and --events cannot both read standard input") }
     }
@@ -133,7 +140,10 @@ struct Replay: AsyncParsableCommand {
         let details = details
         let delivering = deliver
         let pipeline = InputPipeline(engine: engine, lanes: lanes)
-        await pipeline.run(lines) { report in
+        // With --deliver, SIGINT stops the replay: no further lines are read, and the sinks stop
+        // delivering at once and report what they did not deliver.
+        let interrupt = deliver ? ReplayInterrupt.onSIGINT() : nil
+        await pipeline.run(InterruptibleLines(lines: lines, interrupt: interrupt)) { report in
             totals.withLock { $0.add(report) }
             switch format {
             case .json: StandardOutput.print(ReportFormatting.json(report).serialized())
@@ -142,13 +152,26 @@ struct Replay: AsyncParsableCommand {
             // Sinks write as findings are delivered; keep the reports in step with them.
             if delivering { StandardOutput.flush() }
         }
-        await engine.flushSinks()
-        for (_, sink) in sinks { await sink.shutdown() }
+        let deadline = Duration.seconds(sinkFlushDeadline)
+        let all = sinks.map(\.sink)
+        let inTime = await ReplayInterrupt.run(interrupt) { await SinkShutdown.shutDown(all, deadline: deadline) }
+        fflush(nil)
+        let interrupted = interrupt?.interrupted ?? false
+        if !inTime && !interrupted {
+            printError(
+                "warning: the sinks did not finish delivering within \(SinkShutdown.describe(deadline)) of the end of the recording (--sink-flush-deadline); what they still held is not delivered"
+            )
+        }
         for (name, sink) in sinks {
             let statistics = sink.statistics
-            if statistics.failed > 0 || statistics.dropped > 0 || format == .text {
+            if statistics.failed > 0 || statistics.dropped > 0 || statistics.notDelivered > 0 || format == .text || interrupted {
                 printError("sink '\(name)': \(statistics)")
             }
+        }
+        if interrupted {
+            let left = sinks.map(\.sink.statistics.notDelivered).reduce(0, +)
+            printError("error: interrupted; \(left) finding(s) not delivered")
+            throw ExitCode(130)
         }
         if format == .text {
             if !engine.scheduledPlaybooks.isEmpty {
@@ -157,4 +180,64 @@ struct Replay: AsyncParsableCommand {
             StandardOutput.write(totals.withLock { $0.summary })
         }
     }
+}
+
+/// SIGINT during `triggerfish replay --deliver`: stops reading the recording and cancels the
+/// sinks' shutdown, so they count what they did not deliver. A second SIGINT ends the process.
+final class ReplayInterrupt: Sendable {
+    let state = Mutex<(interrupted: Bool, task: Task<Bool, Never>?)>((false, nil))
+    /// Set up once, before SIGINT is caught; kept so it keeps catching.
+    nonisolated(unsafe) let source: any DispatchSourceSignal
+
+    init(source: any DispatchSourceSignal) {
+        self.source = source
+    }
+
+    var interrupted: Bool { state.withLock { $0.interrupted } }
+
+    /// Catches SIGINT from now on.
+    static func onSIGINT() -> ReplayInterrupt {
+        signal(SIGINT, SIG_IGN)
+        let interrupt = ReplayInterrupt(source: DispatchSource.makeSignalSource(signal: SIGINT, queue: .global()))
+        interrupt.source.setEventHandler { [interrupt] in
+            signal(SIGINT, SIG_DFL)
+            let task = interrupt.state.withLock { state in
+                state.interrupted = true
+                return state.task
+            }
+            task?.cancel()
+        }
+        interrupt.source.resume()
+        return interrupt
+    }
+
+    /// Runs `body`, cancelled by SIGINT (at once if it came already); without `interrupt`, just runs it.
+    static func run(_ interrupt: ReplayInterrupt?, _ body: @escaping @Sendable () async -> Bool) async -> Bool {
+        guard let interrupt else { return await body() }
+        let task = Task { await body() }
+        let cancel = interrupt.state.withLock { state in
+            state.task = task
+            return state.interrupted
+        }
+        if cancel { task.cancel() }
+        return await task.value
+    }
+}
+
+/// The recording's lines until SIGINT.
+struct InterruptibleLines<Lines: Sequence>: Sequence where Lines.Element == InputPipeline.Line {
+    let lines: Lines
+    let interrupt: ReplayInterrupt?
+
+    struct Iterator: IteratorProtocol {
+        var lines: Lines.Iterator
+        let interrupt: ReplayInterrupt?
+
+        mutating func next() -> InputPipeline.Line? {
+            if interrupt?.interrupted == true { return nil }
+            return lines.next()
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(lines: lines.makeIterator(), interrupt: interrupt) }
 }

@@ -57,10 +57,17 @@ public final class Runner: Sendable {
         self.setup = setup
         self.logger = logger
         self.metrics = metrics
-        let live = LiveConfig(first) { retired in
+        let live = LiveConfig(first) { [deadline = options.sinkFlushDeadline] retired in
+            // A reload replaced these sinks: they get the flush deadline to deliver what they hold.
+            _ = await SinkShutdown.shutDown(retired.sinks.map(\.sink), deadline: deadline)
             for (name, sink) in retired.sinks {
-                await sink.shutdown()
-                metrics.retire(sink: name, statistics: sink.statistics)
+                let statistics = sink.statistics
+                if statistics.notDelivered > 0 {
+                    logger.error(
+                        "sink '\(name)' replaced by a reload: \(statistics); it did not finish delivering within \(SinkShutdown.describe(deadline))"
+                    )
+                }
+                metrics.retire(sink: name, statistics: statistics)
             }
         }
         self.live = live
@@ -161,38 +168,22 @@ public final class Runner: Sendable {
     public func reload() async -> ReloadOutcome { await reloader.reload(reason: "requested") }
 
     /// Called by the queue service once the queue is drained: the sinks get until the deadline
-    /// to deliver what they hold, then are shut down; what each delivered is logged.
+    /// to deliver what they hold, then what is left is given up on; one line per sink logs what
+    /// it delivered, failed, dropped and did not deliver.
     func finishSinks() async {
         await live.awaitRetirements()
         let generation = live.current
-        let logger = self.logger
-        let finished = await Self.withDeadline(options.sinkFlushDeadline) {
-            for (_, sink) in generation.sinks { await sink.shutdown() }
-        }
-        if !finished {
+        let deadline = options.sinkFlushDeadline
+        let inTime = await SinkShutdown.shutDown(generation.sinks.map(\.sink), deadline: deadline)
+        let left = generation.sinks.map(\.sink.statistics.notDelivered).reduce(0, +)
+        if !inTime || left > 0 {
             logger.error(
-                "the sinks did not finish delivering within \(options.sinkFlushDeadline) of shutdown; findings still queued in them are not delivered"
+                "the sinks did not finish delivering within \(SinkShutdown.describe(deadline)) of shutdown (--sink-flush-deadline); \(left) finding(s) not delivered"
             )
         }
         for (name, sink) in generation.sinks {
-            logger.info("sink '\(name)': \(sink.statistics)")
-        }
-    }
-
-    /// Runs `body`, giving up waiting for it after `deadline`; `false` when it did not finish in time.
-    static func withDeadline(_ deadline: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await body()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: deadline)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+            let statistics = sink.statistics
+            logger.log(level: statistics.notDelivered > 0 ? .error : .info, "sink '\(name)': \(statistics)")
         }
     }
 

@@ -33,8 +33,8 @@ struct WebhookSender: Sendable {
     /// The other is cancelled: a timed-out request is abandoned (AsyncHTTPClient closes its
     /// connection).
     func sendOnce(_ request: HTTPClientRequest, with client: HTTPClient) async throws -> Answer {
-        let timeout = Duration.seconds(options.timeout)
-        let backstop = TimeAmount.seconds(Int64(options.timeout + WebhookSink.clientTimeoutMargin))
+        let timeout = SinkShutdown.wait(seconds: options.timeout)
+        let backstop = WebhookSink.clientBackstop(options)
         return try await withThrowingTaskGroup(of: Answer.self) { group in
             group.addTask {
                 let response = try await client.execute(request, timeout: backstop)
@@ -63,13 +63,23 @@ struct WebhookSender: Sendable {
         return request
     }
 
-    /// Whether the receiver accepted the finding.
-    func send(_ finding: Finding, with client: HTTPClient) async -> Bool {
+    /// Attempts a finding takes at most: `retries` + 1, whatever `retries` is.
+    var attempts: Int {
+        let (sum, overflow) = max(0, options.retries).addingReportingOverflow(1)
+        return overflow ? Int.max : sum
+    }
+
+    /// Whether the receiver accepted the finding, or ``SinkQueue/Outcome/notDelivered`` when the
+    /// task was cancelled (the sink shut down) before it did.
+    func send(_ finding: Finding, with client: HTTPClient) async -> SinkQueue<Finding>.Outcome {
         let request = request(for: finding)
-        let attempts = max(0, options.retries) + 1
-        var backoff = options.initialBackoff
+        let attempts = self.attempts
+        let maxBackoff = SinkShutdown.wait(seconds: options.maxBackoff)
+        var backoff = min(SinkShutdown.wait(seconds: options.initialBackoff), maxBackoff)
         var reason = ""
-        for attempt in 1...attempts {
+        var attempt = 0
+        while true {
+            attempt += 1
             let retryable: Bool
             do {
                 switch try await sendOnce(request, with: client) {
@@ -77,7 +87,7 @@ struct WebhookSender: Sendable {
                     reason = "timed out"
                     retryable = true
                 case .status(let status):
-                    if (200..<300).contains(status) { return true }
+                    if (200..<300).contains(status) { return .delivered }
                     reason = "HTTP \(status)"
                     retryable = status == 408 || status == 429 || status >= 500
                 }
@@ -85,17 +95,21 @@ struct WebhookSender: Sendable {
                 reason = Self.describe(error)
                 retryable = true
             }
+            if Task.isCancelled { return .notDelivered }
             guard retryable, attempt < attempts else {
                 let tries = attempt == 1 ? "1 attempt" : "\(attempt) attempts"
                 logger.warning(
                     "webhook_sink '\(name)': gave up on finding '\(finding.title)' (fingerprint \(finding.fingerprint)) for \(options.url.absoluteString) after \(tries): \(reason)",
                     metadata: ["fingerprint": "\(finding.fingerprint)"])
-                return false
+                return .failed
             }
-            try? await clock.sleep(for: .seconds(backoff))
-            backoff = min(backoff * 2, options.maxBackoff)
+            do {
+                try await clock.sleep(for: backoff)
+            } catch {
+                return .notDelivered
+            }
+            backoff = min(backoff * 2, maxBackoff)
         }
-        return false
     }
 
     /// A failed attempt's reason, in the words the log has always used.

@@ -6,15 +6,21 @@ import Triggerfish
 
 /// `webhook_sink`: POSTs each finding to an HTTP(S) endpoint.
 ///
-/// `deliver` only puts the finding in a bounded in-memory queue and returns at once; one
-/// background task sends the queued findings in order with the sink's own AsyncHTTPClient
-/// `HTTPClient`, which it shuts down once the queue is finished (``shutdown()``, or the sink is
-/// released) and sent. Each attempt has a timeout; a failed attempt (no connection, a timeout,
-/// HTTP 408, 429 or 5xx) is retried with exponential backoff up to `retries` times; other HTTP
-/// errors are not retried. Timeouts and backoff are measured on the sink's clock (tests pass one
-/// they move by hand). A finding given up on is logged with the URL and the reason, and counted
-/// as failed. When the queue is full, a new finding is dropped, logged and counted: never
-/// silently. Diagnostics go to the sink's `Logger`; the sink never configures logging.
+/// `deliver` only puts the finding in a bounded in-memory queue (``SinkQueue``) and returns at
+/// once; a background task sends the queued findings with the sink's own AsyncHTTPClient
+/// `HTTPClient`, up to ``Options/concurrency`` at once, each started in the order handed over
+/// (one at a time, they arrive in that order), and shuts the client down once the queue is
+/// finished (``shutdown()``, or the sink is released) and sent. Each attempt has a timeout; a
+/// failed attempt (no connection, a timeout, HTTP 408, 429 or 5xx) is retried with exponential
+/// backoff up to `retries` times; other HTTP errors are not retried. Timeouts and backoff are
+/// measured on the sink's clock (tests pass one they move by hand). A finding given up on is
+/// logged with the URL and the reason, and counted as failed. When the queue is full, a new
+/// finding is dropped, logged and counted: never silently. A shutdown that is cancelled (its
+/// deadline passed) stops sending at once and counts what it did not send as not delivered.
+/// Diagnostics go to the sink's `Logger`; the sink never configures logging.
+///
+/// Any ``Options`` values work: a negative count counts as zero, and waits longer than
+/// ``Triggerfish/SinkShutdown/longestWait`` are cut to it, so no arithmetic on them overflows.
 ///
 /// Programs build it from configs through ``Triggerfish/SinkBuilder/webhook``.
 ///
@@ -49,6 +55,8 @@ public final class WebhookSink: FindingSink {
         public var retries: Int
         /// Findings that may wait for sending; more are dropped.
         public var queueCapacity: Int
+        /// Findings sent at once, each with its retries (at least 1).
+        public var concurrency: Int
         /// Seconds before the first retry; each later retry waits twice as long, up to ``maxBackoff``.
         public var initialBackoff: Double
         public var maxBackoff: Double
@@ -56,7 +64,8 @@ public final class WebhookSink: FindingSink {
         public init(
             url: URL, format: Format = .text, slackWebhook: Bool = false, sizeLimit: Int = 4096, authorization: String? = nil,
             timeout: Int = WebhookSink.defaultTimeout, retries: Int = WebhookSink.defaultRetries,
-            queueCapacity: Int = WebhookSink.defaultQueueCapacity, initialBackoff: Double = 0.5, maxBackoff: Double = 8
+            queueCapacity: Int = WebhookSink.defaultQueueCapacity, concurrency: Int = WebhookSink.defaultConcurrency,
+            initialBackoff: Double = 0.5, maxBackoff: Double = 8
         ) {
             self.url = url
             self.format = format
@@ -66,6 +75,7 @@ public final class WebhookSink: FindingSink {
             self.timeout = max(1, timeout)
             self.retries = retries
             self.queueCapacity = queueCapacity
+            self.concurrency = concurrency
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff
         }
@@ -77,14 +87,15 @@ public final class WebhookSink: FindingSink {
     public static let defaultRetries = 3
     /// Findings waiting to be sent, at most, per webhook sink.
     public static let defaultQueueCapacity = 1000
+    /// Findings sent at once unless `concurrent_requests` says otherwise.
+    public static let defaultConcurrency = 4
     /// Seconds AsyncHTTPClient's own deadline adds to ``Options/timeout``.
     static let clientTimeoutMargin = 60
 
     public let name: String
     public let options: Options
     let logger: Logger
-    let progress: WebhookProgress
-    let continuation: AsyncStream<Finding>.Continuation
+    let queue: SinkQueue<Finding>
     let worker: Task<Void, Never>
 
     /// - Parameters:
@@ -98,22 +109,17 @@ public final class WebhookSink: FindingSink {
         var logger = logger
         logger[metadataKey: "sink"] = "\(name)"
         self.logger = logger
-        let progress = WebhookProgress()
-        self.progress = progress
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: Finding.self, bufferingPolicy: .bufferingOldest(max(1, options.queueCapacity)))
-        self.continuation = continuation
+        let queue = SinkQueue<Finding>(capacity: options.queueCapacity)
+        self.queue = queue
         let configuration = Self.clientConfiguration(options)
         let sender = WebhookSender(name: name, options: options, logger: logger, clock: clock)
-        // The task holds what it needs, not the sink: releasing the sink finishes the queue, and
+        let concurrency = options.concurrency
+        // The task holds what it needs, not the sink: releasing the sink closes the queue, and
         // the task ends once it has sent what was queued and shut its client down.
         self.worker = Task {
             do {
                 try await HTTPClient.withHTTPClient(configuration: configuration) { client in
-                    for await finding in stream {
-                        let delivered = await sender.send(finding, with: client)
-                        progress.finished(delivered ? .delivered : .failed)
-                    }
+                    await queue.serve(concurrency: concurrency) { finding in await sender.send(finding, with: client) }
                 }
             } catch {
                 // Only shutting the client down can throw here; every finding is already counted.
@@ -122,50 +128,58 @@ public final class WebhookSink: FindingSink {
         }
     }
 
+    /// AsyncHTTPClient's own deadline for a request: ``Options/timeout`` plus a margin.
+    static func clientBackstop(_ options: Options) -> TimeAmount {
+        .seconds(Int64(SinkShutdown.wait(seconds: options.timeout).components.seconds) + Int64(clientTimeoutMargin))
+    }
+
     /// One client per sink: the clock times attempts out (``WebhookSender/sendOnce(_:with:)``),
     /// the client's own deadlines are only a backstop that must never fire first; a connection
     /// that cannot be made fails the attempt at once, and the sink's retries take it from there.
     static func clientConfiguration(_ options: Options) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
-        let backstop = TimeAmount.seconds(Int64(options.timeout + clientTimeoutMargin))
+        let backstop = clientBackstop(options)
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: backstop, read: backstop, write: backstop)
         configuration.connectionPool.retryConnectionEstablishment = false
         return configuration
     }
 
     deinit {
-        continuation.finish()
+        queue.close()
     }
 
     /// Queues the finding and returns at once; when the queue is full the finding is dropped and
     /// logged.
     public func deliver(_ finding: Finding) async {
-        progress.handedOver()
-        let refusal: String
-        switch continuation.yield(finding) {
-        case .enqueued: return
-        case .dropped: refusal = "the queue is full (\(options.queueCapacity) findings waiting)"
-        case .terminated: refusal = "the sink has shut down"
-        @unknown default: refusal = "the queue refused it"
-        }
-        progress.finished(.dropped)
+        guard let refusal = queue.enqueue(finding) else { return }
+        let reason =
+            switch refusal {
+            case .full: "the queue is full (\(queue.capacity) findings waiting)"
+            case .closed: "the sink has shut down"
+            }
         logger.warning(
-            "webhook_sink '\(name)': dropped finding '\(finding.title)' (fingerprint \(finding.fingerprint)) for \(options.url.absoluteString): \(refusal)",
+            "webhook_sink '\(name)': dropped finding '\(finding.title)' (fingerprint \(finding.fingerprint)) for \(options.url.absoluteString): \(reason)",
             metadata: ["fingerprint": "\(finding.fingerprint)"])
     }
 
     public func flush() async {
-        await progress.waitForHandedOver()
+        await queue.flush()
     }
 
     /// Stops taking findings, sends those queued (with their retries), shuts the HTTP client
-    /// down and waits for that.
+    /// down and waits for that. Cancelled, it stops sending at once: the requests under way are
+    /// abandoned and they and the findings still queued count as not delivered.
     public func shutdown() async {
-        continuation.finish()
-        await worker.value
+        queue.close()
+        let worker = self.worker
+        await withTaskCancellationHandler {
+            await worker.value
+        } onCancel: {
+            worker.cancel()
+        }
     }
 
-    public var statistics: SinkStatistics { progress.statistics }
+    public var statistics: SinkStatistics { queue.statistics }
 
     /// The request body and its content type.
     public static func body(for finding: Finding, options: Options) -> (data: Data, contentType: String) {

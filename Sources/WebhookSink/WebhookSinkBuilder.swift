@@ -25,6 +25,6 @@ extension WebhookSink.Options {
         self.init(
             url: url, format: format, slackWebhook: try reader.required("slack_webhook"), sizeLimit: try reader.required("size_limit"),
             authorization: try reader.optional("authorization"), timeout: try reader.required("timeout_seconds"),
-            retries: try reader.required("retries"))
+            retries: try reader.required("retries"), concurrency: try reader.required("concurrent_requests"))
     }
 }

@@ -286,7 +286,7 @@ import Testing
         #expect(lines.contains("| [`console_sink`](#console_sink) | yes | — | — |"))
         #expect(
             lines.contains(
-                "| [`webhook_sink`](#webhook_sink) | yes | `url` | `size_limit`, `authorization`, `format`, `slack_webhook`, `timeout_seconds`, `retries` |"
+                "| [`webhook_sink`](#webhook_sink) | yes | `url` | `size_limit`, `authorization`, `format`, `slack_webhook`, `timeout_seconds`, `retries`, `concurrent_requests` |"
             ))
         #expect(
             lines.contains(

@@ -217,11 +217,13 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
         let second = Finding(title: "second\nline", aggregationKey: "k", fingerprint: "2")
         await sink.deliver(first)
         await sink.deliver(second)
+        await sink.flush()
         #expect(
             try String(contentsOfFile: path, encoding: .utf8)
                 == first.jsonValue.serialized() + "\n" + second.jsonValue.serialized() + "\n")
         let again = FileSink(name: "audit", path: path, console: capture.output)
         await again.deliver(first)
+        await again.flush()
         #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 3, "appends to what is there")
         #expect(capture.text == "" && logs.messages == [])
         #expect(sink.statistics == SinkStatistics(delivered: 2))
@@ -241,6 +243,7 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
         let sink = FileSink(
             name: "audit", path: "/nonexistent-triggerfish/dir/f.jsonl", console: ConsoleCapture().output, logger: logs.logger)
         await sink.deliver(Finding(title: "t", aggregationKey: "k"))
+        await sink.flush()
         #expect(sink.statistics == SinkStatistics(failed: 1))
         #expect(logs.entries.map { "\($0.level) \($0.metadata["sink"] ?? "-")" } == ["error audit"])
         #expect(
@@ -268,6 +271,7 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
                 }
             }
         }
+        await sink.flush()
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.hasSuffix("\n"))
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
@@ -307,18 +311,18 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
                     [
                         "name": "w", "url": "https://example.invalid/hook", "format": "json", "size_limit": 100,
                         "authorization": "Bearer t",
-                        "timeout_seconds": 3, "retries": 0, "slack_webhook": true,
+                        "timeout_seconds": 3, "retries": 0, "slack_webhook": true, "concurrent_requests": 16,
                     ]),
                 console: console) as? WebhookSink)
         let options = webhook.options
         #expect(
-            "\(options.url) \(options.format) \(options.sizeLimit) \(options.authorization ?? "-") \(options.timeout) \(options.retries) \(options.slackWebhook)"
-                == "https://example.invalid/hook json 100 Bearer t 3 0 true")
+            "\(options.url) \(options.format) \(options.sizeLimit) \(options.authorization ?? "-") \(options.timeout) \(options.retries) \(options.slackWebhook) \(options.concurrency)"
+                == "https://example.invalid/hook json 100 Bearer t 3 0 true 16")
         let defaults = try #require(
             try factory.make(sink("webhook_sink", ["name": "w", "url": "http://x/"]), console: console) as? WebhookSink)
         #expect(
-            "\(defaults.options.format) \(defaults.options.sizeLimit) \(defaults.options.timeout) \(defaults.options.retries) \(defaults.options.queueCapacity)"
-                == "text 4096 10 3 1000")
+            "\(defaults.options.format) \(defaults.options.sizeLimit) \(defaults.options.timeout) \(defaults.options.retries) \(defaults.options.queueCapacity) \(defaults.options.concurrency)"
+                == "text 4096 10 3 1000 4")
     }
 
     /// The runtime builds the local sinks; the schema's other delivered types need their builders
@@ -354,6 +358,12 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
         #expect(
             sinkProblem("webhook_sink", ["name": "w", "url": "http://x", "retries": 9_223_372_036_854_775_807])
                 == "<code>: error: parameter 'retries' of sink 'webhook_sink' must be at most 100, found 9223372036854775807")
+        #expect(
+            sinkProblem("webhook_sink", ["name": "w", "url": "http://x", "concurrent_requests": 65])
+                == "<code>: error: parameter 'concurrent_requests' of sink 'webhook_sink' must be at most 64, found 65")
+        #expect(
+            sinkProblem("webhook_sink", ["name": "w", "url": "http://x", "concurrent_requests": 0])
+                == "<code>: error: parameter 'concurrent_requests' of sink 'webhook_sink' must be at least 1, found 0")
     }
 }
 
@@ -363,13 +373,13 @@ func sinkProblem(_ type: String, _ parameters: JSONValue) -> String {
 
     func webhook(
         _ url: URL, format: WebhookSink.Format = .json, sizeLimit: Int = 1 << 20, authorization: String? = nil, timeout: Int = 5,
-        retries: Int = 3, queueCapacity: Int = 100, clock: any Clock<Duration> = ContinuousClock()
+        retries: Int = 3, queueCapacity: Int = 100, concurrency: Int = 1, clock: any Clock<Duration> = ContinuousClock()
     ) -> WebhookSink {
         WebhookSink(
             name: "hook",
             options: WebhookSink.Options(
                 url: url, format: format, sizeLimit: sizeLimit, authorization: authorization, timeout: timeout, retries: retries,
-                queueCapacity: queueCapacity, initialBackoff: 0.01, maxBackoff: 0.05),
+                queueCapacity: queueCapacity, concurrency: concurrency, initialBackoff: 0.01, maxBackoff: 0.05),
             logger: logs.logger, clock: clock)
     }
 
