@@ -1,3 +1,5 @@
+import _TriggerfishCore
+
 /// Why an action could not run or failed.
 public struct ActionError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
@@ -20,8 +22,8 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
     public init(_ code: Code, action: String, message: String) {
         self.code = code
         self.action = action
-        self.message = message
+        self.message = MessageText.escaped(message)
     }
 
-    public var description: String { "action '\(action)': \(message)" }
+    public var description: String { "action \(quoted: action): \(message)" }
 }

@@ -1,4 +1,5 @@
 import Logging
+import _TriggerfishCore
 
 #if canImport(Glibc)
     import Glibc
@@ -61,7 +62,7 @@ public struct FileSink: FindingSink {
         if let problem = Self.append(line, to: path) {
             counters.failed()
             logger.error(
-                "file_sink '\(name)': could not write finding '\(finding.title)' to \(path): \(problem)",
+                "file_sink \(quoted: name): could not write finding \(quoted: finding.title) to \(path): \(problem)",
                 metadata: ["sink": "\(name)", "fingerprint": "\(finding.fingerprint)"])
         } else {
             counters.delivered()
