@@ -206,4 +206,64 @@ import _TriggerfishFileIO
             }
         }
     }
+
+    // MARK: Numeric ranges
+
+    /// Every number a config sets is checked against its parameter's range, where it is written.
+    @Test func numbersOutsideTheirRangeAreErrorsAtTheirPosition() {
+        let text = """
+            - triggers:
+              - on_pod_crash_loop:
+                  restart_reason: CrashLoopBackOff
+                  rate_limit: 9223372036854775807
+                  restart_count: -1
+              actions:
+              - pod_events_enricher: {max_events: 10001}
+            - triggers:
+              - on_schedule:
+                  fixed_delay_repeat: {seconds_delay: 31536001, repeat: -2}
+              actions:
+              - echo: {message: hi}
+            - triggers:
+              - on_schedule:
+                  dynamic_delay_repeat: {delay_periods: [60, -5, 31536000]}
+              actions:
+              - echo: {message: hi}
+            """
+        #expect(
+            check(text) == [
+                "playbooks.yaml:4:19: error: parameter 'rate_limit' of trigger 'on_pod_crash_loop' must be at most 31536000, found 9223372036854775807",
+                "playbooks.yaml:5:22: error: parameter 'restart_count' of trigger 'on_pod_crash_loop' must be at least 0, found -1",
+                "playbooks.yaml:7:39: error: parameter 'max_events' of action 'pod_events_enricher' must be at most 10000, found 10001",
+                "playbooks.yaml:10:43: error: parameter 'seconds_delay' of parameter 'fixed_delay_repeat' of trigger 'on_schedule' must be at most 31536000, found 31536001",
+                "playbooks.yaml:10:61: error: parameter 'repeat' of parameter 'fixed_delay_repeat' of trigger 'on_schedule' must be at least -1, found -2",
+                "playbooks.yaml:15:50: error: item 2 of parameter 'delay_periods' of parameter 'dynamic_delay_repeat' of trigger 'on_schedule' must be at least 0, found -5",
+            ])
+    }
+
+    /// The schema states a range for every numeric parameter, a list's and a map's included.
+    @Test func theSchemaRequiresARangeOnEveryNumericParameter() {
+        func errors(_ parameters: String) -> [String] {
+            let text = "events:\n  E:\n    doc: e\nactions:\n  a:\n    event: E\n    parameters:\n" + parameters
+            return CoreFixtures.loadSchema([("s.yaml", text)]).diagnostics.map(\.description)
+        }
+        #expect(errors("      n: {type: int, minimum: 0, maximum: 9}\n      l: {type: list<number>, minimum: -1, maximum: 1}\n").isEmpty)
+        #expect(
+            errors("      n: {type: int, default: 3}\n      m: {type: map<list<int>>, minimum: 0}\n      f: {type: number, maximum: 1}\n")
+                == [
+                    "s.yaml:8:7: error: parameter 'n' of action 'a' is int and so needs 'minimum' and 'maximum': every numeric parameter states the range that validate checks",
+                    "s.yaml:9:7: error: parameter 'm' of action 'a' is map<list<int>> and so needs 'minimum' and 'maximum': every numeric parameter states the range that validate checks",
+                    "s.yaml:10:7: error: parameter 'f' of action 'a' is number and so needs 'minimum' and 'maximum': every numeric parameter states the range that validate checks",
+                ])
+        #expect(
+            errors("      n: {type: int, minimum: 5, maximum: 4}\n      s: {type: string, minimum: 0, maximum: 1}\n") == [
+                "s.yaml:8:7: error: the 'minimum' (5) of parameter 'n' of action 'a' is greater than its 'maximum' (4)",
+                "s.yaml:9:7: error: 'minimum' and 'maximum' apply only to numeric parameters (int, number, and lists and maps of them), but 's' is string",
+            ])
+        // Defaults are checked against the range too.
+        #expect(
+            errors("      n: {type: number, default: 2.5, minimum: 0, maximum: 2}\n") == [
+                "s.yaml:8:34: error: the default of parameter 'n' of action 'a' must be at most 2, found 2.5"
+            ])
+    }
 }

@@ -484,9 +484,26 @@ private struct State {
                 diagnostics.error(
                     parameter.location, "'values' applies only to string parameters, but \(quoted: parameter.name) is \(type)")
             }
-            if (parameter.minimum != nil || parameter.maximum != nil) && type != .int {
+            if type.numericElement == nil {
+                if parameter.minimum != nil || parameter.maximum != nil {
+                    diagnostics.error(
+                        parameter.location,
+                        "'minimum' and 'maximum' apply only to numeric parameters (int, number, and lists and maps of them), but \(quoted: parameter.name) is \(type)"
+                    )
+                }
+            } else if let minimum = parameter.minimum, let maximum = parameter.maximum {
+                if minimum > maximum {
+                    diagnostics.error(
+                        parameter.location,
+                        "the 'minimum' (\(minimum)) of parameter \(quoted: parameter.name) of \(owner) is greater than its 'maximum' (\(maximum))"
+                    )
+                }
+            } else {
+                // Every number a config sets is checked against a range, so the runtime's arithmetic on it cannot trap.
                 diagnostics.error(
-                    parameter.location, "'minimum' and 'maximum' apply only to int parameters, but \(quoted: parameter.name) is \(type)")
+                    parameter.location,
+                    "parameter \(quoted: parameter.name) of \(owner) is \(type) and so needs 'minimum' and 'maximum': every numeric parameter states the range that validate checks"
+                )
             }
             result.append(
                 ParameterDefinition(

@@ -85,14 +85,7 @@ public struct ParameterChecker {
 
     /// Checks one non-null value against a parameter's type. `what` names it in messages.
     mutating func check(_ node: YAMLNode, as parameter: ParameterDefinition, what: String) {
-        check(node, type: parameter.type, what: what)
-        if case .int(let value)? = node.scalar?.value {
-            if let minimum = parameter.minimum, value < minimum {
-                diagnostics.error(node.location, "\(what) must be at least \(minimum), found \(value)")
-            } else if let maximum = parameter.maximum, value > maximum {
-                diagnostics.error(node.location, "\(what) must be at most \(maximum), found \(value)")
-            }
-        }
+        check(node, type: parameter.type, what: what, range: (parameter.minimum, parameter.maximum))
         if let allowed = parameter.allowedValues, case .string(let value)? = node.scalar?.value, !allowed.contains(value) {
             diagnostics.error(
                 node.location,
@@ -101,18 +94,20 @@ public struct ParameterChecker {
         }
     }
 
-    mutating func check(_ node: YAMLNode, type: ParameterType, what: String) {
+    /// `range` bounds every number the value holds (each item of a `list<int>`, say).
+    mutating func check(_ node: YAMLNode, type: ParameterType, what: String, range: (minimum: Int?, maximum: Int?) = (nil, nil)) {
         switch type {
         case .any:
             return
         case .string:
             _ = expectString(node, what: what)
         case .int:
-            if case .int? = node.scalar?.value { return }
-            mismatch(node, expected: "an integer", what: what)
+            guard case .int(let value)? = node.scalar?.value else { return mismatch(node, expected: "an integer", what: what) }
+            checkRange(node, Double(value), shown: String(value), range, what: what)
         case .number:
             switch node.scalar?.value {
-            case .int?, .double?: return
+            case .int(let value)?: checkRange(node, Double(value), shown: String(value), range, what: what)
+            case .double(let value)?: checkRange(node, value, shown: node.scalar?.text ?? String(value), range, what: what)
             default: mismatch(node, expected: "a number", what: what)
             }
         case .bool:
@@ -142,14 +137,14 @@ public struct ParameterChecker {
                 return
             }
             for (index, item) in items.enumerated() {
-                check(item, type: inner, what: "item \(index + 1) of \(what)")
+                check(item, type: inner, what: "item \(index + 1) of \(what)", range: range)
             }
         case .map(let inner):
             guard let pairs = node.mapping else {
                 mismatch(node, expected: "a mapping", what: what)
                 return
             }
-            for pair in pairs { check(pair.value, type: inner, what: "\(quoted: pair.key) in \(what)") }
+            for pair in pairs { check(pair.value, type: inner, what: "\(quoted: pair.key) in \(what)", range: range) }
         case .record(let name):
             guard let record = schema.type(named: name) else { return }
             guard let pairs = node.mapping else {
@@ -159,6 +154,15 @@ public struct ParameterChecker {
             checkFields(
                 pairs, parameters: record.fields, exactlyOne: record.exactlyOne ? record.fields.map(\.name) : nil,
                 owner: what, at: node.location)
+        }
+    }
+
+    /// Reports a number outside the parameter's range (an infinite or NaN number is outside any range).
+    mutating func checkRange(_ node: YAMLNode, _ value: Double, shown: String, _ range: (minimum: Int?, maximum: Int?), what: String) {
+        if let minimum = range.minimum, !(value >= Double(minimum)) {
+            diagnostics.error(node.location, "\(what) must be at least \(minimum), found \(MessageText.quoted(shown, quote: ""))")
+        } else if let maximum = range.maximum, !(value <= Double(maximum)) {
+            diagnostics.error(node.location, "\(what) must be at most \(maximum), found \(MessageText.quoted(shown, quote: ""))")
         }
     }
 
