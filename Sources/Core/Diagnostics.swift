@@ -96,12 +96,21 @@ public enum MessageText {
     public static let maxQuotedCharacters = 100
 
     /// `'value'`, escaped as ``escaped(_:)``; a value longer than ``maxQuotedCharacters`` is cut and
-    /// its length stated: `'aaaa…' (1,000,021 characters)`. `quote` may be `"` or empty.
-    public static func quoted(_ value: some StringProtocol, quote: String = "'") -> String {
+    /// its length stated: `'aaaa…' (1,000,021 characters)`. `quote` may be `"` or empty;
+    /// `escapingQuotes` also escapes the quote and backslashes, as JSON does (for paths like `["a.b"]`).
+    public static func quoted(_ value: some StringProtocol, quote: String = "'", escapingQuotes: Bool = false) -> String {
+        func body(_ text: some StringProtocol) -> String {
+            guard escapingQuotes, let mark = quote.unicodeScalars.first else { return escaped(text) }
+            var result = ""
+            for scalar in text.unicodeScalars {
+                if scalar == "\\" || scalar == mark { result += "\\" }
+                result.unicodeScalars.append(scalar)
+            }
+            return escaped(result)
+        }
         let count = value.count
-        if count <= maxQuotedCharacters { return quote + escaped(value) + quote }
-        let head = value.prefix(maxQuotedCharacters)
-        return quote + escaped(head) + "…" + quote + " (\(grouped(count)) characters)"
+        if count <= maxQuotedCharacters { return quote + body(value) + quote }
+        return quote + body(value.prefix(maxQuotedCharacters)) + "…" + quote + " (\(grouped(count)) characters)"
     }
 
     /// `text` with control characters (C0, DEL, C1 including NEL), U+2028, U+2029 and bidirectional

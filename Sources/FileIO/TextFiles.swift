@@ -31,15 +31,22 @@ public enum TextFiles {
         return true
     }
 
-    /// Reads a text file, turning "missing", "a directory", "a FIFO", "not permitted" and "not
-    /// UTF-8" into a ``FileReadError`` worded the same wherever a file is read; `-` reads standard input.
-    public static func readText(_ path: String) throws(FileReadError) -> String {
-        let data: Data
+    /// Reads a text file, turning "missing", "a directory", "a FIFO", "not permitted", "too large"
+    /// and "not UTF-8" into a ``FileReadError`` worded the same wherever a file is read; `-` reads
+    /// standard input. At most `maxBytes` are read (by default the YAML limit, ``YAMLLimits/maxBytes``):
+    /// a larger file is refused without being read into memory.
+    public static func readText(_ path: String, maxBytes: Int = YAMLLimits.default.maxBytes) throws(FileReadError) -> String {
+        let handle: FileHandle
         if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            handle = FileHandle.standardInput
         } else {
-            let descriptor = try FileReadError.openRegularFile(path)
-            data = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true).readDataToEndOfFile()
+            handle = FileHandle(fileDescriptor: try FileReadError.openRegularFile(path), closeOnDealloc: true)
+        }
+        let data = handle.readData(ofLength: maxBytes + 1)
+        if data.count > maxBytes {
+            var status = stat()
+            let size = path != "-" && fstat(handle.fileDescriptor, &status) == 0 ? "\(status.st_size) bytes, " : ""
+            throw FileReadError(path: path, reason: "it is \(size)more than the limit of \(maxBytes) bytes")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw FileReadError.notUTF8(path: path, data)

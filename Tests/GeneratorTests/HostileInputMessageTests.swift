@@ -207,6 +207,22 @@ import _TriggerfishFileIO
         }
     }
 
+    /// A file over the limit is refused before it is read into memory, saying its size and the limit.
+    @Test func aFileOverTheSizeLimitIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triggerfish-size-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("big.yaml").path
+        try Data(repeating: 0x61, count: 101).write(to: URL(fileURLWithPath: path))
+        #expect(try TextFiles.readText(path, maxBytes: 101).count == 101)
+        do {
+            _ = try TextFiles.readText(path, maxBytes: 100)
+            Issue.record("\(path) was read")
+        } catch {
+            #expect(error.description == "\(path): error: cannot read the file: it is 101 bytes, more than the limit of 100 bytes")
+        }
+    }
+
     // MARK: Numeric ranges
 
     /// Every number a config sets is checked against its parameter's range, where it is written.

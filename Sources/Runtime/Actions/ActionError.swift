@@ -22,7 +22,7 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
     public init(_ code: Code, action: String, message: String) {
         self.code = code
         self.action = action
-        self.message = MessageText.escaped(message)
+        self.message = message
     }
 
     public var description: String { "action \(quoted: action): \(message)" }
