@@ -30,10 +30,12 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public var location: SourceLocation
     public var message: String
 
+    /// Control characters and line breaks in `message` are escaped (``MessageText/escaped(_:)``): one
+    /// diagnostic is one line, and a value quoted into it cannot forge another or steer a terminal.
     public init(_ severity: Severity, _ location: SourceLocation, _ message: String) {
         self.severity = severity
         self.location = location
-        self.message = message
+        self.message = MessageText.escaped(message)
     }
 
     public static func error(_ location: SourceLocation, _ message: String) -> Diagnostic {
@@ -46,8 +48,9 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
 
     /// `path:line:column: error: message`, or `path: error: message` for a whole file.
     public var description: String {
-        let place = location.line == 0 ? location.file : "\(location.file):\(location.line):\(location.column)"
-        return "\(place): \(severity.rawValue): \(message)"
+        let file = MessageText.escaped(location.file)
+        let place = location.line == 0 ? file : "\(file):\(location.line):\(location.column)"
+        return "\(place): \(severity.rawValue): \(MessageText.escaped(message))"
     }
 }
 
@@ -85,10 +88,85 @@ public struct DiagnosticList: Sendable {
     }
 }
 
+/// How values from files and inputs are written into messages, so that every message quotes them
+/// alike: a value cannot break a message into two lines, forge another diagnostic, steer a terminal
+/// with escape sequences, or flood the output.
+public enum MessageText {
+    /// Longest value quoted whole, in characters; longer ones are cut, their length stated.
+    public static let maxQuotedCharacters = 100
+
+    /// `'value'`, escaped as ``escaped(_:)``; a value longer than ``maxQuotedCharacters`` is cut and
+    /// its length stated: `'aaaa…' (1,000,021 characters)`. `quote` may be `"` or empty;
+    /// `escapingQuotes` also escapes the quote and backslashes, as JSON does (for paths like `["a.b"]`).
+    public static func quoted(_ value: some StringProtocol, quote: String = "'", escapingQuotes: Bool = false) -> String {
+        func body(_ text: some StringProtocol) -> String {
+            guard escapingQuotes, let mark = quote.unicodeScalars.first else { return escaped(text) }
+            var result = ""
+            for scalar in text.unicodeScalars {
+                if scalar == "\\" || scalar == mark { result += "\\" }
+                result.unicodeScalars.append(scalar)
+            }
+            return escaped(result)
+        }
+        let count = value.count
+        if count <= maxQuotedCharacters { return quote + body(value) + quote }
+        return quote + body(value.prefix(maxQuotedCharacters)) + "…" + quote + " (\(grouped(count)) characters)"
+    }
+
+    /// `text` with control characters (C0, DEL, C1 including NEL), U+2028, U+2029 and bidirectional
+    /// controls written as escapes (`\n`, `\r`, `\t`, otherwise `\u{1B}`), so it stays on one line and
+    /// shows what it holds. Backslashes are left as they are (regexes stay readable).
+    public static func escaped(_ text: some StringProtocol) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return String(text) }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where needsEscape(scalar): result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029: true
+        case 0x20...0x7E: false
+        default: scalar.properties.isBidiControl
+        }
+    }
+
+    /// `1,000,021`: a count with thousands separators, the same in every locale.
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+            result.append(digit)
+        }
+        return (number < 0 ? "-" : "") + result
+    }
+}
+
+extension DefaultStringInterpolation {
+    /// `"unknown key \(quoted: key)"`: the value as ``MessageText/quoted(_:quote:)`` writes it.
+    public mutating func appendInterpolation(quoted value: some StringProtocol) {
+        appendLiteral(MessageText.quoted(value))
+    }
+}
+
 /// "did you mean" support: the closest candidates by edit distance.
 public enum Suggestions {
+    /// Words longer than this get no suggestions: no name is that long, and comparing a huge value
+    /// with every name would cost time for nothing.
+    public static let maxWordLength = 100
+
     /// Returns up to `limit` candidates close to `word`, best first.
     public static func closest(to word: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
+        guard word.utf8.count <= maxWordLength * 4, word.count <= maxWordLength else { return [] }
         let lowered = word.lowercased()
         let threshold = max(2, word.count / 3)
         var scored: [(String, Int)] = []
@@ -108,7 +186,7 @@ public enum Suggestions {
     public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
         let found = closest(to: word, in: candidates)
         guard !found.isEmpty else { return "" }
-        return "; did you mean " + orList(found.map { "'\($0)'" }) + "?"
+        return "; did you mean " + orList(found.map { "\(quoted: $0)" }) + "?"
     }
 
     /// "a", "a or b", "a, b or c"

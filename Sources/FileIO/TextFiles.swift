@@ -31,18 +31,25 @@ public enum TextFiles {
         return true
     }
 
-    /// Reads a text file, turning "missing", "a directory", "a FIFO", "not permitted" and "not
-    /// UTF-8" into a ``FileReadError`` worded the same wherever a file is read; `-` reads standard input.
-    public static func readText(_ path: String) throws(FileReadError) -> String {
-        let data: Data
+    /// Reads a text file, turning "missing", "a directory", "a FIFO", "not permitted", "too large"
+    /// and "not UTF-8" into a ``FileReadError`` worded the same wherever a file is read; `-` reads
+    /// standard input. At most `maxBytes` are read (by default the YAML limit, ``YAMLLimits/maxBytes``):
+    /// a larger file is refused without being read into memory.
+    public static func readText(_ path: String, maxBytes: Int = YAMLLimits.default.maxBytes) throws(FileReadError) -> String {
+        let handle: FileHandle
         if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            handle = FileHandle.standardInput
         } else {
-            let descriptor = try FileReadError.openRegularFile(path)
-            data = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true).readDataToEndOfFile()
+            handle = FileHandle(fileDescriptor: try FileReadError.openRegularFile(path), closeOnDealloc: true)
+        }
+        let data = handle.readData(ofLength: maxBytes + 1)
+        if data.count > maxBytes {
+            var status = stat()
+            let size = path != "-" && fstat(handle.fileDescriptor, &status) == 0 ? "\(status.st_size) bytes, " : ""
+            throw FileReadError(path: path, reason: "it is \(size)more than the limit of \(maxBytes) bytes")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw FileReadError(path: path, reason: "it is not UTF-8 text")
+            throw FileReadError.notUTF8(path: path, data)
         }
         return text
     }
@@ -58,14 +65,59 @@ public struct FileReadError: Error, Sendable, CustomStringConvertible {
     /// Why, e.g. "no such file" or "it is a directory, not a file".
     public var reason: String
 
-    public init(path: String, reason: String) {
+    /// Where in the file the problem is (1-based), when it is at one place.
+    public var line: Int?
+    public var column: Int?
+
+    public init(path: String, reason: String, line: Int? = nil, column: Int? = nil) {
         self.path = path
         self.reason = reason
+        self.line = line
+        self.column = column
     }
 
-    /// The error as a diagnostic about the whole file.
+    /// The error as a diagnostic about the file, at the place of the problem when there is one.
     public var diagnostic: Diagnostic {
-        .error(.wholeFile(path == "-" ? TextFiles.standardInputName : path), "cannot read the file: \(reason)")
+        let file = path == "-" ? TextFiles.standardInputName : path
+        let location =
+            if let line, let column { SourceLocation(file: file, line: line, column: column) } else { SourceLocation.wholeFile(file) }
+        return .error(location, "cannot read the file: \(reason)")
+    }
+
+    /// "it is not UTF-8 text", at the first byte that is not UTF-8: its line as an editor counts
+    /// lines (breaks at `\n`, `\r\n`, `\r`) and its column in Unicode scalars, as YAML positions are.
+    static func notUTF8(path: String, _ data: Data) -> FileReadError {
+        var iterator = data.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var line = 1
+        var column = 1
+        var afterCR = false
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                offset += encoded.count
+                let byte = encoded.first
+                if byte == 0x0A && afterCR {
+                    afterCR = false
+                } else if byte == 0x0A || byte == 0x0D {
+                    line += 1
+                    column = 1
+                    afterCR = byte == 0x0D
+                } else {
+                    column += 1
+                    afterCR = false
+                }
+            case .error:
+                let byte = data[data.startIndex + offset]
+                return FileReadError(
+                    path: path, reason: "it is not UTF-8 text (byte 0x\(String(byte, radix: 16, uppercase: true)) at offset \(offset))",
+                    line: line,
+                    column: column)
+            case .emptyInput:
+                return FileReadError(path: path, reason: "it is not UTF-8 text")
+            }
+        }
     }
 
     public var description: String { diagnostic.description }

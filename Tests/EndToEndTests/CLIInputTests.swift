@@ -46,7 +46,7 @@ import Testing
         try Data([0x2D, 0x20, 0xE9, 0x0A]).write(to: file)
         let result = try CLITests.triggerfish(["validate", file.path])
         #expect(result.status == 1)
-        #expect(result.stderr == ["\(file.path): error: cannot read the file: it is not UTF-8 text"])
+        #expect(result.stderr == ["\(file.path):1:3: error: cannot read the file: it is not UTF-8 text (byte 0xE9 at offset 2)"])
     }
 
     @Test func validateReadsStandardInput() throws {

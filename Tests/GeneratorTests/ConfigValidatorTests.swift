@@ -607,7 +607,7 @@ import Testing
         }
         #expect(
             check(text) == [
-                "playbooks.yaml:6:45: error: document expands to more than 1000000 nodes through aliases; refusing it (a YAML alias bomb?)"
+                "playbooks.yaml:6:45: error: YAML aliases expand the document to more than the limit of 1000000 nodes; refusing it (a YAML alias bomb?)"
             ])
         let validator = ConfigValidator(schema: try CoreFixtures.schema(), limits: YAMLLimits(maxBytes: 10))
         #expect(

@@ -12,14 +12,11 @@ import _TriggerfishFileIO
         defer { try? FileManager.default.removeItem(at: folder) }
         let fifo = folder.appendingPathComponent("fifo").path
         try #require(mkfifo(fifo, 0o600) == 0)
-        let notUTF8 = folder.appendingPathComponent("latin1.yaml")
-        try Data([0xE9]).write(to: notUTF8)
         let cases: [(String, String)] = [
             (folder.path, "\(folder.path): error: cannot read the file: it is a directory, not a file"),
             (fifo, "\(fifo): error: cannot read the file: it is a FIFO (named pipe), not a regular file; '-' reads standard input"),
             ("/dev/null", "/dev/null: error: cannot read the file: it is not a regular file"),
             (folder.path + "/missing", "\(folder.path)/missing: error: cannot read the file: no such file"),
-            (notUTF8.path, "\(notUTF8.path): error: cannot read the file: it is not UTF-8 text"),
         ]
         for (path, message) in cases {
             #expect(throws: FileReadError.self) { try TextFiles.readText(path) }

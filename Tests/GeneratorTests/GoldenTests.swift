@@ -43,7 +43,7 @@ import _TriggerfishFileIO
         types:
           Bounds:
             fields:
-              max: {type: int, default: 10}
+              max: {type: int, default: 10, minimum: 0, maximum: 100}
         """
 
     static let consumerPlaybooks = """

@@ -26,7 +26,7 @@ import Testing
             event: BaseEvent
             implemented: false
             parameters:
-              limit: {type: int, default: 3}
+              limit: {type: int, default: 3, minimum: 0, maximum: 10}
 
         """
 

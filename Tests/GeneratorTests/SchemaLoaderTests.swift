@@ -429,9 +429,10 @@ import Testing
 
     @Test func defaultThatDoesNotFitItsType() {
         #expect(
-            errors([("s.yaml", Self.withParameter("        type: int\n        default: abc\n"))]) == [
-                "s.yaml:20:18: error: the default of parameter 'x' of action 'other' must be an integer, found a string (abc)"
-            ])
+            errors([("s.yaml", Self.withParameter("        type: int\n        default: abc\n        minimum: 0\n        maximum: 9\n"))])
+                == [
+                    "s.yaml:20:18: error: the default of parameter 'x' of action 'other' must be an integer, found a string (abc)"
+                ])
         #expect(
             errors([("s.yaml", Self.withParameter("        type: cron\n        default: \"0 25 * * *\"\n"))]) == [
                 "s.yaml:20:18: error: invalid cron expression '0 25 * * *' in the default of parameter 'x' of action 'other': hour value 25 is out of range 0-23"
@@ -440,26 +441,36 @@ import Testing
             errors([("s.yaml", Self.withParameter("        type: string\n        values: [a, b]\n        default: c\n"))]) == [
                 "s.yaml:21:18: error: 'c' is not a valid value for the default of parameter 'x' of action 'other' and would never match; expected 'a' or 'b'"
             ])
-        #expect(errors([("s.yaml", Self.withParameter("        type: list<int>\n        default: [1, 2]\n"))]) == [])
+        #expect(
+            errors([
+                ("s.yaml", Self.withParameter("        type: list<int>\n        default: [1, 2]\n        minimum: 0\n        maximum: 9\n"))
+            ]) == [])
     }
 
     @Test func requiredParameterWithADefault() {
         #expect(
-            errors([("s.yaml", Self.withParameter("        type: int\n        required: true\n        default: 3\n"))]) == [
+            errors([
+                (
+                    "s.yaml",
+                    Self.withParameter(
+                        "        type: int\n        required: true\n        default: 3\n        minimum: 0\n        maximum: 9\n")
+                )
+            ]) == [
                 "s.yaml:21:18: error: parameter 'x' of action 'other' is required and so cannot have a default"
             ])
     }
 
     @Test func valuesOnlyForStrings() {
         #expect(
-            errors([("s.yaml", Self.withParameter("        type: int\n        values: [a]\n"))]) == [
-                "s.yaml:18:7: error: 'values' applies only to string parameters, but 'x' is int"
-            ])
+            errors([("s.yaml", Self.withParameter("        type: int\n        values: [a]\n        minimum: 0\n        maximum: 9\n"))])
+                == [
+                    "s.yaml:18:7: error: 'values' applies only to string parameters, but 'x' is int"
+                ])
     }
 
     @Test func unknownKeyInAParameter() {
         #expect(
-            errors([("s.yaml", Self.withParameter("        type: int\n        defualt: 3\n"))]) == [
+            errors([("s.yaml", Self.withParameter("        type: int\n        defualt: 3\n        minimum: 0\n        maximum: 9\n"))]) == [
                 "s.yaml:20:9: error: unknown key 'defualt' in parameter 'x' of action 'other'; did you mean 'default'?"
             ])
     }
@@ -559,7 +570,9 @@ import Testing
     }
 
     @Test func twoParametersMayNotBecomeOneSwiftProperty() {
-        let text = Self.base + "  other:\n    event: BaseEvent\n    parameters:\n      max_pods: {type: int}\n      maxPods: {type: int}\n"
+        let text =
+            Self.base
+            + "  other:\n    event: BaseEvent\n    parameters:\n      max_pods: {type: int, minimum: 0, maximum: 9}\n      maxPods: {type: int, minimum: 0, maximum: 9}\n"
         #expect(
             errors([("s.yaml", text)]) == [
                 "s.yaml:19:7: error: parameters 'max_pods' and 'maxPods' of action 'other' would both be the Swift property 'maxPods'; rename one"
@@ -583,7 +596,7 @@ import Testing
                 doc: Restarts the pod.
                 event: PodEvent
                 parameters:
-                  grace_seconds: {type: int, default: 30}
+                  grace_seconds: {type: int, default: 30, minimum: 0, maximum: 3600}
             """
         let extended = SchemaLoader.extend(schema, with: [(path: "actions.yaml", text: text)])
         #expect(extended.diagnostics.map(\.description) == [])

@@ -23,7 +23,7 @@ import Testing
         types:
           Limits:
             fields:
-              max: {type: int, default: 10}
+              max: {type: int, default: 10, minimum: 0, maximum: 100}
 
         """
 
@@ -47,7 +47,7 @@ import Testing
             operation: update
             condition: changed
             parameters:
-              rate_limit: {type: int, default: 3600, doc: Seconds.}
+              rate_limit: {type: int, default: 3600, minimum: 0, maximum: 86400, doc: Seconds.}
               tags: {type: list<string>, default: [a, b]}
               limits: {type: Limits, default: {max: 3}}
               name: {type: string, required: true}

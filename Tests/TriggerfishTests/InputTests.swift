@@ -362,10 +362,11 @@ import Testing
         #expect(
             failure(Self.kubewatch(#""operation": "up\"da\\te\n", "kind": "Pod", "obj": {}"#))
                 == #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "up\"da\\te\n""#)
-        let long = String(repeating: "x", count: 100)
+        // Cut as every message cuts a value: after 100 characters, its length stated.
+        let long = String(repeating: "x", count: 1000)
         #expect(
             failure(Self.kubewatch(#""operation": "\#(long)", "kind": "Pod", "obj": {}"#))
-                == #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "\#(String(repeating: "x", count: 60))"..."#
+                == #"kubewatch CloudEvent: data.operation: expected "create", "update" or "delete"; found "\#(String(repeating: "x", count: 100))…" (1,000 characters)"#
         )
     }
 

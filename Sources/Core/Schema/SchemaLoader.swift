@@ -99,7 +99,7 @@ private struct State {
         if let first = names[key] {
             diagnostics.error(
                 location,
-                "duplicate \(category) '\(name)' (first defined at \(first.file):\(first.line):\(first.column))")
+                "duplicate \(category) \(quoted: name) (first defined at \(first.file):\(first.line):\(first.column))")
             return false
         }
         names[key] = location
@@ -137,7 +137,7 @@ private struct State {
 
     mutating func entries(_ node: YAMLNode, _ what: String) -> [YAMLPair] {
         guard let pairs = node.mapping else {
-            diagnostics.error(node.location, "'\(what)' must be a mapping of names to definitions, found \(node.foundDescription)")
+            diagnostics.error(node.location, "\(quoted: what) must be a mapping of names to definitions, found \(node.foundDescription)")
             return []
         }
         return pairs
@@ -163,7 +163,7 @@ private struct State {
             expected = "lower_snake_case letters, digits and '_'"
         }
         if !ok {
-            diagnostics.error(location, "invalid name '\(name)': expected \(expected)")
+            diagnostics.error(location, "invalid name \(quoted: name): expected \(expected)")
         }
         return ok
     }
@@ -173,12 +173,12 @@ private struct State {
         guard checkIdentifier(entry.key, at: entry.keyLocation, style: style),
             claim(category, entry.key, at: entry.keyLocation)
         else { return nil }
-        return MappingReader(entry.value, what: "\(category) '\(entry.key)'", into: &diagnostics)
+        return MappingReader(entry.value, what: "\(category) \(quoted: entry.key)", into: &diagnostics)
     }
 
     mutating func readKinds(_ node: YAMLNode) {
         for entry in entries(node, "kinds") {
-            let what = "kind '\(entry.key)'"
+            let what = "kind \(quoted: entry.key)"
             guard let reader = definition(entry, "kind", style: "Type") else { continue }
             reader.rejectUnknownKeys(allowed: ["api_version", "namespaced", "doc"], in: what, into: &diagnostics)
             guard let apiVersion = reader.string("api_version", in: what, into: &diagnostics) else {
@@ -221,7 +221,7 @@ private struct State {
             else { continue }
             guard let kind = entry.value.scalar?.string else {
                 diagnostics.error(
-                    entry.value.location, "alert label '\(entry.key)' must name a kind, found \(entry.value.foundDescription)")
+                    entry.value.location, "alert label \(quoted: entry.key) must name a kind, found \(entry.value.foundDescription)")
                 continue
             }
             schema.alertLabels.append(AlertLabel(label: entry.key, kind: kind, location: entry.value.location))
@@ -230,7 +230,7 @@ private struct State {
 
     mutating func readEvents(_ node: YAMLNode) {
         for entry in entries(node, "events") {
-            let what = "event '\(entry.key)'"
+            let what = "event \(quoted: entry.key)"
             guard let reader = definition(entry, "event", style: "Type") else { continue }
             reader.rejectUnknownKeys(allowed: ["doc", "parents", "fields", "manual", "built_from"], in: what, into: &diagnostics)
             var builtFrom: EventDefinition.BuildSource? = nil
@@ -240,7 +240,7 @@ private struct State {
                     let names = EventDefinition.BuildSource.allCases.map(\.rawValue)
                     diagnostics.error(
                         reader["built_from"]!.location,
-                        "unknown 'built_from' '\(text)' in \(what); expected \(Suggestions.orList(names.map { "'\($0)'" }))")
+                        "unknown 'built_from' \(quoted: text) in \(what); expected \(Suggestions.orList(names.map { "\(quoted: $0)" }))")
                 }
                 builtFromLocations[entry.key] = reader["built_from"]!.location
             }
@@ -249,7 +249,7 @@ private struct State {
             var fields: [FieldDefinition] = []
             if let fieldsNode = reader["fields"] {
                 for field in entries(fieldsNode, "fields") {
-                    let fieldWhat = "field '\(field.key)' of \(what)"
+                    let fieldWhat = "field \(quoted: field.key) of \(what)"
                     guard let fieldReader = MappingReader(field.value, what: fieldWhat, into: &diagnostics) else { continue }
                     fieldReader.rejectUnknownKeys(allowed: ["type", "optional", "doc"], in: fieldWhat, into: &diagnostics)
                     guard let typeText = fieldReader.string("type", in: fieldWhat, into: &diagnostics) else {
@@ -260,12 +260,12 @@ private struct State {
                         let names = FieldDefinition.FieldType.allCases.map(\.rawValue)
                         diagnostics.error(
                             fieldReader["type"]!.location,
-                            "unknown field type '\(typeText)' in \(fieldWhat); expected one of \(names.joined(separator: ", "))\(Suggestions.didYouMean(typeText, in: names))"
+                            "unknown field type \(quoted: typeText) in \(fieldWhat); expected one of \(names.joined(separator: ", "))\(Suggestions.didYouMean(typeText, in: names))"
                         )
                         continue
                     }
                     if fields.contains(where: { $0.name == field.key }) {
-                        diagnostics.error(field.keyLocation, "duplicate field '\(field.key)' in \(what)")
+                        diagnostics.error(field.keyLocation, "duplicate field \(quoted: field.key) in \(what)")
                         continue
                     }
                     fields.append(
@@ -294,7 +294,7 @@ private struct State {
     mutating func readParameters(_ node: YAMLNode, owner: String) -> [PendingParameter] {
         var result: [PendingParameter] = []
         for entry in entries(node, "parameters") {
-            let what = "parameter '\(entry.key)' of \(owner)"
+            let what = "parameter \(quoted: entry.key) of \(owner)"
             guard checkIdentifier(entry.key, at: entry.keyLocation, style: "parameter"),
                 let reader = MappingReader(entry.value, what: what, into: &diagnostics)
             else { continue }
@@ -321,10 +321,10 @@ private struct State {
 
     mutating func readTypes(_ node: YAMLNode) {
         for entry in entries(node, "types") {
-            let what = "type '\(entry.key)'"
+            let what = "type \(quoted: entry.key)"
             guard let reader = definition(entry, "type", style: "Type") else { continue }
             if baseTypes.contains(entry.key) {
-                diagnostics.error(entry.keyLocation, "type '\(entry.key)' is already defined by the Triggerfish schema")
+                diagnostics.error(entry.keyLocation, "type \(quoted: entry.key) is already defined by the Triggerfish schema")
                 continue
             }
             reader.rejectUnknownKeys(allowed: ["doc", "fields", "exactly_one"], in: what, into: &diagnostics)
@@ -340,13 +340,13 @@ private struct State {
     mutating func readParameterSets(_ node: YAMLNode) {
         for entry in entries(node, "parameter_sets") {
             guard claim("parameter set", entry.key, at: entry.keyLocation) else { continue }
-            parameterSets[entry.key] = (entry.keyLocation, readParameters(entry.value, owner: "parameter set '\(entry.key)'"))
+            parameterSets[entry.key] = (entry.keyLocation, readParameters(entry.value, owner: "parameter set \(quoted: entry.key)"))
         }
     }
 
     mutating func readTriggers(_ node: YAMLNode) {
         for entry in entries(node, "triggers") {
-            let what = "trigger '\(entry.key)'"
+            let what = "trigger \(quoted: entry.key)"
             guard let reader = definition(entry, "trigger", style: "snake") else { continue }
             reader.rejectUnknownKeys(
                 allowed: ["doc", "event", "source", "kind", "operation", "condition", "parameter_sets", "parameters", "exactly_one_of"],
@@ -363,7 +363,7 @@ private struct State {
                 let names = TriggerDefinition.Source.allCases.map(\.rawValue)
                 diagnostics.error(
                     reader["source"]!.location,
-                    "unknown source '\(sourceText)' in \(what); expected \(Suggestions.orList(names.map { "'\($0)'" }))")
+                    "unknown source \(quoted: sourceText) in \(what); expected \(Suggestions.orList(names.map { "\(quoted: $0)" }))")
                 continue
             }
             var operation: TriggerDefinition.Operation? = nil
@@ -373,7 +373,7 @@ private struct State {
                     let names = TriggerDefinition.Operation.allCases.map(\.rawValue)
                     diagnostics.error(
                         reader["operation"]!.location,
-                        "unknown operation '\(text)' in \(what); expected \(Suggestions.orList(names.map { "'\($0)'" }))")
+                        "unknown operation \(quoted: text) in \(what); expected \(Suggestions.orList(names.map { "\(quoted: $0)" }))")
                 }
             }
             let kind = reader.string("kind", in: what, into: &diagnostics)
@@ -381,7 +381,7 @@ private struct State {
                 diagnostics.error(entry.keyLocation, "\(what) has source 'kubernetes' and so needs an 'operation'")
             }
             if source != .kubernetes, let extra = reader.pair("kind") ?? reader.pair("operation") ?? reader.pair("condition") {
-                diagnostics.error(extra.keyLocation, "'\(extra.key)' applies only to triggers with source 'kubernetes'")
+                diagnostics.error(extra.keyLocation, "\(quoted: extra.key) applies only to triggers with source 'kubernetes'")
             }
             let definition = TriggerDefinition(
                 key: entry.key, doc: doc(reader, what, &diagnostics), event: event, source: source,
@@ -399,10 +399,10 @@ private struct State {
 
     mutating func readActions(_ node: YAMLNode) {
         for entry in entries(node, "actions") {
-            let what = "action '\(entry.key)'"
+            let what = "action \(quoted: entry.key)"
             guard let reader = definition(entry, "action", style: "snake") else { continue }
             if baseActions.contains(entry.key) {
-                diagnostics.error(entry.keyLocation, "action '\(entry.key)' is already a built-in action; choose another name")
+                diagnostics.error(entry.keyLocation, "action \(quoted: entry.key) is already a built-in action; choose another name")
                 continue
             }
             reader.rejectUnknownKeys(allowed: ["doc", "event", "parameters", "implemented"], in: what, into: &diagnostics)
@@ -427,7 +427,7 @@ private struct State {
 
     mutating func readSinks(_ node: YAMLNode) {
         for entry in entries(node, "sinks") {
-            let what = "sink '\(entry.key)'"
+            let what = "sink \(quoted: entry.key)"
             guard claim("sink", entry.key, at: entry.keyLocation),
                 let reader = MappingReader(entry.value, what: what, into: &diagnostics)
             else { continue }
@@ -449,14 +449,14 @@ private struct State {
         var result: [ParameterDefinition] = []
         for parameter in pending {
             if result.contains(where: { $0.name == parameter.name }) {
-                diagnostics.error(parameter.location, "duplicate parameter '\(parameter.name)' in \(owner)")
+                diagnostics.error(parameter.location, "duplicate parameter \(quoted: parameter.name) in \(owner)")
                 continue
             }
             let property = SwiftNames.property(parameter.name)
             if let other = result.first(where: { SwiftNames.property($0.name) == property }) {
                 diagnostics.error(
                     parameter.location,
-                    "parameters '\(other.name)' and '\(parameter.name)' of \(owner) would both be the Swift property '\(property)'; rename one"
+                    "parameters \(quoted: other.name) and \(quoted: parameter.name) of \(owner) would both be the Swift property \(quoted: property); rename one"
                 )
                 continue
             }
@@ -476,16 +476,34 @@ private struct State {
                 let didYouMean = suggestions.isEmpty ? "" : "; did you mean \(Suggestions.orList(suggestions))?"
                 diagnostics.error(
                     parameter.typeLocation,
-                    "unknown type '\(parameter.typeText)' for parameter '\(parameter.name)' of \(owner); expected a built-in type (\(ParameterType.scalarNames.keys.sorted().joined(separator: ", ")), list<T>, map<T>) or a type from 'types'\(didYouMean)"
+                    "unknown type \(quoted: parameter.typeText) for parameter \(quoted: parameter.name) of \(owner); expected a built-in type (\(ParameterType.scalarNames.keys.sorted().joined(separator: ", ")), list<T>, map<T>) or a type from 'types'\(didYouMean)"
                 )
                 continue
             }
             if parameter.values != nil && type != .string {
-                diagnostics.error(parameter.location, "'values' applies only to string parameters, but '\(parameter.name)' is \(type)")
-            }
-            if (parameter.minimum != nil || parameter.maximum != nil) && type != .int {
                 diagnostics.error(
-                    parameter.location, "'minimum' and 'maximum' apply only to int parameters, but '\(parameter.name)' is \(type)")
+                    parameter.location, "'values' applies only to string parameters, but \(quoted: parameter.name) is \(type)")
+            }
+            if type.numericElement == nil {
+                if parameter.minimum != nil || parameter.maximum != nil {
+                    diagnostics.error(
+                        parameter.location,
+                        "'minimum' and 'maximum' apply only to numeric parameters (int, number, and lists and maps of them), but \(quoted: parameter.name) is \(type)"
+                    )
+                }
+            } else if let minimum = parameter.minimum, let maximum = parameter.maximum {
+                if minimum > maximum {
+                    diagnostics.error(
+                        parameter.location,
+                        "the 'minimum' (\(minimum)) of parameter \(quoted: parameter.name) of \(owner) is greater than its 'maximum' (\(maximum))"
+                    )
+                }
+            } else {
+                // Every number a config sets is checked against a range, so the runtime's arithmetic on it cannot trap.
+                diagnostics.error(
+                    parameter.location,
+                    "parameter \(quoted: parameter.name) of \(owner) is \(type) and so needs 'minimum' and 'maximum': every numeric parameter states the range that validate checks"
+                )
             }
             result.append(
                 ParameterDefinition(
@@ -502,7 +520,7 @@ private struct State {
             guard let set = parameterSets[name] else {
                 diagnostics.error(
                     location,
-                    "unknown parameter set '\(name)' in \(owner)\(Suggestions.didYouMean(name, in: parameterSets.keys))")
+                    "unknown parameter set \(quoted: name) in \(owner)\(Suggestions.didYouMean(name, in: parameterSets.keys))")
                 continue
             }
             result += set.parameters
@@ -515,7 +533,7 @@ private struct State {
             guard let node = pending.first(where: { $0.name == parameter.name })?.defaultNode else { continue }
             if case .null? = node.scalar?.value { continue }
             var checker = ParameterChecker(schema: schema)
-            checker.check(node, as: parameter, what: "the default of parameter '\(parameter.name)' of \(owner)")
+            checker.check(node, as: parameter, what: "the default of parameter \(quoted: parameter.name) of \(owner)")
             diagnostics.append(contentsOf: checker.diagnostics.items)
         }
     }
@@ -525,7 +543,7 @@ private struct State {
         for (record, _) in pendingTypes { schema.types.append(record) }
         let start = schema.types.count - pendingTypes.count
         for (offset, (record, pending)) in pendingTypes.enumerated() {
-            schema.types[start + offset].fields = resolve(pending, owner: "type '\(record.name)'")
+            schema.types[start + offset].fields = resolve(pending, owner: "type \(quoted: record.name)")
         }
         // A record may not contain itself except through a list or map.
         for record in schema.types[start...] {
@@ -536,7 +554,7 @@ private struct State {
             var seen: Set<String> = []
             while let next = stack.popLast() {
                 if next == record.name {
-                    diagnostics.error(record.location, "type '\(record.name)' contains itself; nest it in a list<...> instead")
+                    diagnostics.error(record.location, "type \(quoted: record.name) contains itself; nest it in a list<...> instead")
                     break
                 }
                 guard seen.insert(next).inserted, let inner = schema.type(named: next) else { continue }
@@ -616,21 +634,21 @@ private struct State {
         // Manual parameters.
         for (name, pending) in pendingManual {
             guard let index = schema.eventIndex[name] else { continue }
-            schema.events[index].manualParameters = resolve(pending, owner: "manual parameters of event '\(name)'")
+            schema.events[index].manualParameters = resolve(pending, owner: "manual parameters of event \(quoted: name)")
         }
         for pending in pendingTriggers {
             var definition = pending.definition
-            let owner = "trigger '\(definition.key)'"
+            let owner = "trigger \(quoted: definition.key)"
             if schema.event(named: definition.event) == nil {
                 diagnostics.error(
                     pending.eventLocation,
-                    "unknown event '\(definition.event)' in \(owner)\(Suggestions.didYouMean(definition.event, in: schema.events.map(\.name)))"
+                    "unknown event \(quoted: definition.event) in \(owner)\(Suggestions.didYouMean(definition.event, in: schema.events.map(\.name)))"
                 )
             }
             if let kind = definition.kind, !schema.kinds.contains(where: { $0.name == kind }) {
                 diagnostics.error(
                     pending.kindLocation ?? definition.location,
-                    "unknown kind '\(kind)' in \(owner); expected a kind from 'kinds' or 'any'\(Suggestions.didYouMean(kind, in: schema.kinds.map(\.name)))"
+                    "unknown kind \(quoted: kind) in \(owner); expected a kind from 'kinds' or 'any'\(Suggestions.didYouMean(kind, in: schema.kinds.map(\.name)))"
                 )
             }
             let all = expand(sets: pending.sets, owner: owner) + pending.parameters
@@ -641,7 +659,8 @@ private struct State {
             }
             checkDefaults(definition.parameters, pending: all, owner: owner)
             for name in definition.exactlyOneOf ?? [] where !definition.parameters.contains(where: { $0.name == name }) {
-                diagnostics.error(definition.location, "'exactly_one_of' of \(owner) names '\(name)', which is not one of its parameters")
+                diagnostics.error(
+                    definition.location, "'exactly_one_of' of \(owner) names \(quoted: name), which is not one of its parameters")
             }
             schema.triggers.append(definition)
         }
@@ -652,9 +671,9 @@ private struct State {
         checkDefaults(schema.sinkBaseParameters, pending: pendingSinkBase, owner: "sink_parameters")
         for (sink, sets, own) in pendingSinks {
             var sink = sink
-            let all = expand(sets: sets, owner: "sink '\(sink.key)'") + own
-            sink.parameters = resolve(all, owner: "sink '\(sink.key)'")
-            checkDefaults(sink.parameters, pending: all, owner: "sink '\(sink.key)'")
+            let all = expand(sets: sets, owner: "sink \(quoted: sink.key)") + own
+            sink.parameters = resolve(all, owner: "sink \(quoted: sink.key)")
+            checkDefaults(sink.parameters, pending: all, owner: "sink \(quoted: sink.key)")
             schema.sinks.append(sink)
         }
         schema.reindex()
@@ -663,11 +682,12 @@ private struct State {
     mutating func finishActions() {
         for (action, pending, eventLocation) in pendingActions {
             var action = action
-            let owner = "action '\(action.name)'"
+            let owner = "action \(quoted: action.name)"
             if schema.event(named: action.event) == nil {
                 diagnostics.error(
                     eventLocation,
-                    "unknown event '\(action.event)' in \(owner)\(Suggestions.didYouMean(action.event, in: schema.events.map(\.name)))")
+                    "unknown event \(quoted: action.event) in \(owner)\(Suggestions.didYouMean(action.event, in: schema.events.map(\.name)))"
+                )
             }
             action.parameters = resolve(pending, owner: owner)
             checkDefaults(action.parameters, pending: pending, owner: owner)
@@ -689,10 +709,11 @@ private struct State {
                 let location = parentLocations[event.name]?[safe: index] ?? event.location
                 diagnostics.error(
                     location,
-                    "unknown parent '\(parent)' of event '\(event.name)'\(Suggestions.didYouMean(parent, in: schema.events.map(\.name)))")
+                    "unknown parent \(quoted: parent) of event \(quoted: event.name)\(Suggestions.didYouMean(parent, in: schema.events.map(\.name)))"
+                )
             }
             if Set(event.parents).count != event.parents.count {
-                diagnostics.error(event.location, "event '\(event.name)' lists the same parent twice")
+                diagnostics.error(event.location, "event \(quoted: event.name) lists the same parent twice")
             }
         }
         // Cycles: depth-first search with colours; report each cycle once, at its first event.
@@ -720,7 +741,7 @@ private struct State {
         for alertLabel in schema.alertLabels where !schema.kinds.contains(where: { $0.name == alertLabel.kind }) {
             diagnostics.error(
                 alertLabel.location,
-                "unknown kind '\(alertLabel.kind)' for alert label '\(alertLabel.label)'\(Suggestions.didYouMean(alertLabel.kind, in: schema.kinds.map(\.name)))"
+                "unknown kind \(quoted: alertLabel.kind) for alert label \(quoted: alertLabel.label)\(Suggestions.didYouMean(alertLabel.kind, in: schema.kinds.map(\.name)))"
             )
         }
     }
@@ -737,7 +758,8 @@ private struct State {
             case .kubernetesChange:
                 for required in ["operation", "object"] where !fields.contains(where: { $0.name == required }) {
                     diagnostics.error(
-                        location, "event '\(event.name)' is built from a Kubernetes change and so needs the field '\(required)'")
+                        location, "event \(quoted: event.name) is built from a Kubernetes change and so needs the field \(quoted: required)"
+                    )
                 }
                 fillable = {
                     switch $0.name {
@@ -751,7 +773,7 @@ private struct State {
             case .prometheusAlert:
                 if !fields.contains(where: { $0.type == .prometheusAlert }) {
                     diagnostics.error(
-                        location, "event '\(event.name)' is built from a Prometheus alert and so needs a prometheus_alert field")
+                        location, "event \(quoted: event.name) is built from a Prometheus alert and so needs a prometheus_alert field")
                 }
                 fillable = { $0.type == .prometheusAlert || ($0.type == .kubernetesObject && $0.optional) }
                 expected = "prometheus_alert and optional kubernetes_object fields"
@@ -759,7 +781,7 @@ private struct State {
             for field in fields where !fillable(field) {
                 diagnostics.error(
                     location,
-                    "event '\(event.name)' is built from \(source.rawValue), which cannot fill its field '\(field.name)' (\(field.type.rawValue)\(field.optional ? ", optional" : "")); expected \(expected)"
+                    "event \(quoted: event.name) is built from \(source.rawValue), which cannot fill its field \(quoted: field.name) (\(field.type.rawValue)\(field.optional ? ", optional" : "")); expected \(expected)"
                 )
             }
         }
@@ -791,7 +813,7 @@ extension State {
     mutating func readPermissions(_ node: YAMLNode) {
         let section = "permissions"
         for entry in entries(node, section) {
-            let what = "the permissions of action '\(entry.key)'"
+            let what = "the permissions of action \(quoted: entry.key)"
             guard claim("permissions for action", entry.key, at: entry.keyLocation),
                 let reader = MappingReader(entry.value, what: what, into: &diagnostics)
             else { continue }
@@ -819,7 +841,7 @@ extension State {
         let keys = ["watched_kinds", "alert_kinds", "manual_kinds", "leader_election", "schedule_state"]
         reader.rejectUnknownKeys(allowed: keys, in: what, into: &diagnostics)
         for key in keys where reader[key] == nil {
-            diagnostics.error(node.location, "\(what) is missing '\(key)'")
+            diagnostics.error(node.location, "\(what) is missing \(quoted: key)")
         }
         var runner = RunnerPermissions()
         runner.watchedKindVerbs = reader["watched_kinds"].map { readVerbs($0, key: "watched_kinds", what: what) } ?? []
@@ -846,24 +868,25 @@ extension State {
         reader.rejectUnknownKeys(allowed: ["api_groups", "resources", "verbs"] + (allowWhen ? ["when"] : []), in: what, into: &diagnostics)
         var complete = true
         for key in ["api_groups", "resources", "verbs"] where reader[key] == nil {
-            diagnostics.error(node.location, "\(what) is missing '\(key)'")
+            diagnostics.error(node.location, "\(what) is missing \(quoted: key)")
             complete = false
         }
         let groups = reader.stringList("api_groups", in: what, into: &diagnostics) ?? []
         for (group, location) in groups where !Self.isAPIGroup(group) {
             diagnostics.error(
-                location, "invalid API group '\(group)' in \(what): expected \"\" (the core group) or a group such as 'apps' (no wildcard)")
+                location,
+                "invalid API group \(quoted: group) in \(what): expected \"\" (the core group) or a group such as 'apps' (no wildcard)")
         }
         let resources = reader.stringList("resources", in: what, into: &diagnostics) ?? []
         for (resource, location) in resources where !Self.isResource(resource) {
             diagnostics.error(
                 location,
-                "invalid resource '\(resource)' in \(what): expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)"
+                "invalid resource \(quoted: resource) in \(what): expected a lower-case plural such as 'pods', or 'pods/log' for a subresource (no wildcard)"
             )
         }
         for (key, list) in [("api_groups", groups), ("resources", resources)] where list.isEmpty {
             if let listNode = reader[key], listNode.sequence?.isEmpty == true {
-                diagnostics.error(listNode.location, "'\(key)' in \(what) must not be empty")
+                diagnostics.error(listNode.location, "\(quoted: key) in \(what) must not be empty")
             }
         }
         let verbs = reader["verbs"].map { readVerbs($0, key: "verbs", what: what) } ?? []
@@ -876,7 +899,7 @@ extension State {
                 guard pair.value.scalar != nil, !isNull else {
                     diagnostics.error(
                         pair.value.location,
-                        "'\(pair.key)' in 'when' of \(what) must be a parameter value (a string, number or boolean), found \(pair.value.foundDescription)"
+                        "\(quoted: pair.key) in 'when' of \(what) must be a parameter value (a string, number or boolean), found \(pair.value.foundDescription)"
                     )
                     continue
                 }
@@ -893,20 +916,20 @@ extension State {
     /// A list of verbs (`[get, list]`); unknown ones, the wildcard among them, are errors.
     mutating func readVerbs(_ node: YAMLNode, key: String, what: String) -> [String] {
         guard let items = node.sequence else {
-            diagnostics.error(node.location, "'\(key)' in \(what) must be a list of verbs, found \(node.foundDescription)")
+            diagnostics.error(node.location, "\(quoted: key) in \(what) must be a list of verbs, found \(node.foundDescription)")
             return []
         }
-        if items.isEmpty { diagnostics.error(node.location, "'\(key)' in \(what) must not be empty") }
+        if items.isEmpty { diagnostics.error(node.location, "\(quoted: key) in \(what) must not be empty") }
         var verbs: [String] = []
         for item in items {
             guard case .string(let verb)? = item.scalar?.value else {
-                diagnostics.error(item.location, "items of '\(key)' in \(what) must be verbs, found \(item.foundDescription)")
+                diagnostics.error(item.location, "items of \(quoted: key) in \(what) must be verbs, found \(item.foundDescription)")
                 continue
             }
             guard PermissionRule.verbs.contains(verb) else {
                 diagnostics.error(
                     item.location,
-                    "unknown verb '\(verb)' in '\(key)' of \(what); expected \(Suggestions.orList(PermissionRule.verbs)) (no wildcard)\(Suggestions.didYouMean(verb, in: PermissionRule.verbs))"
+                    "unknown verb \(quoted: verb) in \(quoted: key) of \(what); expected \(Suggestions.orList(PermissionRule.verbs)) (no wildcard)\(Suggestions.didYouMean(verb, in: PermissionRule.verbs))"
                 )
                 continue
             }
@@ -939,13 +962,13 @@ extension State {
             guard let action = schema.action(named: permissions.action) else {
                 diagnostics.error(
                     permissions.location,
-                    "unknown action '\(permissions.action)' in 'permissions'\(Suggestions.didYouMean(permissions.action, in: schema.actions.map(\.name)))"
+                    "unknown action \(quoted: permissions.action) in 'permissions'\(Suggestions.didYouMean(permissions.action, in: schema.actions.map(\.name)))"
                 )
                 continue
             }
             if isCustom, schema.permissions(ofAction: action.name) != nil {
                 diagnostics.error(
-                    permissions.location, "the permissions of action '\(action.name)' are already given by the Triggerfish schema")
+                    permissions.location, "the permissions of action \(quoted: action.name) are already given by the Triggerfish schema")
                 continue
             }
             var valid = true
@@ -954,7 +977,7 @@ extension State {
                     let names = action.parameters.map(\.name)
                     diagnostics.error(
                         locations[name] ?? rule.location,
-                        "unknown parameter '\(name)' in 'when' of the permissions of action '\(action.name)'\(Suggestions.didYouMean(name, in: names))"
+                        "unknown parameter \(quoted: name) in 'when' of the permissions of action \(quoted: action.name)\(Suggestions.didYouMean(name, in: names))"
                     )
                     valid = false
                 }

@@ -182,6 +182,16 @@ public indirect enum ParameterType: Sendable, Equatable, CustomStringConvertible
         return isRecord(text) ? .record(text) : nil
     }
 
+    /// The numbers a value of this type holds, `int` or `number`, alone or in lists and maps
+    /// (`list<int>`); `nil` when it holds none. Such a parameter states its range.
+    public var numericElement: ParameterType? {
+        switch self {
+        case .int, .number: self
+        case .list(let inner), .map(let inner): inner.numericElement
+        default: nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .string: "string"
@@ -210,7 +220,8 @@ public struct ParameterDefinition: Sendable {
     /// For string parameters: the only values that can ever match.
     public var allowedValues: [String]?
     public var location: SourceLocation
-    /// For int parameters: the smallest and largest values accepted (`minimum`, `maximum`).
+    /// For numeric parameters (int, number, and lists and maps of them), where both are required:
+    /// the smallest and largest values accepted (`minimum`, `maximum`), for each number in a list or map.
     public var minimum: Int? = nil
     public var maximum: Int? = nil
 }

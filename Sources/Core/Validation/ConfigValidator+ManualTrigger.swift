@@ -23,7 +23,7 @@ extension ConfigValidator {
     public func checkManualTrigger(action: ActionDefinition, parameters: JSONValue, globalConfig: JSONValue = [:]) -> ManualTriggerCheck {
         let location = Self.codeLocation
         let eventParameters = schema.event(named: action.event)?.manualParameters ?? []
-        let owner = "manual trigger of action '\(action.name)'"
+        let owner = "manual trigger of action \(quoted: action.name)"
         var pairs: [YAMLPair] = []
         switch parameters {
         case .null: break
@@ -40,7 +40,7 @@ extension ConfigValidator {
         var eventChecker = ParameterChecker(schema: schema)
         eventChecker.checkFields(
             pairs.filter { eventNames.contains($0.key) }, parameters: eventParameters, exactlyOne: nil,
-            owner: "the \(action.event) action '\(action.name)' runs on", at: location)
+            owner: "the \(action.event) action \(quoted: action.name) runs on", at: location)
 
         var actionChecker = ParameterChecker(schema: schema)
         let inherited = (YAMLNode(json: globalConfig, at: location).mapping ?? []).filter { pair in
@@ -48,7 +48,7 @@ extension ConfigValidator {
         }
         actionChecker.checkFields(
             pairs.filter { actionNames.contains($0.key) } + inherited, parameters: action.parameters, exactlyOne: nil,
-            owner: "action '\(action.name)'", at: location)
+            owner: "action \(quoted: action.name)", at: location)
         let allNames = eventParameters.map(\.name) + action.parameters.map(\.name).filter { !eventNames.contains($0) }
         for pair in pairs where !eventNames.contains(pair.key) && !actionNames.contains(pair.key) {
             actionChecker.diagnostics.error(location, actionChecker.unknownParameterMessage(pair.key, owner: owner, names: allNames))

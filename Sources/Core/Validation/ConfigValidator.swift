@@ -152,7 +152,7 @@ public struct ConfigValidator: Sendable {
         var run = Run(schema: schema, customActionsHint: customActionsHint)
         guard let definition = schema.sink(named: type) else {
             run.diagnostics.error(
-                Self.codeLocation, "unknown sink type '\(type)'\(Suggestions.didYouMean(type, in: schema.sinks.map(\.key)))")
+                Self.codeLocation, "unknown sink type \(quoted: type)\(Suggestions.didYouMean(type, in: schema.sinks.map(\.key)))")
             return (nil, run.diagnostics.sorted)
         }
         let sink = run.compileSink(definition, parameters: YAMLNode(json: parameters, at: Self.codeLocation), at: Self.codeLocation)
@@ -220,7 +220,7 @@ private struct Run {
                 let suggestion = Suggestions.didYouMean(name, in: defined)
                 diagnostics.error(
                     location,
-                    "unknown sink '\(name)'\(defined.isEmpty ? "; no sinks are defined" : "; defined sinks: \(defined.joined(separator: ", "))")\(suggestion)"
+                    "unknown sink \(quoted: name)\(defined.isEmpty ? "; no sinks are defined" : "; defined sinks: \(defined.joined(separator: ", "))")\(suggestion)"
                 )
             }
         }
@@ -284,7 +284,7 @@ private struct Run {
                 }
                 config.playbooks += readPlaybooks(named.map(\.value))
             } else {
-                config.playbooks += readPlaybookList(value, what: "'\(key)'")
+                config.playbooks += readPlaybookList(value, what: "\(quoted: key)")
             }
         }
         if let sinks = pairs.first(where: { $0.key == "sinksConfig" })?.value {
@@ -330,7 +330,7 @@ private struct Run {
             return
         }
         for repo in repos {
-            let what = "playbook repository '\(repo.key)'"
+            let what = "playbook repository \(quoted: repo.key)"
             guard let reader = MappingReader(repo.value, what: what, into: &diagnostics) else { continue }
             reader.rejectUnknownKeys(
                 allowed: ["url", "key", "branch", "pip_install", "http_headers", "build_isolation"], in: what, into: &diagnostics)
@@ -355,14 +355,14 @@ private struct Run {
             guard let reader = MappingReader(rule, what: what, into: &diagnostics) else { continue }
             reader.rejectUnknownKeys(allowed: ["source", "target", "operation"], in: what, into: &diagnostics)
             for key in ["source", "target"] where reader[key] == nil {
-                diagnostics.error(rule.location, "\(what) is missing '\(key)'")
+                diagnostics.error(rule.location, "\(what) is missing \(quoted: key)")
             }
             let source = reader.string("source", in: what, into: &diagnostics)
             let target = reader.string("target", in: what, into: &diagnostics)
             let operation = reader.string("operation", in: what, into: &diagnostics)
             if let operation, !["add", "replace"].contains(operation) {
                 diagnostics.error(
-                    reader["operation"]!.location, "'\(operation)' is not a valid operation for \(what); expected 'add' or 'replace'")
+                    reader["operation"]!.location, "\(quoted: operation) is not a valid operation for \(what); expected 'add' or 'replace'")
             }
             if let source, let target {
                 result.append(ValidatedConfig.AlertRelabel(source: source, target: target, replace: operation == "replace"))
@@ -394,7 +394,7 @@ private struct Run {
                 let suggestion = Suggestions.didYouMean(pair.key, in: names)
                 diagnostics.error(
                     pair.keyLocation,
-                    "unknown sink type '\(pair.key)'\(suggestion.isEmpty ? "; known sink types: \(names.joined(separator: ", "))" : suggestion)"
+                    "unknown sink type \(quoted: pair.key)\(suggestion.isEmpty ? "; known sink types: \(names.joined(separator: ", "))" : suggestion)"
                 )
                 continue
             }
@@ -403,7 +403,7 @@ private struct Run {
             if let first = sinkNames[name] {
                 diagnostics.error(
                     nameNode.location,
-                    "sink name '\(name)' is already defined at line \(first.line), column \(first.column); sink names must be unique")
+                    "sink name \(quoted: name) is already defined at line \(first.line), column \(first.column); sink names must be unique")
                 continue
             }
             sinkNames[name] = nameNode.location
@@ -416,11 +416,11 @@ private struct Run {
     mutating func compileSink(_ sink: SinkDefinition, parameters node: YAMLNode, at location: SourceLocation) -> ValidatedConfig.Sink? {
         let definitions = schema.sinkBaseParameters + sink.parameters
         var checker = ParameterChecker(schema: schema, scopeAttributes: ConfigValidator.sinkScopeAttributes)
-        checker.checkParameters(node, against: definitions, owner: "sink '\(sink.key)'", ownerLocation: location)
+        checker.checkParameters(node, against: definitions, owner: "sink \(quoted: sink.key)", ownerLocation: location)
         diagnostics.append(contentsOf: checker.diagnostics.items)
         var match = FindingMatch.all
         if let matchNode = node["match"] {
-            guard let compiled = FindingMatch.compile(matchNode, what: "'match' of sink '\(sink.key)'", into: &diagnostics) else {
+            guard let compiled = FindingMatch.compile(matchNode, what: "'match' of sink \(quoted: sink.key)", into: &diagnostics) else {
                 return nil
             }
             match = compiled
@@ -454,7 +454,7 @@ private struct Run {
     mutating func readPlaybook(_ node: YAMLNode) -> ValidatedConfig.Playbook? {
         guard let reader = MappingReader(node, what: "a playbook", into: &diagnostics) else { return nil }
         let name = reader["name"]?.scalar?.text
-        let what = name.map { "playbook '\($0)'" } ?? "the playbook at line \(node.location.line)"
+        let what = name.map { "playbook \(quoted: $0)" } ?? "the playbook at line \(node.location.line)"
         reader.rejectUnknownKeys(allowed: ConfigValidator.playbookKeys, in: what, into: &diagnostics)
         var playbook = ValidatedConfig.Playbook(name: name, triggers: [], actions: [], sinks: nil, stop: false, location: node.location)
         if let nameNode = reader["name"], nameNode.scalar?.string == nil {
@@ -472,12 +472,13 @@ private struct Run {
                 guard let trigger = schema.trigger(named: entry.key) else {
                     diagnostics.error(
                         entry.keyLocation,
-                        "unknown trigger '\(entry.key)' in \(what)\(Suggestions.didYouMean(entry.key, in: schema.triggers.map(\.key)))")
+                        "unknown trigger \(quoted: entry.key) in \(what)\(Suggestions.didYouMean(entry.key, in: schema.triggers.map(\.key)))"
+                    )
                     return nil
                 }
                 var checker = ParameterChecker(schema: schema, scopeAttributes: scopeAttributes(for: trigger))
                 checker.checkParameters(
-                    entry.value, against: trigger.parameters, exactlyOneOf: trigger.exactlyOneOf, owner: "trigger '\(trigger.key)'",
+                    entry.value, against: trigger.parameters, exactlyOneOf: trigger.exactlyOneOf, owner: "trigger \(quoted: trigger.key)",
                     ownerLocation: entry.keyLocation)
                 diagnostics.append(contentsOf: checker.diagnostics.items)
                 return ValidatedConfig.Trigger(
@@ -494,7 +495,7 @@ private struct Run {
                 guard let action = schema.action(named: entry.key) else {
                     var suggestion = Suggestions.didYouMean(entry.key, in: schema.actions.map(\.name))
                     if suggestion.isEmpty, let customActionsHint { suggestion = "; \(customActionsHint)" }
-                    diagnostics.error(entry.keyLocation, "unknown action '\(entry.key)' in \(what)\(suggestion)")
+                    diagnostics.error(entry.keyLocation, "unknown action \(quoted: entry.key) in \(what)\(suggestion)")
                     return nil
                 }
                 if !action.isImplemented {
@@ -502,7 +503,7 @@ private struct Run {
                 }
                 var checker = ParameterChecker(schema: schema, scopeAttributes: nil)
                 checker.checkParameters(
-                    entry.value, against: action.parameters, owner: "action '\(action.name)'", ownerLocation: entry.keyLocation,
+                    entry.value, against: action.parameters, owner: "action \(quoted: action.name)", ownerLocation: entry.keyLocation,
                     inherited: globalParameters)
                 diagnostics.append(contentsOf: checker.diagnostics.items)
                 for trigger in playbook.triggers {
@@ -540,7 +541,7 @@ private struct Run {
 
     /// The warning where a playbook uses a built-in action declared `implemented: false`.
     static func notImplementedMessage(_ action: String) -> String {
-        "action '\(action)' is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs"
+        "action \(quoted: action) is not implemented in Triggerfish yet: the playbook loads, but when it runs this action fails with a not_implemented action error and the playbook's next action still runs"
     }
 
     func scopeAttributes(for trigger: TriggerDefinition) -> [String]? {
@@ -557,7 +558,7 @@ private struct Run {
         let more = compatible.count > 10 ? " and \(compatible.count - 10) more\(action.isCustom ? "" : " (see docs/compatibility.md)")" : ""
         let list = compatible.isEmpty ? "no trigger produces it" : "compatible triggers: \(shown)\(more)"
         return
-            "action '\(action.name)' needs a \(action.event), but trigger '\(trigger.key)' (line \(location.line)) produces a \(trigger.event), which is not one; \(list)"
+            "action \(quoted: action.name) needs a \(action.event), but trigger \(quoted: trigger.key) (line \(location.line)) produces a \(trigger.event), which is not one; \(list)"
     }
 
     /// Reads `triggers:` / `actions:`: a non-empty list of one-key mappings.

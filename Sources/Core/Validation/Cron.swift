@@ -58,7 +58,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         var parts = expression.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         if parts.count == 1, parts[0].hasPrefix("@") {
             guard let expansion = Self.macroExpansions[parts[0].lowercased()] else {
-                throw CronSyntaxError("unknown macro '\(parts[0])'; expected one of \(Self.macros.joined(separator: ", "))")
+                throw CronSyntaxError("unknown macro \(quoted: parts[0]); expected one of \(Self.macros.joined(separator: ", "))")
             }
             parts = expansion.split(separator: " ").map(String.init)
         }
@@ -122,12 +122,12 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
             for item in text.split(separator: ",", omittingEmptySubsequences: false) {
                 let pieces = item.split(separator: "/", omittingEmptySubsequences: false)
                 guard pieces.count <= 2, let base = pieces.first, !base.isEmpty else {
-                    throw CronSyntaxError("\(name) field '\(text)' is malformed")
+                    throw CronSyntaxError("\(name) field \(quoted: text) is malformed")
                 }
                 var step: Int?
                 if pieces.count == 2 {
                     guard let value = Int(pieces[1]), value > 0 else {
-                        throw CronSyntaxError("\(name) field '\(text)': step '\(pieces[1])' must be a positive integer")
+                        throw CronSyntaxError("\(name) field \(quoted: text): step \(quoted: pieces[1]) must be a positive integer")
                     }
                     step = value
                 }
@@ -146,14 +146,14 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
                     continue
                 }
                 let bounds = base.split(separator: "-", omittingEmptySubsequences: false)
-                guard bounds.count <= 2 else { throw CronSyntaxError("\(name) field '\(text)' is malformed") }
+                guard bounds.count <= 2 else { throw CronSyntaxError("\(name) field \(quoted: text) is malformed") }
                 var values: [Int] = []
                 var nth: Int?
                 for bound in bounds {
                     var bound = String(bound)
                     if isDayOfWeek, let hash = bound.firstIndex(of: "#") {
                         guard let n = Int(bound[bound.index(after: hash)...]), (1...5).contains(n) else {
-                            throw CronSyntaxError("day of week field '\(text)': '#' must be followed by 1 to 5")
+                            throw CronSyntaxError("day of week field \(quoted: text): '#' must be followed by 1 to 5")
                         }
                         nth = n
                         bound = String(bound[..<hash])
@@ -168,11 +168,11 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
                         values.append(index + namesStart)
                     } else {
                         let hint = names.isEmpty ? "" : " or a name (\(names.first!)...\(names.last!))"
-                        throw CronSyntaxError("\(name) field '\(text)': '\(bound)' is not a number\(hint)")
+                        throw CronSyntaxError("\(name) field \(quoted: text): \(quoted: bound) is not a number\(hint)")
                     }
                 }
                 if values.count == 2, values[0] > values[1] {
-                    throw CronSyntaxError("\(name) range '\(base)' goes backwards")
+                    throw CronSyntaxError("\(name) range \(quoted: base) goes backwards")
                 }
                 // `a/n` runs from a to the field's maximum, as in croniter.
                 let low = values[0]
@@ -349,14 +349,14 @@ public enum LabelSelector {
             let pair = raw.trimmingSpaces()
             if pair.isEmpty { return "empty entry; expected 'key=value' pairs separated by commas" }
             if pair.contains("!=") || pair.contains(" in ") || pair.contains(" notin ") || pair.hasPrefix("!") {
-                return "'\(pair)' is not supported: only equality ('key=value') is"
+                return "\(quoted: pair) is not supported: only equality ('key=value') is"
             }
             let parts = pair.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2 || (parts.count == 3 && parts[1].isEmpty) else {
-                return "'\(pair)' is not a 'key=value' pair"
+                return "\(quoted: pair) is not a 'key=value' pair"
             }
             let key = parts[0].trimmingSpaces()
-            if key.isEmpty { return "'\(pair)' has an empty label key" }
+            if key.isEmpty { return "\(quoted: pair) has an empty label key" }
             if let problem = labelKeyProblem(key) { return problem }
         }
         return nil
@@ -375,7 +375,7 @@ public enum LabelSelector {
         let name = key.split(separator: "/", maxSplits: 1).last.map(String.init) ?? key
         let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
         guard allowed, !name.isEmpty, name.count <= 63 else {
-            return "'\(key)' is not a valid label key (letters, digits, '-', '_' and '.', at most 63, with an optional 'prefix/')"
+            return "\(quoted: key) is not a valid label key (letters, digits, '-', '_' and '.', at most 63, with an optional 'prefix/')"
         }
         return nil
     }

@@ -52,21 +52,21 @@ public struct ParameterChecker {
             }
             if case .null? = pair.value.scalar?.value {
                 if parameter.required {
-                    diagnostics.error(pair.value.location, "required parameter '\(pair.key)' of \(owner) is null")
+                    diagnostics.error(pair.value.location, "required parameter \(quoted: pair.key) of \(owner) is null")
                 }
                 continue
             }
-            check(pair.value, as: parameter, what: "parameter '\(pair.key)' of \(owner)")
+            check(pair.value, as: parameter, what: "parameter \(quoted: pair.key) of \(owner)")
         }
         let given = Set(pairs.filter { $0.value.scalar?.value != .null }.map(\.key))
         for parameter in parameters where parameter.required && !pairs.contains(where: { $0.key == parameter.name }) {
             diagnostics.error(
-                location, "missing required parameter '\(parameter.name)' (\(parameter.type)) of \(owner)")
+                location, "missing required parameter \(quoted: parameter.name) (\(parameter.type)) of \(owner)")
         }
         if let exactlyOne {
             let present = exactlyOne.filter(given.contains)
             if present.count != 1 {
-                let options = Suggestions.orList(exactlyOne.map { "'\($0)'" })
+                let options = Suggestions.orList(exactlyOne.map { "\(quoted: $0)" })
                 diagnostics.error(
                     location,
                     present.isEmpty
@@ -78,41 +78,36 @@ public struct ParameterChecker {
 
     func unknownParameterMessage(_ key: String, owner: String, names: [String]) -> String {
         let suggestion = Suggestions.didYouMean(key, in: names)
-        if !suggestion.isEmpty { return "unknown parameter '\(key)' for \(owner)\(suggestion)" }
-        if names.isEmpty { return "unknown parameter '\(key)' for \(owner), which takes no parameters" }
-        return "unknown parameter '\(key)' for \(owner); valid parameters: \(names.joined(separator: ", "))"
+        if !suggestion.isEmpty { return "unknown parameter \(quoted: key) for \(owner)\(suggestion)" }
+        if names.isEmpty { return "unknown parameter \(quoted: key) for \(owner), which takes no parameters" }
+        return "unknown parameter \(quoted: key) for \(owner); valid parameters: \(names.joined(separator: ", "))"
     }
 
     /// Checks one non-null value against a parameter's type. `what` names it in messages.
     mutating func check(_ node: YAMLNode, as parameter: ParameterDefinition, what: String) {
-        check(node, type: parameter.type, what: what)
-        if case .int(let value)? = node.scalar?.value {
-            if let minimum = parameter.minimum, value < minimum {
-                diagnostics.error(node.location, "\(what) must be at least \(minimum), found \(value)")
-            } else if let maximum = parameter.maximum, value > maximum {
-                diagnostics.error(node.location, "\(what) must be at most \(maximum), found \(value)")
-            }
-        }
+        check(node, type: parameter.type, what: what, range: (parameter.minimum, parameter.maximum))
         if let allowed = parameter.allowedValues, case .string(let value)? = node.scalar?.value, !allowed.contains(value) {
             diagnostics.error(
                 node.location,
-                "'\(value)' is not a valid value for \(what) and would never match; expected \(Suggestions.orList(allowed.map { "'\($0)'" }))"
+                "\(quoted: value) is not a valid value for \(what) and would never match; expected \(Suggestions.orList(allowed.map { "\(quoted: $0)" }))"
             )
         }
     }
 
-    mutating func check(_ node: YAMLNode, type: ParameterType, what: String) {
+    /// `range` bounds every number the value holds (each item of a `list<int>`, say).
+    mutating func check(_ node: YAMLNode, type: ParameterType, what: String, range: (minimum: Int?, maximum: Int?) = (nil, nil)) {
         switch type {
         case .any:
             return
         case .string:
             _ = expectString(node, what: what)
         case .int:
-            if case .int? = node.scalar?.value { return }
-            mismatch(node, expected: "an integer", what: what)
+            guard case .int(let value)? = node.scalar?.value else { return mismatch(node, expected: "an integer", what: what) }
+            checkRange(node, Double(value), shown: String(value), range, what: what)
         case .number:
             switch node.scalar?.value {
-            case .int?, .double?: return
+            case .int(let value)?: checkRange(node, Double(value), shown: String(value), range, what: what)
+            case .double(let value)?: checkRange(node, value, shown: node.scalar?.text ?? String(value), range, what: what)
             default: mismatch(node, expected: "a number", what: what)
             }
         case .bool:
@@ -122,22 +117,22 @@ public struct ParameterChecker {
             if let text = expectString(node, what: what) {
                 switch ScopeRegex.compile(text) {
                 case .success(let regex): diagnostics.warnAboutNestedQuantifiers(regex, at: node.location, what: what)
-                case .failure(let problem): diagnostics.error(node.location, "invalid regex '\(text)' in \(what): \(problem.message)")
+                case .failure(let problem): diagnostics.error(node.location, "invalid regex \(quoted: text) in \(what): \(problem.message)")
                 }
             }
         case .cron:
             if let text = expectString(node, what: what), let problem = CronExpression.problem(in: text) {
-                diagnostics.error(node.location, "invalid cron expression '\(text)' in \(what): \(problem)")
+                diagnostics.error(node.location, "invalid cron expression \(quoted: text) in \(what): \(problem)")
             }
         case .labelSelector:
             if let text = expectString(node, what: what), let problem = LabelSelector.problem(in: text) {
-                diagnostics.error(node.location, "invalid label selector '\(text)' in \(what): \(problem)")
+                diagnostics.error(node.location, "invalid label selector \(quoted: text) in \(what): \(problem)")
             }
         case .scope:
             checkScope(node, what: what)
         case .url:
             if let text = expectString(node, what: what), !Self.isHTTPURL(text) {
-                diagnostics.error(node.location, "\(what) must be an http or https URL with a host, found '\(text)'")
+                diagnostics.error(node.location, "\(what) must be an http or https URL with a host, found \(quoted: text)")
             }
         case .list(let inner):
             guard let items = node.sequence else {
@@ -145,14 +140,14 @@ public struct ParameterChecker {
                 return
             }
             for (index, item) in items.enumerated() {
-                check(item, type: inner, what: "item \(index + 1) of \(what)")
+                check(item, type: inner, what: "item \(index + 1) of \(what)", range: range)
             }
         case .map(let inner):
             guard let pairs = node.mapping else {
                 mismatch(node, expected: "a mapping", what: what)
                 return
             }
-            for pair in pairs { check(pair.value, type: inner, what: "'\(pair.key)' in \(what)") }
+            for pair in pairs { check(pair.value, type: inner, what: "\(quoted: pair.key) in \(what)", range: range) }
         case .record(let name):
             guard let record = schema.type(named: name) else { return }
             guard let pairs = node.mapping else {
@@ -165,12 +160,21 @@ public struct ParameterChecker {
         }
     }
 
+    /// Reports a number outside the parameter's range (an infinite or NaN number is outside any range).
+    mutating func checkRange(_ node: YAMLNode, _ value: Double, shown: String, _ range: (minimum: Int?, maximum: Int?), what: String) {
+        if let minimum = range.minimum, !(value >= Double(minimum)) {
+            diagnostics.error(node.location, "\(what) must be at least \(minimum), found \(MessageText.quoted(shown, quote: ""))")
+        } else if let maximum = range.maximum, !(value <= Double(maximum)) {
+            diagnostics.error(node.location, "\(what) must be at most \(maximum), found \(MessageText.quoted(shown, quote: ""))")
+        }
+    }
+
     mutating func expectString(_ node: YAMLNode, what: String) -> String? {
         if case .string(let s)? = node.scalar?.value { return s }
         if let scalar = node.scalar, scalar.value != .null {
             diagnostics.error(
                 node.location,
-                "\(what) must be a string, found \(node.foundDescription); quote it to make it a string: \"\(scalar.text)\""
+                "\(what) must be a string, found \(node.foundDescription); quote it to make it a string: \(MessageText.quoted(scalar.text, quote: "\""))"
             )
         } else {
             mismatch(node, expected: "a string", what: what)
@@ -209,11 +213,11 @@ public struct ParameterChecker {
                 continue
             }
             guard let entries = pair.value.sequence else {
-                mismatch(pair.value, expected: "a list of scope entries", what: "'\(pair.key)' of \(what)")
+                mismatch(pair.value, expected: "a list of scope entries", what: "\(quoted: pair.key) of \(what)")
                 continue
             }
             if entries.isEmpty {
-                diagnostics.error(pair.value.location, "'\(pair.key)' of \(what) must not be an empty list; remove it instead")
+                diagnostics.error(pair.value.location, "\(quoted: pair.key) of \(what) must not be an empty list; remove it instead")
             }
             var compiled: [CompiledScope.Entry] = []
             for (index, entry) in entries.enumerated() {
@@ -229,14 +233,14 @@ public struct ParameterChecker {
                     if let allowed = scopeAttributes, !allowed.contains(attribute.key) {
                         diagnostics.error(
                             attribute.keyLocation,
-                            "unknown scope attribute '\(attribute.key)' in \(entryWhat); available here: \(allowed.joined(separator: ", "))\(Suggestions.didYouMean(attribute.key, in: allowed))"
+                            "unknown scope attribute \(quoted: attribute.key) in \(entryWhat); available here: \(allowed.joined(separator: ", "))\(Suggestions.didYouMean(attribute.key, in: allowed))"
                         )
                         continue
                     }
                     var matchers: [CompiledScope.Matcher] = []
                     let values: [YAMLNode] = attribute.value.sequence ?? [attribute.value]
                     for value in values {
-                        let valueWhat = "'\(attribute.key)' in \(entryWhat)"
+                        let valueWhat = "\(quoted: attribute.key) in \(entryWhat)"
                         guard let text = expectString(value, what: valueWhat) else { continue }
                         switch CompiledScope.Matcher.compile(attribute: attribute.key, expression: text) {
                         case .success(let matcher):
@@ -248,9 +252,9 @@ public struct ParameterChecker {
                             let message =
                                 switch attribute.key {
                                 case "labels", "annotations", "namespace_labels", "attributes":
-                                    "invalid \(attribute.key) matcher '\(text)' in \(entryWhat): \(problem.message)"
+                                    "invalid \(attribute.key) matcher \(quoted: text) in \(entryWhat): \(problem.message)"
                                 default:
-                                    "invalid regex '\(text)' in \(valueWhat): \(problem.message)"
+                                    "invalid regex \(quoted: text) in \(valueWhat): \(problem.message)"
                                 }
                             diagnostics.error(value.location, message)
                         }

@@ -31,36 +31,36 @@ struct MappingReader {
 
     static func unknownKeyMessage(_ key: String, in what: String, allowed: [String]) -> String {
         let suggestion = Suggestions.didYouMean(key, in: allowed)
-        if !suggestion.isEmpty { return "unknown key '\(key)' in \(what)\(suggestion)" }
-        if allowed.isEmpty { return "unknown key '\(key)' in \(what), which takes no keys" }
-        return "unknown key '\(key)' in \(what); expected \(Suggestions.orList(allowed.map { "'\($0)'" }))"
+        if !suggestion.isEmpty { return "unknown key \(quoted: key) in \(what)\(suggestion)" }
+        if allowed.isEmpty { return "unknown key \(quoted: key) in \(what), which takes no keys" }
+        return "unknown key \(quoted: key) in \(what); expected \(Suggestions.orList(allowed.map { "\(quoted: $0)" }))"
     }
 
     func string(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> String? {
         guard let value = self[key] else { return nil }
         if case .string(let s)? = value.scalar?.value { return s }
-        diagnostics.error(value.location, "'\(key)' in \(what) must be a string, found \(value.foundDescription)")
+        diagnostics.error(value.location, "\(quoted: key) in \(what) must be a string, found \(value.foundDescription)")
         return nil
     }
 
     func bool(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> Bool? {
         guard let value = self[key] else { return nil }
         if case .bool(let b)? = value.scalar?.value { return b }
-        diagnostics.error(value.location, "'\(key)' in \(what) must be true or false, found \(value.foundDescription)")
+        diagnostics.error(value.location, "\(quoted: key) in \(what) must be true or false, found \(value.foundDescription)")
         return nil
     }
 
     func int(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> Int? {
         guard let value = self[key] else { return nil }
         if case .int(let i)? = value.scalar?.value { return i }
-        diagnostics.error(value.location, "'\(key)' in \(what) must be an integer, found \(value.foundDescription)")
+        diagnostics.error(value.location, "\(quoted: key) in \(what) must be an integer, found \(value.foundDescription)")
         return nil
     }
 
     func stringList(_ key: String, in what: String, into diagnostics: inout DiagnosticList) -> [(String, SourceLocation)]? {
         guard let value = self[key] else { return nil }
         guard let items = value.sequence else {
-            diagnostics.error(value.location, "'\(key)' in \(what) must be a list of strings, found \(value.foundDescription)")
+            diagnostics.error(value.location, "\(quoted: key) in \(what) must be a list of strings, found \(value.foundDescription)")
             return nil
         }
         var result: [(String, SourceLocation)] = []
@@ -68,7 +68,7 @@ struct MappingReader {
             if case .string(let s)? = item.scalar?.value {
                 result.append((s, item.location))
             } else {
-                diagnostics.error(item.location, "items of '\(key)' in \(what) must be strings, found \(item.foundDescription)")
+                diagnostics.error(item.location, "items of \(quoted: key) in \(what) must be strings, found \(item.foundDescription)")
             }
         }
         return result

@@ -52,7 +52,7 @@ public final class YAMLNode: Sendable {
     /// `a string (maybe)`, `a string ("abc")` when quoted, `an integer (123)`, `null`, `a list`.
     public var foundDescription: String {
         guard let scalar, scalar.value != .null else { return kindDescription }
-        return kindDescription + (scalar.isQuoted ? " (\"\(scalar.text)\")" : " (\(scalar.text))")
+        return kindDescription + " (\(MessageText.quoted(scalar.text, quote: scalar.isQuoted ? "\"" : "")))"
     }
 
     /// A short description of what the node is, for messages: "a string", "a list", ...

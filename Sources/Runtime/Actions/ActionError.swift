@@ -1,3 +1,5 @@
+import _TriggerfishCore
+
 /// Why an action could not run or failed.
 public struct ActionError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
@@ -23,5 +25,5 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "action '\(action)': \(message)" }
+    public var description: String { "action \(quoted: action): \(message)" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import _TriggerfishCore
 
 /// The runtime's implementations of the built-in actions declared in `schema/actions.yaml`.
 /// Conforming to the generated `BuiltinActions` makes the compiler hold each one to its declared
@@ -115,7 +116,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
             guard let known = Finding.Severity(configName: name) else {
                 throw ActionError(
                     .invalidParameters, action: CustomiseFindingAction.name,
-                    message: "unknown severity '\(name)'; expected DEBUG, INFO, LOW, MEDIUM or HIGH")
+                    message: "unknown severity \(quoted: name); expected DEBUG, INFO, LOW, MEDIUM or HIGH")
             }
             severity = known
         }

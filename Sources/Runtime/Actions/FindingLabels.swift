@@ -1,3 +1,5 @@
+import _TriggerfishCore
+
 /// customise_finding's `finding_label_rules`, applied in order in the style of Prometheus
 /// relabelling; a rule sees the labels earlier rules set.
 enum FindingLabels {
@@ -12,7 +14,7 @@ enum FindingLabels {
             } catch {
                 throw ActionError(
                     .invalidParameters, action: CustomiseFindingAction.name,
-                    message: "invalid regex '\(rule.regex)' in finding_label_rules: \(error.message)")
+                    message: "invalid regex \(quoted: rule.regex) in finding_label_rules: \(error.message)")
             }
             let value = rule.sourceFields.map { FindingTemplate.value(for: $0, subject: working) ?? "" }.joined(separator: rule.separator)
             let scalars = Array(value.unicodeScalars)

@@ -1,3 +1,5 @@
+import _TriggerfishCore
+
 /// Reads named parameters from a mapping; unknown keys are ignored here (validation rejects
 /// them before a config runs, and `global_config` adds keys an action may not declare).
 public struct ParameterReader {
@@ -20,7 +22,7 @@ public struct ParameterReader {
 
     public func required<T: ParameterDecodable>(_ key: String) throws(ParameterError) -> T {
         guard let value = present(key) else {
-            throw ParameterError(path: path, message: "missing required parameter '\(key)'")
+            throw ParameterError(path: path, message: "missing required parameter \(quoted: key)")
         }
         return try T(parameterValue: value, path: path + "." + key)
     }

@@ -18,7 +18,7 @@ public struct RequiredPermissions: Sendable, Equatable {
     public struct UnknownAction: Error, Sendable, CustomStringConvertible {
         public var name: String
         public var known: [String]
-        public var description: String { "unknown action '\(name)'\(Suggestions.didYouMean(name, in: known))" }
+        public var description: String { "unknown action \(quoted: name)\(Suggestions.didYouMean(name, in: known))" }
     }
 
     /// The permissions of `config`'s playbooks, plus those of `manualActions`, actions run by

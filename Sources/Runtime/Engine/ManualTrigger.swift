@@ -52,7 +52,7 @@ public struct ManualTriggerRequest: Sendable, Equatable {
         for key in members.keys.sorted() where !Self.keys.contains(key) {
             let suggestion = Suggestions.didYouMean(key, in: Self.keys)
             throw Invalid(
-                "unknown key '\(key)'\(suggestion.isEmpty ? "; the keys are \(Self.keys.map { "'\($0)'" }.joined(separator: ", "))" : suggestion)"
+                "unknown key \(quoted: key)\(suggestion.isEmpty ? "; the keys are \(Self.keys.map { "\(quoted: $0)" }.joined(separator: ", "))" : suggestion)"
             )
         }
         switch members["action_name"] {
@@ -99,7 +99,7 @@ public struct ManualTriggerRequest: Sendable, Equatable {
         switch members[key] {
         case nil, .null?: return false
         case .bool(let value)?: return value
-        case let other?: throw Invalid("'\(key)' must be true or false, found \(found(other))")
+        case let other?: throw Invalid("\(quoted: key) must be true or false, found \(found(other))")
         }
     }
 
@@ -107,7 +107,7 @@ public struct ManualTriggerRequest: Sendable, Equatable {
     static func found(_ value: JSONValue) -> String {
         switch value {
         case .array, .object, .null: value.kindDescription
-        default: "\(value.kindDescription) (\(value.serialized()))"
+        default: "\(value.kindDescription) (\(MessageText.quoted(value.serialized(), quote: "")))"
         }
     }
 }
@@ -267,16 +267,17 @@ extension PlaybookEngine {
         let registration = registrations[name]
         guard let action = declared, let registration else {
             if declared != nil {
-                return failure(.actionNotFound, "action '\(name)' is declared but no implementation of it is registered in this runner")
+                return failure(
+                    .actionNotFound, "action \(quoted: name) is declared but no implementation of it is registered in this runner")
             }
             if registration != nil {
                 return failure(
                     .actionNotFound,
-                    "action '\(name)' is registered but not declared in the schema the config was loaded with, so its event and parameters are unknown; declare it in an actions file (--actions FILE)"
+                    "action \(quoted: name) is registered but not declared in the schema the config was loaded with, so its event and parameters are unknown; declare it in an actions file (--actions FILE)"
                 )
             }
             let known = Set(schema.actions.map(\.name)).union(registrations.keys).sorted()
-            return failure(.actionNotFound, "unknown action '\(name)'\(Suggestions.didYouMean(name, in: known))")
+            return failure(.actionNotFound, "unknown action \(quoted: name)\(Suggestions.didYouMean(name, in: known))")
         }
         guard let event = schema.event(named: action.event), let eventParameters = event.manualParameters else {
             return failure(.notExternalAction, notManualMessage(action))
@@ -288,7 +289,7 @@ extension PlaybookEngine {
                 return ManualTriggerResponse(
                     success: false,
                     message: ManualTriggerRequest.Invalid(
-                        "unknown sink '\(sink)' in 'sinks'\(list)\(Suggestions.didYouMean(sink, in: defined))"
+                        "unknown sink \(quoted: sink) in 'sinks'\(list)\(Suggestions.didYouMean(sink, in: defined))"
                     )
                     .message, report: report)
             }
@@ -315,7 +316,7 @@ extension PlaybookEngine {
                 guard let reader = options.kubernetes else {
                     return failure(
                         .eventInstantiationFailed,
-                        "building the \(event.name) for action '\(name)' means reading \(described) from the cluster, which needs the Kubernetes API; this runner was started without it (serve --kubernetes auto, in-cluster or kubeconfig)"
+                        "building the \(event.name) for action \(quoted: name) means reading \(described) from the cluster, which needs the Kubernetes API; this runner was started without it (serve --kubernetes auto, in-cluster or kubeconfig)"
                     )
                 }
                 let object: KubernetesObject?
@@ -324,12 +325,12 @@ extension PlaybookEngine {
                 } catch {
                     return failure(
                         .eventInstantiationFailed,
-                        "could not read \(described) from the cluster for the \(event.name) of action '\(name)': \(error)")
+                        "could not read \(described) from the cluster for the \(event.name) of action \(quoted: name): \(error)")
                 }
                 guard let object else {
                     return failure(
                         .eventInstantiationFailed,
-                        "\(described) was not found in the cluster, so the \(event.name) of action '\(name)' cannot be built")
+                        "\(described) was not found in the cluster, so the \(event.name) of action \(quoted: name) cannot be built")
                 }
                 guard let resourceEvent = KubernetesEvents.resourceEvent(kind: kind, object: object) else {
                     return failure(.eventInstantiationFailed, "Triggerfish cannot build an event about a \(kind)")
@@ -363,7 +364,7 @@ extension PlaybookEngine {
         var response = ManualTriggerResponse(success: true, report: report)
         if let failed = run.failure {
             response.success = false
-            response.message = "action '\(name)': \(failed.message)"
+            response.message = "action \(quoted: name): \(failed.message)"
             response.errorCode = ManualTriggerResponse.ErrorCode(failed.code).rawValue
         }
         if request.syncResponse { response.findings = report.findings }
@@ -397,11 +398,11 @@ extension PlaybookEngine {
                 return .failure(
                     ManualEventProblem(
                         code: .eventInstantiationFailed,
-                        message: "Triggerfish cannot build a \(event.name) by hand yet (action '\(action.name)')"))
+                        message: "Triggerfish cannot build a \(event.name) by hand yet (action \(quoted: action.name))"))
             }
             return .success(.base)
         }
-        let owner = "the \(event.name) action '\(action.name)' runs on"
+        let owner = "the \(event.name) action \(quoted: action.name) runs on"
         let kindName: String
         if let kind = event.kind {
             kindName = kind
@@ -413,7 +414,7 @@ extension PlaybookEngine {
                     ManualEventProblem(
                         code: .eventParamsInstantiationFailed,
                         message:
-                            "unknown kind '\(requested)' in parameter 'kind' of \(owner)\(suggestion.isEmpty ? "; the kinds are \(kinds.joined(separator: ", "))" : suggestion)"
+                            "unknown kind \(quoted: requested) in parameter 'kind' of \(owner)\(suggestion.isEmpty ? "; the kinds are \(kinds.joined(separator: ", "))" : suggestion)"
                     ))
             }
             kindName = match
@@ -421,13 +422,13 @@ extension PlaybookEngine {
             return .failure(
                 ManualEventProblem(
                     code: .eventInstantiationFailed,
-                    message: "Triggerfish cannot build a \(event.name) by hand yet: it names no kind (action '\(action.name)')"))
+                    message: "Triggerfish cannot build a \(event.name) by hand yet: it names no kind (action \(quoted: action.name))"))
         }
         guard let kind = schema.kinds.first(where: { $0.name == kindName }), let objectName = given["name"]?.stringValue else {
             return .failure(
                 ManualEventProblem(
                     code: .eventInstantiationFailed,
-                    message: "Triggerfish cannot build a \(event.name) by hand yet: it takes no 'name' (action '\(action.name)')"))
+                    message: "Triggerfish cannot build a \(event.name) by hand yet: it takes no 'name' (action \(quoted: action.name))"))
         }
         let namespace = given["namespace"]?.stringValue
         if kind.namespaced && namespace == nil {
@@ -441,7 +442,7 @@ extension PlaybookEngine {
                 ManualEventProblem(
                     code: .eventParamsInstantiationFailed,
                     message:
-                        "parameter 'namespace' ('\(namespace)') of \(owner) is not allowed: a \(kind.name) is cluster-scoped; remove 'namespace'"
+                        "parameter 'namespace' (\(quoted: namespace)) of \(owner) is not allowed: a \(kind.name) is cluster-scoped; remove 'namespace'"
                 ))
         }
         return .success(.object(kind: kind.name, namespace: namespace, name: objectName))
@@ -470,6 +471,6 @@ extension PlaybookEngine {
         let manual = schema.events.filter { $0.manualParameters != nil && $0.kind == nil }.map(\.name)
         let kinds = schema.kinds.contains { schema.event(named: $0.eventName)?.manualParameters != nil } ? ["a <Kind>Event"] : []
         return
-            "action '\(action.name)' cannot be triggered by hand: it runs on a \(action.event), \(builder); a manual trigger can only build \(Suggestions.orList(manual + kinds))"
+            "action \(quoted: action.name) cannot be triggered by hand: it runs on a \(action.event), \(builder); a manual trigger can only build \(Suggestions.orList(manual + kinds))"
     }
 }

@@ -1,3 +1,5 @@
+import _TriggerfishCore
+
 /// The two forms the replay prints: JSON (one object per input, for tools) and text (for people).
 public enum ReportFormatting {
     /// The JSON object for one input. Documented in docs/replay.md; tools compare runs with it,
@@ -72,7 +74,7 @@ public enum ReportFormatting {
         }
         for run in event.failedActions {
             lines.append(
-                "    error: action '\(run.action)' in \(run.playbook) on \(event.summary): \(run.failure?.message ?? "") [\(run.failure?.code.rawValue ?? "")]"
+                "    error: action '\(run.action)' in \(run.playbook) on \(event.summary): \(MessageText.escaped(run.failure?.message ?? "")) [\(run.failure?.code.rawValue ?? "")]"
             )
         }
         for log in event.logs { lines.append("    log: \(log)") }

@@ -1,4 +1,5 @@
 import Foundation
+import _TriggerfishCore
 
 /// Why JSON is not a finding as ``Finding/jsonValue`` writes it: the path of the value and what
 /// was expected, e.g. `'subject.labels.app' must be a string, found an integer (1)`.
@@ -7,7 +8,7 @@ public struct FindingDecodingError: Error, Sendable, Equatable, CustomStringConv
     public var description: String { message }
 
     init(_ path: String, expected: String, found value: JSONValue?) {
-        message = "'\(path)' must be \(expected), found \(value.map(ManualTriggerRequest.found) ?? "none")"
+        message = "\(quoted: path) must be \(expected), found \(value.map(ManualTriggerRequest.found) ?? "none")"
     }
 
     init(message: String) {
@@ -28,7 +29,8 @@ extension Finding {
         guard let severity = Severity(configName: severityName) else {
             throw FindingDecodingError(
                 message:
-                    "'severity' must be \(Suggestions.orList(Severity.allCases.map { "'\($0.robustaName)'" })), found '\(severityName)'")
+                    "'severity' must be \(Suggestions.orList(Severity.allCases.map { "\(quoted: $0.robustaName)" })), found \(quoted: severityName)"
+            )
         }
         let subject = try reader.object("subject")
         let kind = try subject.optionalString("kind").map { kind in
@@ -167,7 +169,8 @@ private struct FindingReader {
         default:
             let types = ["markdown", "table", "list", "json", "file", "empty_file", "kubernetes_diff"]
             throw FindingDecodingError(
-                message: "'\(child("type").path)' must be \(Suggestions.orList(types.map { "'\($0)'" })), found '\(type)'")
+                message: "\(quoted: child("type").path) must be \(Suggestions.orList(types.map { "\(quoted: $0)" })), found \(quoted: type)"
+            )
         }
     }
 }

@@ -1,3 +1,5 @@
+import _TriggerfishCore
+
 /// Turns request bodies into typed inputs, with the rules of Robusta's runner (pydantic models
 /// `IncomingK8sEventPayload` and `AlertManagerEvent`).
 ///
@@ -235,24 +237,10 @@ public enum InputDecoder {
         return "an object with keys \(shown)\(more)"
     }
 
-    /// A string in double quotes, shortened when long, with quotes, backslashes and control characters escaped.
+    /// A string in double quotes, as every message quotes values (``MessageText/quoted(_:quote:escapingQuotes:)``:
+    /// control characters escaped, cut after 100 characters with its length stated), quotes and backslashes escaped.
     static func quoted(_ string: String) -> String {
-        let limit = 60
-        var text = ""
-        for scalar in string.unicodeScalars.prefix(limit) {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                text += "\\u{\(String(scalar.value, radix: 16))}"
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        let truncated = string.unicodeScalars.count > limit ? "..." : ""
-        return "\"\(text)\"\(truncated)"
+        MessageText.quoted(string, quote: "\"", escapingQuotes: true)
     }
 }
 

@@ -1,4 +1,5 @@
 import Logging
+import _TriggerfishCore
 
 #if canImport(Glibc)
     import Glibc
@@ -95,7 +96,7 @@ public final class FileSink: FindingSink {
                     return .notDelivered
                 case .failed(let problem):
                     logger.error(
-                        "file_sink '\(name)': could not write finding '\(finding.title)' to \(path): \(problem)",
+                        "file_sink \(quoted: name): could not write finding \(quoted: finding.title) to \(path): \(problem)",
                         metadata: ["sink": "\(name)", "fingerprint": "\(finding.fingerprint)"])
                     return .failed
                 }

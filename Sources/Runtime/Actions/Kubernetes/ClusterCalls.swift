@@ -1,4 +1,5 @@
 import Foundation
+import _TriggerfishCore
 
 /// The Kubernetes API as one action calls it: every refusal (``KubernetesAPIError``) or failure
 /// to reach the API server becomes the action's error, with the refusal's description (what was
@@ -101,7 +102,7 @@ enum LogText {
         do {
             return try LinearRegex(pattern)
         } catch {
-            throw ActionError(.failed, action: action, message: "invalid regular expression '\(pattern)'")
+            throw ActionError(.failed, action: action, message: "invalid regular expression \(quoted: pattern)")
         }
     }
 
