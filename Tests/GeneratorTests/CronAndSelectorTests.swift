@@ -73,6 +73,16 @@ import Testing
         #expect(LabelSelector.problem(in: selector) == problem)
     }
 
+    /// Found by the scopes fuzz target: validation read 'a=(b,c)' as one pair while the runtime
+    /// split it at the comma and filtered on 'a' = '(b'. Both read selectors one way now.
+    @Test func theRuntimeReadsASelectorAsValidationDoes() {
+        for selector in ["a=(b,c)", "a=(b,c), d=e", "app=web, tier=frontend", "app==web"] {
+            #expect(LabelSelector.problem(in: selector) == nil)
+        }
+        #expect(LabelSelector.pairs(in: "a=(b,c), d=e").map { "\($0.key)=\($0.value)" } == ["a=(b,c)", "d=e"])
+        #expect(LabelSelector.pairs(in: "app==web,tier = frontend").map { "\($0.key)=\($0.value)" } == ["app=web", "tier=frontend"])
+    }
+
     @Test func longestLabelKeyIsAccepted() {
         #expect(LabelSelector.problem(in: String(repeating: "k", count: 63) + "=v") == nil)
     }

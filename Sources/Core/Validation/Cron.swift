@@ -330,22 +330,7 @@ struct CivilTime: Equatable {
 public enum LabelSelector {
     /// `nil` when valid, otherwise what is wrong.
     public static func problem(in selector: String) -> String? {
-        // Commas inside parentheses belong to a set ('env in (a,b)'), which is reported whole.
-        var entries: [Substring] = []
-        var depth = 0
-        var start = selector.startIndex
-        for index in selector.indices {
-            switch selector[index] {
-            case "(": depth += 1
-            case ")": depth = max(0, depth - 1)
-            case "," where depth == 0:
-                entries.append(selector[start..<index])
-                start = selector.index(after: index)
-            default: break
-            }
-        }
-        entries.append(selector[start...])
-        for raw in entries {
+        for raw in entries(of: selector) {
             let pair = raw.trimmingSpaces()
             if pair.isEmpty { return "empty entry; expected 'key=value' pairs separated by commas" }
             if pair.contains("!=") || pair.contains(" in ") || pair.contains(" notin ") || pair.hasPrefix("!") {
@@ -364,11 +349,32 @@ public enum LabelSelector {
 
     /// The `(key, value)` pairs of a selector that ``problem(in:)`` accepts (`k==v` reads as `k=v`).
     public static func pairs(in selector: String) -> [(key: String, value: String)] {
-        selector.split(separator: ",").compactMap { raw in
+        entries(of: selector).compactMap { raw in
             let parts = raw.split(separator: "=", omittingEmptySubsequences: false)
             guard let key = parts.first, parts.count >= 2, let value = parts.last else { return nil }
             return (key.trimmingSpaces(), value.trimmingSpaces())
         }
+    }
+
+    /// The comma-separated entries of a selector. Commas inside parentheses belong to a set
+    /// ('env in (a,b)'), which stays one entry: ``problem(in:)`` reports it whole, and
+    /// ``pairs(in:)`` reads what validation accepted the same way.
+    static func entries(of selector: String) -> [Substring] {
+        var entries: [Substring] = []
+        var depth = 0
+        var start = selector.startIndex
+        for index in selector.indices {
+            switch selector[index] {
+            case "(": depth += 1
+            case ")": depth = max(0, depth - 1)
+            case "," where depth == 0:
+                entries.append(selector[start..<index])
+                start = selector.index(after: index)
+            default: break
+            }
+        }
+        entries.append(selector[start...])
+        return entries
     }
 
     static func labelKeyProblem(_ key: String) -> String? {
