@@ -335,7 +335,7 @@ import TriggerfishTesting
         #expect(logs.entries.first?.level == .error)
         #expect(
             logs.messages.first
-                == "the scheduler state file '\(store.path)' is not Triggerfish scheduler state: job 'abc': 'exec_count' must be an integer of at least 0, found \"two\"; the scheduler starts with no saved state and replaces it on its next save"
+                == "the scheduler state file '\(store.path)' is not Triggerfish scheduler state: job 'abc': 'exec_count' must be an integer from 0 to 2147483647, found \"two\"; the scheduler starts with no saved state and replaces it on its next save"
         )
         let saved = try await store.load()
         #expect(Array(saved.values) == [ScheduledJobState(playbook: "report")])

@@ -89,7 +89,12 @@ import Testing
         ),
         (
             "{\"version\": 1, \"jobs\": {\"a\": {\"exec_count\": -1, \"job_status\": \"NEW\", \"last_exec_time_sec\": 5}}}",
-            "the scheduler state file 'PATH' is not Triggerfish scheduler state: job 'a': 'exec_count' must be an integer of at least 0, found -1"
+            "the scheduler state file 'PATH' is not Triggerfish scheduler state: job 'a': 'exec_count' must be an integer from 0 to 2147483647, found -1"
+        ),
+        // Issue 12: a time this large overflowed when the next run was timed from it.
+        (
+            "{\"version\": 1, \"jobs\": {\"a\": {\"exec_count\": 1, \"job_status\": \"RUNNING\", \"last_exec_time_sec\": 9223372036854775807}}}",
+            "the scheduler state file 'PATH' is not Triggerfish scheduler state: job 'a': 'last_exec_time_sec' must be an integer from 0 to 253402300799, found 9223372036854775807"
         ),
         (
             "{\"version\": 1, \"jobs\": {\"a\": 3}}",

@@ -47,15 +47,17 @@ extension ScheduledJobState {
         guard let object = value.objectValue else {
             throw ScheduleStateError("expected an object, found \(value.serialized())")
         }
-        func integer(_ key: String, minimum: Int) throws(ScheduleStateError) -> Int {
+        // Bounded, so that timing a run from a saved state cannot overflow whatever the file says.
+        func integer(_ key: String, maximum: Int) throws(ScheduleStateError) -> Int {
             guard let found = object[key] else { throw ScheduleStateError("'\(key)' is missing") }
-            guard case .int(let number) = found, number >= minimum else {
-                throw ScheduleStateError("'\(key)' must be an integer of at least \(minimum), found \(found.serialized())")
+            guard case .int(let number) = found, (0...maximum).contains(number) else {
+                throw ScheduleStateError("'\(key)' must be an integer from 0 to \(maximum), found \(found.serialized())")
             }
             return number
         }
-        execCount = try integer("exec_count", minimum: 0)
-        lastExecTimeSec = try integer("last_exec_time_sec", minimum: 0)
+        execCount = try integer("exec_count", maximum: Int(Int32.max))
+        // The last second of the year 9999.
+        lastExecTimeSec = try integer("last_exec_time_sec", maximum: 253_402_300_799)
         guard let found = object["job_status"] else { throw ScheduleStateError("'job_status' is missing") }
         guard let text = found.stringValue, let status = Status(rawValue: text) else {
             throw ScheduleStateError("'job_status' must be \"NEW\", \"RUNNING\" or \"DONE\", found \(found.serialized())")
