@@ -151,15 +151,7 @@ public final class WebhookSink: FindingSink {
     /// Queues the finding and returns at once; when the queue is full the finding is dropped and
     /// logged.
     public func deliver(_ finding: Finding) async {
-        guard let refusal = queue.enqueue(finding) else { return }
-        let reason =
-            switch refusal {
-            case .full: "the queue is full (\(queue.capacity) findings waiting)"
-            case .closed: "the sink has shut down"
-            }
-        logger.warning(
-            "webhook_sink '\(name)': dropped finding '\(finding.title)' (fingerprint \(finding.fingerprint)) for \(options.url.absoluteString): \(reason)",
-            metadata: ["fingerprint": "\(finding.fingerprint)"])
+        queue.enqueue(finding, sink: "webhook_sink", name: name, destination: options.url.absoluteString, logger: logger)
     }
 
     public func flush() async {

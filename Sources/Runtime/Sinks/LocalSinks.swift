@@ -116,15 +116,7 @@ public final class FileSink: FindingSink {
             queue.record(.delivered)
             return
         }
-        guard let refusal = queue.enqueue(finding) else { return }
-        let reason =
-            switch refusal {
-            case .full: "the queue is full (\(queue.capacity) findings waiting)"
-            case .closed: "the sink has shut down"
-            }
-        logger.warning(
-            "file_sink '\(name)': dropped finding '\(finding.title)' (fingerprint \(finding.fingerprint)) for \(path): \(reason)",
-            metadata: ["sink": "\(name)", "fingerprint": "\(finding.fingerprint)"])
+        queue.enqueue(finding, sink: "file_sink", name: name, destination: path, logger: logger)
     }
 
     public func flush() async { await queue.flush() }

@@ -1,4 +1,6 @@
+import Logging
 import Synchronization
+import _TriggerfishCore
 
 /// The bounded queue between event processing and a sink that delivers in the background, and
 /// the count of what became of each item handed to it (``SinkStatistics``).
@@ -208,5 +210,22 @@ public final class SinkQueue<Item: Sendable>: Sendable {
         case .failed: \.failed
         case .notDelivered: \.notDelivered
         }
+    }
+}
+
+extension SinkQueue where Item == Finding {
+    /// Queues a finding for a sink; one that is refused is logged as dropped, in the same words
+    /// for every sink: `file_sink 'audit': dropped finding 'T' (fingerprint F) for PATH: the
+    /// queue is full (1000 findings waiting)`.
+    public func enqueue(_ finding: Finding, sink: String, name: String, destination: String, logger: Logger) {
+        guard let refusal = enqueue(finding) else { return }
+        let reason =
+            switch refusal {
+            case .full: "the queue is full (\(capacity) findings waiting)"
+            case .closed: "the sink has shut down"
+            }
+        logger.warning(
+            "\(sink) \(quoted: name): dropped finding \(quoted: finding.title) (fingerprint \(finding.fingerprint)) for \(destination): \(reason)",
+            metadata: ["sink": "\(name)", "fingerprint": "\(finding.fingerprint)"])
     }
 }
