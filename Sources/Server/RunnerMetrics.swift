@@ -98,7 +98,11 @@ final class RunnerMetrics: Sendable {
         var retired: [String: SinkStatistics] = [:]
         /// What the counters show, by sink name.
         var published: [String: SinkStatistics] = [:]
-        var counters: [String: (delivered: CoreMetrics.Counter, failed: CoreMetrics.Counter, dropped: CoreMetrics.Counter)] = [:]
+        var counters:
+            [String: (
+                delivered: CoreMetrics.Counter, failed: CoreMetrics.Counter, dropped: CoreMetrics.Counter,
+                notDelivered: CoreMetrics.Counter
+            )] = [:]
     }
 
     /// Adds a replaced sink's final statistics to its name's totals.
@@ -108,6 +112,7 @@ final class RunnerMetrics: Sendable {
             sum.delivered += statistics.delivered
             sum.failed += statistics.failed
             sum.dropped += statistics.dropped
+            sum.notDelivered += statistics.notDelivered
             totals.retired[name] = sum
         }
     }
@@ -122,6 +127,7 @@ final class RunnerMetrics: Sendable {
                 sum.delivered += statistics.delivered
                 sum.failed += statistics.failed
                 sum.dropped += statistics.dropped
+                sum.notDelivered += statistics.notDelivered
                 now[name] = sum
             }
             for (name, statistics) in now {
@@ -133,7 +139,10 @@ final class RunnerMetrics: Sendable {
                                 label: "triggerfish_sink_deliveries_total", dimensions: [("sink", name), ("outcome", outcome)],
                                 factory: factory)
                         }
-                        let made = (delivered: counter("delivered"), failed: counter("failed"), dropped: counter("dropped"))
+                        let made = (
+                            delivered: counter("delivered"), failed: counter("failed"), dropped: counter("dropped"),
+                            notDelivered: counter("not_delivered")
+                        )
                         totals.counters[name] = made
                         return made
                     }()
@@ -143,6 +152,9 @@ final class RunnerMetrics: Sendable {
                 }
                 if statistics.failed > before.failed { counters.failed.increment(by: Int64(statistics.failed - before.failed)) }
                 if statistics.dropped > before.dropped { counters.dropped.increment(by: Int64(statistics.dropped - before.dropped)) }
+                if statistics.notDelivered > before.notDelivered {
+                    counters.notDelivered.increment(by: Int64(statistics.notDelivered - before.notDelivered))
+                }
                 totals.published[name] = statistics
             }
         }

@@ -97,6 +97,10 @@ extension RunnerSinkShutdownTests {
         }
         try "sinks_config:\n  - console_sink: {name: console}\n\(playbooks)".write(to: config, atomically: true, encoding: .utf8)
         _ = await runner.reload()
+        // Once the replaced sink's deadline has passed, /metrics counts what it did not deliver.
+        while try await live.metric(#"triggerfish_sink_deliveries_total{sink="pipe",outcome="not_delivered"}"#) != 2 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         await runner.shutdown()
         try await task.value
         #expect(
