@@ -118,6 +118,9 @@ import TriggerfishTestSupport
             let built = Self.built(text)
             let read = Self.read(text)
             #expect(read == built, "\(String(decoding: text, as: UTF8.self))")
+            // The quick check (the fast path of a document's check) accepts exactly what the parser does.
+            let parses = if case .value = built { true } else { false }
+            #expect(JSONDocument.quickCheckAccepts(text) == parses, "\(String(decoding: text, as: UTF8.self))")
             let foundation = Self.foundation(text)
             switch built {
             case .value(let value):
@@ -137,6 +140,29 @@ import TriggerfishTestSupport
         }
         // Both sides of the comparison are exercised.
         #expect(accepted > 2_000 && refused > 1_000, "accepted \(accepted), refused \(refused)")
+    }
+
+    /// The edges of the structure the quick check walks: nesting at and past the limit, empty and
+    /// blank texts, text after the value, trailing commas (which Foundation accepts, so they are
+    /// not in the comparison above), and containers left open or closed wrongly.
+    @Test func theQuickCheckAcceptsWhatTheParserAcceptsAtTheEdges() {
+        var texts: [String] = []
+        let deepest = JSONValue.maximumParseDepth
+        for depth in [deepest - 1, deepest, deepest + 1] {
+            texts.append(String(repeating: "[", count: depth) + String(repeating: "]", count: depth))
+            texts.append(String(repeating: "{\"a\":", count: depth) + "1" + String(repeating: "}", count: depth))
+        }
+        texts += ["", " ", "1 2", "{} x", "[1,]", "{\"a\":1,}", "[1}", "{\"a\":1]", "[[]", "{\"a\" 1}", "{1:2}", " [ ] ", "\"\\u00e9\""]
+        var refused = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let built = Self.built(bytes)
+            #expect(Self.read(bytes) == built, "\(text)")
+            let parses = if case .value = built { true } else { false }
+            if !parses { refused += 1 }
+            #expect(JSONDocument.quickCheckAccepts(bytes) == parses, "\(text)")
+        }
+        #expect(refused == 13)
     }
 
     static func agree(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {

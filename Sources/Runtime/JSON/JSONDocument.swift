@@ -19,19 +19,33 @@ struct JSONDocument: Sendable {
                 guard let base = buffer.baseAddress, !buffer.isEmpty else {
                     throw JSONParseError(offset: 0, message: "expected a value, found end of input")
                 }
+                var root = JSONParser(base: base, count: buffer.count, building: false)
+                root.skipWhitespace()
+                var quick = JSONParser(base: base, count: buffer.count, building: false)
+                defer { quick.release() }
+                if quick.quickCheckDocument() { return (root.position, quick.containerStarts, quick.containerEnds) }
+                // Refused: the checking parse says why (or, were the two ever to disagree, accepts).
                 var parser = JSONParser(base: base, count: buffer.count, building: false)
                 defer { parser.release() }
                 parser.recordsContainers = true
                 _ = try parser.parseDocument()
-                parser.position = 0
-                parser.skipWhitespace()
-                return (parser.position, parser.containerStarts, parser.containerEnds)
+                return (root.position, parser.containerStarts, parser.containerEnds)
             }
         }.get()
         self.bytes = bytes
         self.root = root
         self.containerStarts = starts
         self.containerEnds = ends
+    }
+
+    /// Whether the quick check alone accepts `bytes` (tests hold it to the checking parse).
+    static func quickCheckAccepts(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return false }
+            var parser = JSONParser(base: base, count: buffer.count, building: false)
+            defer { parser.release() }
+            return parser.quickCheckDocument()
+        }
     }
 
     /// A document already checked: a container of a checked one.
@@ -112,7 +126,7 @@ struct JSONNode: Sendable {
     /// replaces is not a string (the caller then reads the built value).
     var strings: [String: String]? {
         guard isObject else { return nil }
-        return document.read(at: offset, building: true) { parser throws(JSONParseError) in try parser.parseStringMap() }
+        return document.read(at: offset, building: false) { parser throws(JSONParseError) in try parser.parseStringMap() }
     }
 
     /// The value, built.
@@ -122,6 +136,7 @@ struct JSONNode: Sendable {
 
     /// The string, when the value is one.
     var stringValue: String? {
-        lead == UInt8(ascii: "\"") ? value.stringValue : nil
+        guard lead == UInt8(ascii: "\"") else { return nil }
+        return document.read(at: offset, building: false) { parser throws(JSONParseError) in try parser.parseString() }
     }
 }
