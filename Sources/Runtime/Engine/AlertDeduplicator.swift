@@ -4,9 +4,18 @@ import Synchronization
 /// Remembers alerts already handled, as Robusta does: by fingerprint, status, start and end,
 /// for `ttl` seconds, holding at most `capacity` entries (the oldest go first).
 public final class AlertDeduplicator: Sendable {
+    /// What makes two alerts the same; a value rather than the four joined into one string, which
+    /// cost an allocation per alert.
+    struct Key: Hashable {
+        let fingerprint: String
+        let status: String
+        let startsAt: String
+        let endsAt: String
+    }
+
     struct State {
-        var seen: [String: Date] = [:]
-        var order: [(key: String, at: Date)] = []
+        var seen: [Key: Date] = [:]
+        var order: [(key: Key, at: Date)] = []
         var head = 0
     }
 
@@ -21,7 +30,7 @@ public final class AlertDeduplicator: Sendable {
 
     /// `true` the first time an alert is seen within the TTL; `false` for a repeat.
     public func isFirst(_ alert: PrometheusAlert, now: Date) -> Bool {
-        let key = [alert.fingerprint, alert.status, alert.startsAt, alert.endsAt].joined(separator: "\u{1F}")
+        let key = Key(fingerprint: alert.fingerprint, status: alert.status, startsAt: alert.startsAt, endsAt: alert.endsAt)
         return state.withLock { state in
             // Expire from the front of the arrival order.
             while state.head < state.order.count,

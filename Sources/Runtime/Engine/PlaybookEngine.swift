@@ -177,9 +177,10 @@ public final class PlaybookEngine: Sendable {
         guard !candidates.isEmpty else { return report }
         var event: PrometheusKubernetesAlertInstance?
         let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
+        let subject = AlertFilters.Subject(alert, provider: options.clusterProvider)
         for candidate in candidates {
             let runnable = index.runnables[candidate]
-            guard runnable.alertTriggers.contains(where: { $0.accepts(alert, provider: options.clusterProvider) }) else { continue }
+            guard runnable.alertTriggers.contains(where: { $0.accepts(subject) }) else { continue }
             let shared: PrometheusKubernetesAlertInstance
             if let event {
                 shared = event
