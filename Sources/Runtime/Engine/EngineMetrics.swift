@@ -50,7 +50,8 @@ struct EngineMetrics: Sendable {
         }
     }
 
-    let events: [Source: Counter]
+    /// By ``Source``, in `allCases` order (an array: the hot path does not hash).
+    let events: [Counter]
     /// By runnable index.
     let playbookFires: [Counter]
     let actions: [String: ActionMetrics]
@@ -61,11 +62,9 @@ struct EngineMetrics: Sendable {
     ///   - actions: every action name the engine may run (the config's and the registered ones).
     ///   - sinks: the configured sink names.
     init(factory: any MetricsFactory, playbooks: [String], actions: Set<String>, sinks: [String]) {
-        var events: [Source: Counter] = [:]
-        for source in Source.allCases {
-            events[source] = Counter(label: Self.eventsLabel, dimensions: [("source", source.rawValue)], factory: factory)
+        self.events = Source.allCases.map { source in
+            Counter(label: Self.eventsLabel, dimensions: [("source", source.rawValue)], factory: factory)
         }
-        self.events = events
         self.playbookFires = playbooks.map { Counter(label: Self.playbookFiresLabel, dimensions: [("playbook", $0)], factory: factory) }
         var byAction: [String: ActionMetrics] = [:]
         for action in actions {
@@ -82,7 +81,16 @@ struct EngineMetrics: Sendable {
         self.findings = findings
     }
 
-    func handled(_ source: Source) { events[source]?.increment() }
+    func handled(_ source: Source) {
+        let index =
+            switch source {
+            case .kubernetes: 0
+            case .alert: 1
+            case .manual: 2
+            case .schedule: 3
+            }
+        events[index].increment()
+    }
 
     func fired(_ runnable: Int) {
         if playbookFires.indices.contains(runnable) { playbookFires[runnable].increment() }
@@ -90,7 +98,13 @@ struct EngineMetrics: Sendable {
 
     /// One run of an action: its duration, and its error code when it failed.
     func ran(_ action: String, duration: Duration, failure: ActionError.Code?) {
-        guard let metrics = actions[action] else { return }
+        ran(actions[action], duration: duration, failure: failure)
+    }
+
+    /// The same, with the action's metrics looked up beforehand (the engine does it once per
+    /// configured action, not once per run).
+    func ran(_ metrics: ActionMetrics?, duration: Duration, failure: ActionError.Code?) {
+        guard let metrics else { return }
         metrics.runs.increment()
         metrics.duration.recordNanoseconds(duration.saturatingNanoseconds)
         if let failure { metrics.errors.increment(failure) }

@@ -51,6 +51,8 @@ public final class PlaybookEngine: Sendable {
     /// Each runnable playbook's actions with their parameters decoded, by runnable index; `nil`
     /// for an action with no registration.
     let preparedActions: [[PreparedAction?]]
+    /// Each runnable playbook's actions' metrics, by runnable index, as `preparedActions`.
+    let actionMetrics: [[EngineMetrics.ActionMetrics?]]
     let router: SinkRouter
     let sinks: [String: any FindingSink]
     /// Every registered action by name, used by the config or not (manual triggers run any).
@@ -97,6 +99,7 @@ public final class PlaybookEngine: Sendable {
         self.metrics = EngineMetrics(
             factory: options.metrics, playbooks: index.runnables.map(\.displayName),
             actions: configActions.union(registrations.keys), sinks: config.sinks.map(\.name))
+        self.actionMetrics = index.runnables.map { [metrics] runnable in runnable.playbook.actions.map { metrics.actions[$0.name] } }
     }
 
     // MARK: Inputs
@@ -208,7 +211,8 @@ public final class PlaybookEngine: Sendable {
         report.playbooks.append(name)
         metrics.fired(candidate)
         context.currentSinks = runnable.sinks
-        for (action, prepared) in zip(runnable.playbook.actions, preparedActions[candidate]) {
+        for (position, prepared) in preparedActions[candidate].enumerated() {
+            let action = runnable.playbook.actions[position]
             if context.stopProcessing { break }
             var run = ActionRun(action: action.name, playbook: name)
             let started = ContinuousClock.now
@@ -223,7 +227,7 @@ public final class PlaybookEngine: Sendable {
             } else {
                 run.failure = ActionFailure(code: .unknownAction, message: "no implementation is registered")
             }
-            metrics.ran(action.name, duration: ContinuousClock.now - started, failure: run.failure?.code)
+            metrics.ran(actionMetrics[candidate][position], duration: ContinuousClock.now - started, failure: run.failure?.code)
             report.actions.append(run)
         }
     }

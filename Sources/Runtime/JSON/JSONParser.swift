@@ -715,62 +715,107 @@ extension JSONParser {
     }
 
     private mutating func quickCheckValues() throws(JSONParseError) -> Bool {
-        skipWhitespace()
+        // The position is a local here, so that it lives in a register rather than in the
+        // parser; `position` is set before, and read after, each call into the shared checks.
+        let base = self.base
+        let end = self.end
+        var at = position
+        @inline(__always) func skipBlanks() {
+            while at < end, base[at] <= 0x20, base[at] == 0x20 || base[at] == 0x0A || base[at] == 0x0D || base[at] == 0x09 { at &+= 1 }
+        }
+        /// Past the string that opens at `at`: plain ASCII here, anything else by `scanString`.
+        @inline(__always) func skipString() throws(JSONParseError) {
+            let opening = at
+            at &+= 1
+            #if _endian(little)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                while at &+ 8 <= end {
+                    let word = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)
+                    let quotes = word ^ (ones &* UInt64(quote))
+                    let backslashes = word ^ (ones &* UInt64(backslash))
+                    // As in `skipPlainBytes`: the lowest flagged byte is exactly the first special one.
+                    let flags =
+                        ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | (word &- ones &* 0x20) | word
+                    let special = flags & 0x8080_8080_8080_8080
+                    if special != 0 {
+                        at &+= special.trailingZeroBitCount >> 3
+                        break
+                    }
+                    at &+= 8
+                }
+            #endif
+            if at < end, base[at] == quote {
+                at &+= 1
+                return
+            }
+            position = opening
+            _ = try scanString()
+            at = position
+        }
+        /// A member's key and its ':' at `at`, and the blanks up to its value.
+        @inline(__always) func key() throws(JSONParseError) -> Bool {
+            guard at < end, base[at] == quote else { return false }
+            try skipString()
+            skipBlanks()
+            guard at < end, base[at] == colon else { return false }
+            at &+= 1
+            skipBlanks()
+            return true
+        }
+        skipBlanks()
         while true {
-            // A value at `position`.
-            guard position < end else { return false }
-            switch base[position] {
-            case quote: _ = try scanString()
+            // A value at `at`.
+            guard at < end else { return false }
+            switch base[at] {
+            case quote: try skipString()
             case openBrace, openBracket:
-                let closing = base[position] == openBrace ? closeBrace : closeBracket
+                let closing = base[at] == openBrace ? closeBrace : closeBracket
                 guard openContainers.count < JSONValue.maximumParseDepth else { return false }
                 openContainers.append(containerStarts.count)
-                containerStarts.append(position)
+                containerStarts.append(at)
                 containerEnds.append(-1)
-                position &+= 1
-                skipWhitespace()
-                guard position < end else { return false }
-                if base[position] != closing {
-                    if closing == closeBrace { guard try quickCheckKey() else { return false } }
+                at &+= 1
+                skipBlanks()
+                guard at < end else { return false }
+                if base[at] != closing {
+                    if closing == closeBrace { guard try key() else { return false } }
                     continue
                 }
-                position &+= 1
-                containerEnds[openContainers.removeLast()] = position
-            case UInt8(ascii: "t"): try parseLiteral("true")
-            case UInt8(ascii: "f"): try parseLiteral("false")
-            case UInt8(ascii: "n"): try parseLiteral("null")
-            case minus, zero...UInt8(ascii: "9"): _ = try parseNumber()
-            default: return false
+                at &+= 1
+                containerEnds[openContainers.removeLast()] = at
+            default:
+                // Numbers and literals, by the checks both use.
+                position = at
+                switch base[at] {
+                case UInt8(ascii: "t"): try parseLiteral("true")
+                case UInt8(ascii: "f"): try parseLiteral("false")
+                case UInt8(ascii: "n"): try parseLiteral("null")
+                case minus, zero...UInt8(ascii: "9"): _ = try parseNumber()
+                default: return false
+                }
+                at = position
             }
             // What follows a value: the end of its container (maybe of several), or the next
             // element or member.
             while true {
-                skipWhitespace()
-                guard let open = openContainers.last else { return position == end }
-                guard position < end else { return false }
+                skipBlanks()
+                guard let open = openContainers.last else {
+                    position = at
+                    return at == end
+                }
+                guard at < end else { return false }
                 let closing = base[containerStarts[open]] == openBrace ? closeBrace : closeBracket
-                if base[position] == comma {
-                    position &+= 1
-                    skipWhitespace()
-                    if closing == closeBrace { guard try quickCheckKey() else { return false } }
+                if base[at] == comma {
+                    at &+= 1
+                    skipBlanks()
+                    if closing == closeBrace { guard try key() else { return false } }
                     break
                 }
-                guard base[position] == closing else { return false }
-                position &+= 1
-                containerEnds[openContainers.removeLast()] = position
+                guard base[at] == closing else { return false }
+                at &+= 1
+                containerEnds[openContainers.removeLast()] = at
             }
         }
-    }
-
-    /// A member's key and its ':' at `position`, and the whitespace up to its value.
-    private mutating func quickCheckKey() throws(JSONParseError) -> Bool {
-        guard position < end, base[position] == quote else { return false }
-        _ = try scanString()
-        skipWhitespace()
-        guard position < end, base[position] == colon else { return false }
-        position &+= 1
-        skipWhitespace()
-        return true
     }
 }
 
