@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TriggerfishTestSupport
 import TriggerfishTesting
@@ -44,6 +45,44 @@ import TriggerfishTesting
 
     static let podCreate =
         #"{"specversion":"1.0","id":"e","source":"kubewatch","type":"KUBERNETES_TOPOLOGY_CHANGE","data":{"operation":"create","kind":"Pod","apiVersion":"v1","obj":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"api-0","namespace":"shop"}}}}"#
+
+    /// A recording on standard input may be a live stream: each line is reported before the
+    /// next one is written (a file's lines are parsed in batches; standard input's are not held
+    /// back for a batch to fill).
+    @Test func aLineOnStandardInputIsReportedBeforeTheNextArrives() async throws {
+        let input = Pipe()
+        let output = Pipe()
+        let printed = Mutex("")
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            printed.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        let process = Process()
+        process.executableURL = try TriggerfishProcess.binary()
+        // --deliver: findings are delivered as inputs are handled, and each report is flushed.
+        process.arguments = ["replay", "--events", "-", "--deliver"]
+        process.currentDirectoryURL = repositoryRoot
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        /// Waits (polling, bounded by the suite's time limit) until standard output has `text`.
+        func waitForOutput(_ text: String) async throws {
+            while !printed.withLock({ $0.contains(text) }) {
+                guard process.isRunning else { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        for name in ["api-0", "api-1", "api-2"] {
+            input.fileHandleForWriting.write(Data((Self.podCreate.replacingOccurrences(of: "api-0", with: name) + "\n").utf8))
+            try await waitForOutput("Pod shop/\(name) create")
+            #expect(printed.withLock { $0.contains("Pod shop/\(name) create") }, "no report for \(name) while its line was the last one written")
+        }
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+        #expect(process.terminationStatus == 0)
+    }
 
     /// Every physical line is an input, a reported unreadable line or a blank line (skipped, its
     /// number kept): a line of 32 MiB of spaces before a JSON object is over the limit, not blank;

@@ -7,22 +7,32 @@ import _TriggerfishCore
 /// input order, inputs about different objects may run concurrently (`lanes`), and reports come
 /// out in input order. At most `maxInFlight` inputs are held at once, so memory stays bounded
 /// however long the stream is.
+///
+/// Lines travel in batches (`batchLines`): a parse task reads a batch, and each lane receives its
+/// share of a batch at once. Handing inputs over one by one cost a task, a stream element and two
+/// semaphore hops each, as much as handling a Pod update, and two cores went no faster than one.
 public struct InputPipeline: Sendable {
     public let engine: PlaybookEngine
     /// How many inputs are handled at once. With 1, which is the default, rate limits, alert
     /// de-duplication and alert resolution see the inputs in exactly their order, so two runs
     /// over the same recording give the same reports.
     public var lanes: Int
-    /// How many lines are parsed at once.
+    /// How many batches are parsed at once (and four times as many are read ahead).
     public var parsers: Int
     public var maxInFlight: Int
+    /// Lines per batch, at most `maxInFlight`. A batch is parsed once it is complete, so a source
+    /// whose lines arrive slowly (a live stream on standard input) wants 1.
+    public var batchLines: Int
 
-    public init(engine: PlaybookEngine, lanes: Int = 1, parsers: Int = ProcessInfo.processInfo.activeProcessorCount, maxInFlight: Int = 64)
-    {
+    public init(
+        engine: PlaybookEngine, lanes: Int = 1, parsers: Int = ProcessInfo.processInfo.activeProcessorCount, maxInFlight: Int = 64,
+        batchLines: Int = 16
+    ) {
         self.engine = engine
         self.lanes = max(1, lanes)
         self.parsers = max(1, parsers)
         self.maxInFlight = max(1, maxInFlight)
+        self.batchLines = min(max(1, batchLines), self.maxInFlight)
     }
 
     /// One numbered input line.
@@ -59,61 +69,121 @@ public struct InputPipeline: Sendable {
         let permits = AsyncSemaphore(maxInFlight)
         let engine = self.engine
         let laneCount = lanes
+        let batchLines = self.batchLines
         await withTaskGroup(of: Void.self) { laneGroup in
-            var lanes: [AsyncStream<Work>.Continuation] = []
+            var lanes: [AsyncStream<[Work]>.Continuation] = []
             for _ in 0..<laneCount {
-                let (stream, continuation) = AsyncStream<Work>.makeStream()
+                let (stream, continuation) = AsyncStream<[Work]>.makeStream()
                 lanes.append(continuation)
                 laneGroup.addTask {
-                    for await work in stream {
-                        output.put(work.sequence, await Self.process(work, engine: engine))
-                        await permits.release()
+                    for await share in stream {
+                        for work in share { output.put(work.sequence, await Self.process(work, engine: engine)) }
+                        await permits.release(share.count)
                     }
                 }
             }
-            await withTaskGroup(of: Work.self) { parseGroup in
-                // Lines are parsed `parsers` at a time. Parsed inputs wait in `ready` until every
-                // earlier one is parsed too, so they leave in order; `ready` is bounded, and when it
-                // is full the loop waits for the missing earlier parse, which is always running.
-                // Permits bound what the lanes hold; taking one can only wait for a lane, which
-                // always makes progress.
-                let readyLimit = 4 * parsers
+            // Lines are read on a thread of their own (reading blocks, and a live stream may
+            // block for as long as it likes), in batches, at most `readAhead` batches ahead of
+            // the dispatch to the lanes. Read batches, finished parses and the end of the lines
+            // arrive here as events, in one stream, so that a slow read never holds back the
+            // dispatch of what is already parsed.
+            let readAhead = 4 * parsers
+            let (events, eventSink) = AsyncStream<PipelineEvent>.makeStream()
+            let room = DispatchSemaphore(value: readAhead)
+            Self.startReading(lines, batchLines: batchLines, room: room, into: eventSink)
+            await withDiscardingTaskGroup { parseGroup in
+                // Batches are parsed `parsers` at a time, in reading order; parsed batches wait in
+                // `ready` until every earlier one is parsed too, so they leave in order. Permits
+                // bound what the lanes hold; a share is at most `maxInFlight` inputs, and taking
+                // its permits can only wait for a lane, which always makes progress.
                 var sequence = 0
+                var batchesRead = 0
+                var unparsed: [(number: Int, first: Int, lines: [Line])] = []
                 var parsing = 0
-                var ready: [Int: Work] = [:]
+                var ready: [Int: [Work]] = [:]
                 var nextToDispatch = 0
-                var iterator = lines.makeIterator()
-                var exhausted = false
-                while true {
-                    if !exhausted, parsing < parsers, ready.count < readyLimit {
-                        if let line = iterator.next() {
-                            let number = sequence
-                            parseGroup.addTask {
-                                Work(sequence: number, line: line.number, input: line.error.map { .failure($0) } ?? Self.decode(line.bytes))
+                var readingDone = false
+                for await event in events {
+                    switch event {
+                    case .read(let batch):
+                        unparsed.append((batchesRead, sequence, batch))
+                        batchesRead += 1
+                        sequence += batch.count
+                    case .endOfLines:
+                        readingDone = true
+                    case .parsed(let number, let works):
+                        parsing -= 1
+                        ready[number] = works
+                        while let batch = ready.removeValue(forKey: nextToDispatch) {
+                            nextToDispatch += 1
+                            room.signal()
+                            var shares = Array(repeating: [Work](), count: laneCount)
+                            for work in batch {
+                                switch work.input {
+                                case .failure(let error):
+                                    output.put(work.sequence, InputReport(index: work.line, kind: nil, error: error.message))
+                                case .success(let input):
+                                    shares[laneCount == 1 ? 0 : Self.lane(of: input, count: laneCount)].append(work)
+                                }
                             }
-                            sequence += 1
-                            parsing += 1
-                            continue
-                        }
-                        exhausted = true
-                    }
-                    guard let parsed = await parseGroup.next() else { break }
-                    parsing -= 1
-                    ready[parsed.sequence] = parsed
-                    while let work = ready.removeValue(forKey: nextToDispatch) {
-                        nextToDispatch += 1
-                        switch work.input {
-                        case .failure(let error):
-                            output.put(work.sequence, InputReport(index: work.line, kind: nil, error: error.message))
-                        case .success(let input):
-                            await permits.acquire()
-                            lanes[laneCount == 1 ? 0 : Self.lane(of: input, count: laneCount)].yield(work)
+                            for (lane, share) in shares.enumerated() where !share.isEmpty {
+                                await permits.acquire(share.count)
+                                lanes[lane].yield(share)
+                            }
                         }
                     }
+                    while parsing < parsers, !unparsed.isEmpty {
+                        let (number, first, batch) = unparsed.removeFirst()
+                        parsing += 1
+                        parseGroup.addTask {
+                            let works = batch.enumerated().map { offset, line in
+                                Work(
+                                    sequence: first + offset, line: line.number,
+                                    input: line.error.map { .failure($0) } ?? Self.decode(line.bytes))
+                            }
+                            eventSink.yield(.parsed(number, works))
+                        }
+                    }
+                    if readingDone && nextToDispatch == batchesRead { break }
                 }
             }
             for lane in lanes { lane.finish() }
         }
+    }
+
+    enum PipelineEvent: Sendable {
+        case read([Line])
+        case endOfLines
+        case parsed(Int, [Work])
+    }
+
+    /// The lines, handed to the reading thread, which alone iterates them.
+    private struct ReadOnlyByOneThread<Lines>: @unchecked Sendable {
+        let lines: Lines
+    }
+
+    /// Reads `lines` on a new thread, in batches of `batchLines`, each after taking one unit of
+    /// `room`; ends with `.endOfLines`.
+    static func startReading<Lines: Sequence>(
+        _ lines: Lines, batchLines: Int, room: DispatchSemaphore, into events: AsyncStream<PipelineEvent>.Continuation
+    ) where Lines.Element == Line {
+        let handed = ReadOnlyByOneThread(lines: lines)
+        let reader = Thread {
+            var iterator = handed.lines.makeIterator()
+            while true {
+                room.wait()
+                var batch: [Line] = []
+                batch.reserveCapacity(batchLines)
+                while batch.count < batchLines, let line = iterator.next() { batch.append(line) }
+                // The room a batch takes is given back when it is dispatched; the end of the
+                // lines takes none (libdispatch traps on a semaphore released below its start).
+                if batch.isEmpty { room.signal() } else { events.yield(.read(batch)) }
+                if batch.count < batchLines { break }
+            }
+            events.yield(.endOfLines)
+        }
+        reader.name = "triggerfish input reader"
+        reader.start()
     }
 
     static func decode(_ bytes: [UInt8]) -> Result<RecordedInput, InputError> {

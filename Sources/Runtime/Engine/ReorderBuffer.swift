@@ -28,28 +28,30 @@ final class ReorderBuffer: Sendable {
     }
 }
 
-/// A counting semaphore for tasks.
+/// A counting semaphore for tasks; permits are taken and given back several at a time, and
+/// waiters are served in order.
 actor AsyncSemaphore {
     var available: Int
-    var waiters: [CheckedContinuation<Void, Never>] = []
+    var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
     init(_ count: Int) {
         available = count
     }
 
-    func acquire() async {
-        if available > 0 {
-            available -= 1
+    /// Takes `count` permits (at most the semaphore's size), waiting until they are free.
+    func acquire(_ count: Int = 1) async {
+        if waiters.isEmpty && available >= count {
+            available -= count
             return
         }
-        await withCheckedContinuation { waiters.append($0) }
+        await withCheckedContinuation { waiters.append((count, $0)) }
     }
 
-    func release() {
-        if waiters.isEmpty {
-            available += 1
-        } else {
-            waiters.removeFirst().resume()
+    func release(_ count: Int = 1) {
+        available += count
+        while let first = waiters.first, available >= first.count {
+            available -= first.count
+            waiters.removeFirst().continuation.resume()
         }
     }
 }
