@@ -76,7 +76,9 @@ import TriggerfishTesting
         for name in ["api-0", "api-1", "api-2"] {
             input.fileHandleForWriting.write(Data((Self.podCreate.replacingOccurrences(of: "api-0", with: name) + "\n").utf8))
             try await waitForOutput("Pod shop/\(name) create")
-            #expect(printed.withLock { $0.contains("Pod shop/\(name) create") }, "no report for \(name) while its line was the last one written")
+            #expect(
+                printed.withLock { $0.contains("Pod shop/\(name) create") }, "no report for \(name) while its line was the last one written"
+            )
         }
         try input.fileHandleForWriting.close()
         process.waitUntilExit()
