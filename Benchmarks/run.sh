@@ -5,7 +5,8 @@
 #   ./run.sh                 ordo-one benchmarks (generator, validation, replay per event)
 #   ./run.sh throughput      whole-file replay: events/s on one core and on all, latency
 #                            percentiles, peak memory, beside orjson's parse rate of the same file;
-#                            also configs whose playbooks never fire (never:NAME)
+#                            also configs whose playbooks never fire (never:NAME), and whose
+#                            actions read both whole objects (reads:NAME)
 #   ./run.sh curve           events/s against body size (1 KB to 1 MB) and playbooks (1 to 10,000),
 #                            peak RSS against distinct Pods seen (1,000 to 100,000); --part to pick
 #   ./run.sh watch           the watch of `serve --watch` on one core: changes/s, memory per
@@ -46,7 +47,7 @@ if [ "${1:-}" = "throughput" ]; then
     bin="$(swift build -c release --show-bin-path)"
     # The reference parse and the sequential passes on one core; the pipeline pass uses them all.
     "${pin[@]}" bash -c "$(declare -f reference); workload='$workload' bin='$bin' reference pods.jsonl"
-    for config in playbooks_k8s_N10.yaml playbooks_k8s_N100.yaml playbooks_k8s_N1000.yaml never:playbooks_k8s_N10.yaml never:playbooks_k8s_N1000.yaml; do
+    for config in playbooks_k8s_N10.yaml playbooks_k8s_N100.yaml playbooks_k8s_N1000.yaml never:playbooks_k8s_N10.yaml never:playbooks_k8s_N1000.yaml reads:playbooks_k8s_N10.yaml reads:playbooks_k8s_N1000.yaml; do
         WORKLOAD_DIR="$workload" "${pin[@]}" "$bin/ReplayThroughput" --pass sequential pods.jsonl "$config"
         WORKLOAD_DIR="$workload" "$bin/ReplayThroughput" --pass pipeline pods.jsonl "$config"
     done

@@ -10,6 +10,11 @@ struct BenchActions: PlaybookActions {
     func benchCount(_ event: some ExecutionBaseEvent, parameters: BenchCountAction.Parameters, context: ActionContext) async throws {
         benchCountRuns.add(1, ordering: .relaxed)
     }
+
+    func benchRead(_ event: some KubernetesAnyChangeEvent, parameters: BenchReadAction.Parameters, context: ActionContext) async throws {
+        let members = (event.object.json.objectValue?.count ?? 0) + (event.oldObject?.json.objectValue?.count ?? 0)
+        benchCountRuns.add(members > 0 ? 1 : 0, ordering: .relaxed)
+    }
 }
 
 /// Where `run.sh` put the workload that ../shared/bench/gen_workload.py writes.
@@ -40,6 +45,16 @@ public func neverMatchingConfig(_ name: String) throws -> String {
     let path = NSTemporaryDirectory() + "never-" + name
     try text.replacingOccurrences(of: "name_prefix: \"", with: "name_prefix: \"never-").write(
         toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// A copy of one of the workload's Kubernetes configs in which every playbook runs `bench_read`
+/// (which reads both whole objects) instead of `bench_count` (which reads nothing), written to a
+/// temporary file: what building the objects costs when an action reads them.
+public func readingConfig(_ name: String) throws -> String {
+    let text = try String(contentsOfFile: workloadPath(name), encoding: .utf8)
+    let path = NSTemporaryDirectory() + "reads-" + name
+    try text.replacingOccurrences(of: "bench_count: {}", with: "bench_read: {}").write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }
 

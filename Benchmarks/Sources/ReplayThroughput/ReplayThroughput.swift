@@ -25,7 +25,8 @@ struct ReplayThroughput: AsyncParsableCommand {
     @Argument(
         help: """
             The playbook configs to replay it with, file names inside the workload directory; \
-            never:NAME is NAME with every name prefix made to match nothing.
+            never:NAME is NAME with every name prefix made to match nothing; reads:NAME is NAME with \
+            every playbook's action reading both whole objects.
             """)
     var configs: [String] = []
 
@@ -53,7 +54,13 @@ struct ReplayThroughput: AsyncParsableCommand {
         }
         for configName in configs {
             let configPath =
-                configName.hasPrefix("never:") ? try neverMatchingConfig(String(configName.dropFirst(6))) : workloadPath(configName)
+                if configName.hasPrefix("never:") {
+                    try neverMatchingConfig(String(configName.dropFirst(6)))
+                } else if configName.hasPrefix("reads:") {
+                    try readingConfig(String(configName.dropFirst(6)))
+                } else {
+                    workloadPath(configName)
+                }
             if pass != .pipeline { try await sequential(configName, configPath: configPath) }
             if pass != .sequential { try await pipeline(configName, configPath: configPath) }
         }
@@ -88,7 +95,7 @@ struct ReplayThroughput: AsyncParsableCommand {
         print(
             """
             \(eventsFile) with \(configName) (\(engine.config.playbooks.count) playbooks, loaded in \(milliseconds(loadTime))):
-              sequential: \(inputs) inputs (\(events) events, \(unreadable) unreadable) in \(String(format: "%.2f", seconds(elapsed))) s = \(rate(inputs, elapsed)) inputs/s; bench_count ran \(benchCountRuns.load(ordering: .relaxed)) times; peak RSS \(mib(peakResidentMiB()))
+              sequential: \(inputs) inputs (\(events) events, \(unreadable) unreadable) in \(String(format: "%.2f", seconds(elapsed))) s = \(rate(inputs, elapsed)) inputs/s; the benchmark's action ran \(benchCountRuns.load(ordering: .relaxed)) times; peak RSS \(mib(peakResidentMiB()))
                 latency per input: p50 \(milliseconds(percentile(latencies, 0.5))), p99 \(milliseconds(percentile(latencies, 0.99))), max \(milliseconds(latencies.last ?? .zero))
             """)
     }
@@ -109,7 +116,7 @@ struct ReplayThroughput: AsyncParsableCommand {
         print(
             """
             \(eventsFile) with \(configName):
-              pipeline (\(ProcessInfo.processInfo.activeProcessorCount) cores, \(lanes) lanes): \(inputs) inputs in \(String(format: "%.2f", seconds(elapsed))) s = \(rate(inputs, elapsed)) inputs/s; bench_count ran \(benchCountRuns.load(ordering: .relaxed)) times; peak RSS \(mib(peakResidentMiB()))
+              pipeline (\(ProcessInfo.processInfo.activeProcessorCount) cores, \(lanes) lanes): \(inputs) inputs in \(String(format: "%.2f", seconds(elapsed))) s = \(rate(inputs, elapsed)) inputs/s; the benchmark's action ran \(benchCountRuns.load(ordering: .relaxed)) times; peak RSS \(mib(peakResidentMiB()))
             """)
     }
 }
