@@ -161,6 +161,18 @@ import Testing
         }
     }
 
+    /// An object's candidate lists (each ascending) are merged into one ascending list without
+    /// repeats, as hashing them into a set and sorting would give.
+    @Test func candidateListsMergeIntoConfigOrderWithoutRepeats() {
+        var random = SplitMix64(seed: 20_261_204)
+        for _ in 0..<500 {
+            let lists = (0..<(2 + Int(random.next() % 4))).map { _ in
+                Array(Set((0..<Int(random.next() % 8)).map { _ in Int(random.next() % 20) })).sorted()
+            }
+            #expect(ObjectIndex.merged(lists) == Array(Set(lists.joined())).sorted(), "\(lists)")
+        }
+    }
+
     @Test func alertPlaybooksAreFoundByAlertNameAndThoseWithoutOneTakeEveryAlert() throws {
         let index = try index(
             """

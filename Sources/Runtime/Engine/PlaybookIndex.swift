@@ -45,8 +45,9 @@ struct PlaybookIndex: Sendable {
 
     /// Every playbook of the config, in config order (candidates are indexes into it).
     let runnables: [Runnable]
-    /// Kubernetes playbooks by "Kind|operation"; kinds without an entry use `anyKindIndex`.
-    let kubernetesIndex: [String: ObjectIndex]
+    /// Kubernetes playbooks by kind, then by operation (``KubernetesOperation/position``); kinds
+    /// without an entry use `anyKindIndex`.
+    let kubernetesIndex: [String: [ObjectIndex?]]
     let anyKindIndex: [KubernetesOperation: ObjectIndex]
     /// Alert playbooks by the `alert_name` their triggers require, merged with `anyAlert`, the
     /// playbooks with a trigger that takes every alert.
@@ -92,7 +93,7 @@ struct PlaybookIndex: Sendable {
 
         // Each playbook under every (kind, operation) one of its triggers listens to.
         let knownKinds = Set(TriggerCatalog.all.compactMap { ($0 as? any KubernetesTrigger.Type)?.kind })
-        var byKind: [String: ObjectIndex.Builder] = [:]
+        var byKind: [String: [KubernetesOperation: ObjectIndex.Builder]] = [:]
         var anyKind: [KubernetesOperation: ObjectIndex.Builder] = [:]
         var byAlert: [String: [Int]] = [:]
         var anyAlert: [Int] = []
@@ -102,7 +103,7 @@ struct PlaybookIndex: Sendable {
                 let kinds = trigger.type.kind.map { [$0] } ?? Array(knownKinds)
                 for operation in operations {
                     if trigger.type.kind == nil { anyKind[operation, default: .init()].add(index, filters: trigger.filters) }
-                    for kind in kinds { byKind["\(kind)|\(operation.rawValue)", default: .init()].add(index, filters: trigger.filters) }
+                    for kind in kinds { byKind[kind, default: [:]][operation, default: .init()].add(index, filters: trigger.filters) }
                 }
             }
             for trigger in runnable.alertTriggers {
@@ -113,7 +114,7 @@ struct PlaybookIndex: Sendable {
                 }
             }
         }
-        self.kubernetesIndex = byKind.mapValues { $0.build() }
+        self.kubernetesIndex = byKind.mapValues { operations in KubernetesOperation.allCases.map { operations[$0]?.build() } }
         self.anyKindIndex = anyKind.mapValues { $0.build() }
         self.anyAlert = ObjectIndex.ordered(anyAlert)
         self.alertIndex = byAlert.mapValues { ObjectIndex.ordered($0 + anyAlert) }
@@ -135,10 +136,13 @@ struct PlaybookIndex: Sendable {
     /// label the object has, or that requires none of them. Each candidate's triggers are still
     /// checked in full.
     func candidates(for change: KubernetesChange) -> [Int] {
-        guard let index = kubernetesIndex["\(change.kind)|\(change.operation.rawValue)"] ?? anyKindIndex[change.operation] else {
-            return []
+        let index: ObjectIndex?
+        if let operations = kubernetesIndex[change.kind] {
+            index = operations[change.operation.position]
+        } else {
+            index = anyKindIndex[change.operation]
         }
-        return index.candidates(for: change.object)
+        return index?.candidates(for: change.object) ?? []
     }
 
     /// Candidate playbooks for an alert of this name (indexes into ``runnables``), in config order.
@@ -204,8 +208,33 @@ struct ObjectIndex: Sendable {
         switch lists.count {
         case 0: return []
         case 1: return lists[0]
-        default: return Self.ordered(lists.flatMap { $0 })
+        default: return Self.merged(lists)
         }
+    }
+
+    /// The union of ascending lists, ascending and without repeats: merged two at a time, which
+    /// for the few lists an object matches costs less than hashing them into a set and sorting.
+    static func merged(_ lists: [[Int]]) -> [Int] {
+        var result = lists[0]
+        for list in lists.dropFirst() {
+            var union: [Int] = []
+            union.reserveCapacity(result.count + list.count)
+            var left = 0
+            var right = 0
+            while left < result.count || right < list.count {
+                let next: Int
+                if right == list.count || (left < result.count && result[left] <= list[right]) {
+                    next = result[left]
+                    left += 1
+                } else {
+                    next = list[right]
+                    right += 1
+                }
+                if union.last != next { union.append(next) }
+            }
+            result = union
+        }
+        return result
     }
 }
 
@@ -241,6 +270,17 @@ struct PrefixIndex: Sendable {
             // A cut inside a multi-byte character cannot equal an ASCII prefix.
             if end < utf8.endIndex, utf8[end] & 0xC0 == 0x80 { continue }
             if let found = playbooks[Substring(utf8[..<end])] { lists.append(found) }
+        }
+    }
+}
+
+extension KubernetesOperation {
+    /// 0, 1, 2 in `allCases` order: an index into per-operation tables.
+    var position: Int {
+        switch self {
+        case .create: 0
+        case .update: 1
+        case .delete: 2
         }
     }
 }
