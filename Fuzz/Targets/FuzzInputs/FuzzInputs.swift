@@ -2,11 +2,12 @@ import FuzzSupport
 import Triggerfish
 
 // A request body of `/api/handle` (kubewatch) or `/api/alerts` (Alertmanager), or a line of a
-// `replay` recording: `InputDecoder.decode`, which checks the whole text with the JSON parser's
-// non-building mode and reads only what it needs on demand. Compared with the building mode:
+// `replay` recording: `InputDecoder.decode`, which checks the whole text in one loop (the JSON
+// parser's non-building mode explains a refusal) and reads only what it needs on demand. Compared
+// with the building mode:
 //
-// - `JSONValue.parse` (building) and the decoder's check (not building) accept the same texts and
-//   reject the others with the same error (same offset, same message);
+// - `JSONValue.parse` (building) and the decoder's check accept the same texts and reject the
+//   others with the same error (same offset, same message);
 // - what the decoder reads on demand equals what the public decoders give for the built value,
 //   errors included, and an object's lazily read fields equal the built object's;
 // - a built value survives `serialized()` and a second parse unchanged.
