@@ -8,8 +8,8 @@ import _TriggerfishCore
 /// out in input order. At most `maxInFlight` inputs are held at once, so memory stays bounded
 /// however long the stream is.
 ///
-/// Lines travel in batches (`batchLines`): a parse task reads a batch, and each lane receives its
-/// share of a batch at once. Handing inputs over one by one cost a task, a stream element and two
+/// Lines travel in batches (`batchLines` lines, or fewer that hold a MiB): a task parses a batch,
+/// and each lane receives its share of a batch at once. Handing inputs over one by one cost a task, a stream element and two
 /// semaphore hops each, as much as handling a Pod update, and two cores went no faster than one.
 public struct InputPipeline: Sendable {
     public let engine: PlaybookEngine
@@ -162,23 +162,32 @@ public struct InputPipeline: Sendable {
         let lines: Lines
     }
 
-    /// Reads `lines` on a new thread, in batches of `batchLines`, each after taking one unit of
-    /// `room`; ends with `.endOfLines`.
+    /// Reads `lines` on a new thread, in batches of `batchLines` (or fewer that hold a MiB), each
+    /// after taking one unit of `room`; ends with `.endOfLines`.
     static func startReading<Lines: Sequence>(
         _ lines: Lines, batchLines: Int, room: DispatchSemaphore, into events: AsyncStream<PipelineEvent>.Continuation
     ) where Lines.Element == Line {
         let handed = ReadOnlyByOneThread(lines: lines)
         let reader = Thread {
             var iterator = handed.lines.makeIterator()
-            while true {
+            var exhausted = false
+            while !exhausted {
                 room.wait()
                 var batch: [Line] = []
                 batch.reserveCapacity(batchLines)
-                while batch.count < batchLines, let line = iterator.next() { batch.append(line) }
+                var bytes = 0
+                // A batch also ends once it holds a MiB, so that long lines are read ahead a few at a time.
+                while batch.count < batchLines, bytes < 1 << 20 {
+                    guard let line = iterator.next() else {
+                        exhausted = true
+                        break
+                    }
+                    bytes += line.bytes.count
+                    batch.append(line)
+                }
                 // The room a batch takes is given back when it is dispatched; the end of the
                 // lines takes none (libdispatch traps on a semaphore released below its start).
                 if batch.isEmpty { room.signal() } else { events.yield(.read(batch)) }
-                if batch.count < batchLines { break }
             }
             events.yield(.endOfLines)
         }
