@@ -508,6 +508,14 @@ struct JSONParser {
     /// or a non-ASCII byte), eight at a time where it can.
     @inline(__always)
     mutating func skipPlainBytes() {
+        position = Self.plainBytesEnd(base, from: position, to: end)
+    }
+
+    /// Where the run of plain string bytes from `start` ends (see ``skipPlainBytes()``): a function
+    /// of locals, so that the quick check's loop keeps its position in a register.
+    @inline(__always)
+    static func plainBytesEnd(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+        var position = start
         #if _endian(little)
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highBits: UInt64 = 0x8080_8080_8080_8080
@@ -520,18 +528,16 @@ struct JSONParser {
                 let flags =
                     ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | (word &- ones &* 0x20) | word
                 let special = flags & highBits
-                if special != 0 {
-                    position &+= special.trailingZeroBitCount >> 3
-                    return
-                }
+                if special != 0 { return position &+ special.trailingZeroBitCount >> 3 }
                 position &+= 8
             }
         #endif
         while position < end {
             let byte = base[position]
-            if byte == quote || byte == backslash || byte < 0x20 || byte >= 0x80 { return }
+            if byte == quote || byte == backslash || byte < 0x20 || byte >= 0x80 { return position }
             position &+= 1
         }
+        return position
     }
 
     /// Checks one well-formed UTF-8 multi-byte character at `position` (RFC 3629: no overlong forms,
@@ -699,8 +705,9 @@ extension JSONParser {
     /// this walks it in one loop over the stack of open containers, in a fraction of the time.
     /// It only answers yes or no, and stops at the first thing it does not accept; the caller
     /// then runs the checking parse, whose errors say what and where. Strings, numbers and
-    /// literals are checked by the functions both use, so only the structure is walked by two
-    /// pieces of code, and a test holds them to the same answers on generated and mutated texts.
+    /// literals are checked by the functions both use (a plain string by `skipPlainBytes` alone),
+    /// so only the structure is walked by two pieces of code, and a test holds them to the same
+    /// answers on generated and mutated texts.
     mutating func quickCheckDocument() -> Bool {
         precondition(!building, "the quick check builds nothing")
         recordsContainers = true
@@ -726,24 +733,7 @@ extension JSONParser {
         /// Past the string that opens at `at`: plain ASCII here, anything else by `scanString`.
         @inline(__always) func skipString() throws(JSONParseError) {
             let opening = at
-            at &+= 1
-            #if _endian(little)
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                while at &+ 8 <= end {
-                    let word = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)
-                    let quotes = word ^ (ones &* UInt64(quote))
-                    let backslashes = word ^ (ones &* UInt64(backslash))
-                    // As in `skipPlainBytes`: the lowest flagged byte is exactly the first special one.
-                    let flags =
-                        ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | (word &- ones &* 0x20) | word
-                    let special = flags & 0x8080_8080_8080_8080
-                    if special != 0 {
-                        at &+= special.trailingZeroBitCount >> 3
-                        break
-                    }
-                    at &+= 8
-                }
-            #endif
+            at = Self.plainBytesEnd(base, from: at &+ 1, to: end)
             if at < end, base[at] == quote {
                 at &+= 1
                 return
