@@ -41,20 +41,21 @@ public func makeEngine(configPath path: String) throws -> PlaybookEngine {
 /// (every name prefix starts with `never-`), written to a temporary file: what a config's
 /// playbooks cost when they do not fire.
 public func neverMatchingConfig(_ name: String) throws -> String {
-    let text = try String(contentsOfFile: workloadPath(name), encoding: .utf8)
-    let path = NSTemporaryDirectory() + "never-" + name
-    try text.replacingOccurrences(of: "name_prefix: \"", with: "name_prefix: \"never-").write(
-        toFile: path, atomically: true, encoding: .utf8)
-    return path
+    try rewrittenConfig(name, as: "never-", replacing: "name_prefix: \"", with: "name_prefix: \"never-")
 }
 
 /// A copy of one of the workload's Kubernetes configs in which every playbook runs `bench_read`
 /// (which reads both whole objects) instead of `bench_count` (which reads nothing), written to a
 /// temporary file: what building the objects costs when an action reads them.
 public func readingConfig(_ name: String) throws -> String {
+    try rewrittenConfig(name, as: "reads-", replacing: "bench_count: {}", with: "bench_read: {}")
+}
+
+/// The workload config `name` with `target` replaced, written to a temporary file named with `prefix`.
+func rewrittenConfig(_ name: String, as prefix: String, replacing target: String, with replacement: String) throws -> String {
     let text = try String(contentsOfFile: workloadPath(name), encoding: .utf8)
-    let path = NSTemporaryDirectory() + "reads-" + name
-    try text.replacingOccurrences(of: "bench_count: {}", with: "bench_read: {}").write(toFile: path, atomically: true, encoding: .utf8)
+    let path = NSTemporaryDirectory() + prefix + name
+    try text.replacingOccurrences(of: target, with: replacement).write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }
 

@@ -50,8 +50,7 @@ struct EngineMetrics: Sendable {
         }
     }
 
-    /// By ``Source``, in `allCases` order (an array: the hot path does not hash).
-    let events: [Counter]
+    let events: [Source: Counter]
     /// By runnable index.
     let playbookFires: [Counter]
     let actions: [String: ActionMetrics]
@@ -62,9 +61,11 @@ struct EngineMetrics: Sendable {
     ///   - actions: every action name the engine may run (the config's and the registered ones).
     ///   - sinks: the configured sink names.
     init(factory: any MetricsFactory, playbooks: [String], actions: Set<String>, sinks: [String]) {
-        self.events = Source.allCases.map { source in
-            Counter(label: Self.eventsLabel, dimensions: [("source", source.rawValue)], factory: factory)
+        var events: [Source: Counter] = [:]
+        for source in Source.allCases {
+            events[source] = Counter(label: Self.eventsLabel, dimensions: [("source", source.rawValue)], factory: factory)
         }
+        self.events = events
         self.playbookFires = playbooks.map { Counter(label: Self.playbookFiresLabel, dimensions: [("playbook", $0)], factory: factory) }
         var byAction: [String: ActionMetrics] = [:]
         for action in actions {
@@ -81,16 +82,7 @@ struct EngineMetrics: Sendable {
         self.findings = findings
     }
 
-    func handled(_ source: Source) {
-        let index =
-            switch source {
-            case .kubernetes: 0
-            case .alert: 1
-            case .manual: 2
-            case .schedule: 3
-            }
-        events[index].increment()
-    }
+    func handled(_ source: Source) { events[source]?.increment() }
 
     func fired(_ runnable: Int) {
         if playbookFires.indices.contains(runnable) { playbookFires[runnable].increment() }

@@ -9,8 +9,9 @@ import _TriggerfishCore
 /// however long the stream is.
 ///
 /// Lines travel in batches (`batchLines` lines, or fewer that hold a MiB): a task parses a batch,
-/// and each lane receives its share of a batch at once. Handing inputs over one by one cost a task, a stream element and two
-/// semaphore hops each, as much as handling a Pod update, and two cores went no faster than one.
+/// and each lane receives its share of a batch at once. Handing inputs over one by one cost a
+/// task, a stream element and two semaphore hops each, as much as handling a Pod update, and two
+/// cores went no faster than one.
 public struct InputPipeline: Sendable {
     public let engine: PlaybookEngine
     /// How many inputs are handled at once. With 1, which is the default, rate limits, alert

@@ -45,9 +45,8 @@ struct PlaybookIndex: Sendable {
 
     /// Every playbook of the config, in config order (candidates are indexes into it).
     let runnables: [Runnable]
-    /// Kubernetes playbooks by kind, then by operation (``KubernetesOperation/position``); kinds
-    /// without an entry use `anyKindIndex`.
-    let kubernetesIndex: [String: [ObjectIndex?]]
+    /// Kubernetes playbooks by kind, then by operation; kinds without an entry use `anyKindIndex`.
+    let kubernetesIndex: [String: [KubernetesOperation: ObjectIndex]]
     let anyKindIndex: [KubernetesOperation: ObjectIndex]
     /// Alert playbooks by the `alert_name` their triggers require, merged with `anyAlert`, the
     /// playbooks with a trigger that takes every alert.
@@ -114,7 +113,7 @@ struct PlaybookIndex: Sendable {
                 }
             }
         }
-        self.kubernetesIndex = byKind.mapValues { operations in KubernetesOperation.allCases.map { operations[$0]?.build() } }
+        self.kubernetesIndex = byKind.mapValues { $0.mapValues { $0.build() } }
         self.anyKindIndex = anyKind.mapValues { $0.build() }
         self.anyAlert = ObjectIndex.ordered(anyAlert)
         self.alertIndex = byAlert.mapValues { ObjectIndex.ordered($0 + anyAlert) }
@@ -136,12 +135,7 @@ struct PlaybookIndex: Sendable {
     /// label the object has, or that requires none of them. Each candidate's triggers are still
     /// checked in full.
     func candidates(for change: KubernetesChange) -> [Int] {
-        let index: ObjectIndex?
-        if let operations = kubernetesIndex[change.kind] {
-            index = operations[change.operation.position]
-        } else {
-            index = anyKindIndex[change.operation]
-        }
+        let index = kubernetesIndex[change.kind].map { $0[change.operation] } ?? anyKindIndex[change.operation]
         return index?.candidates(for: change.object) ?? []
     }
 
@@ -270,17 +264,6 @@ struct PrefixIndex: Sendable {
             // A cut inside a multi-byte character cannot equal an ASCII prefix.
             if end < utf8.endIndex, utf8[end] & 0xC0 == 0x80 { continue }
             if let found = playbooks[Substring(utf8[..<end])] { lists.append(found) }
-        }
-    }
-}
-
-extension KubernetesOperation {
-    /// 0, 1, 2 in `allCases` order: an index into per-operation tables.
-    var position: Int {
-        switch self {
-        case .create: 0
-        case .update: 1
-        case .delete: 2
         }
     }
 }

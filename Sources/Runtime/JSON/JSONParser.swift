@@ -705,7 +705,7 @@ extension JSONParser {
     /// this walks it in one loop over the stack of open containers, in a fraction of the time.
     /// It only answers yes or no, and stops at the first thing it does not accept; the caller
     /// then runs the checking parse, whose errors say what and where. Strings, numbers and
-    /// literals are checked by the functions both use (a plain string by `skipPlainBytes` alone),
+    /// literals are checked by the functions both use (a plain string by `plainBytesEnd` alone),
     /// so only the structure is walked by two pieces of code, and a test holds them to the same
     /// answers on generated and mutated texts.
     mutating func quickCheckDocument() -> Bool {
