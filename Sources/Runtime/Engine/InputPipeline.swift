@@ -158,9 +158,10 @@ public struct InputPipeline: Sendable {
         case parsed(Int, [Work])
     }
 
-    /// The lines, handed to the reading thread, which alone iterates them.
-    private struct ReadOnlyByOneThread<Lines>: @unchecked Sendable {
-        let lines: Lines
+    /// The lines, handed to the reading thread, which alone iterates them. Type-erased so the
+    /// thread's closure captures no generic metatype (which is not `Sendable`).
+    private struct ReadOnlyByOneThread: @unchecked Sendable {
+        let lines: AnyIterator<Line>
     }
 
     /// Reads `lines` on a new thread, in batches of `batchLines` (or fewer that hold a MiB), each
@@ -168,9 +169,9 @@ public struct InputPipeline: Sendable {
     static func startReading<Lines: Sequence>(
         _ lines: Lines, batchLines: Int, room: DispatchSemaphore, into events: AsyncStream<PipelineEvent>.Continuation
     ) where Lines.Element == Line {
-        let handed = ReadOnlyByOneThread(lines: lines)
+        let handed = ReadOnlyByOneThread(lines: AnyIterator(lines.makeIterator()))
         let reader = Thread {
-            var iterator = handed.lines.makeIterator()
+            let iterator = handed.lines
             var exhausted = false
             while !exhausted {
                 room.wait()
