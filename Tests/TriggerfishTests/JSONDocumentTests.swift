@@ -266,4 +266,92 @@ import TriggerfishTestSupport
             }
         }
     }
+
+    /// A random Alertmanager body: the fields decoding reads (some escaped, repeated or missing)
+    /// and others, holding what they should or null, numbers, lists, objects of non-strings.
+    static func webhookText(_ random: inout SplitMix64) -> String {
+        func pick(_ count: Int) -> Int { Int(random.next() % UInt64(count)) }
+        let strings = [#""firing""#, #""r\u00e9sum\u00e9""#, #""""#, #""a\"b\nc""#, #""\ud83d\ude00""#]
+        let wrong = ["null", "4", "true", "[]", #"{"a": 1}"#, #"["x"]"#]
+        let maps = ["{}", #"{"alertname": "Kube", "pod": "web-1"}"#, #"{"a": "1", "a": "2"}"#, #"{"n\u0061me": "x"}"#, "null"]
+        func value(_ kind: Int) -> String {
+            // Mostly what the field should hold, sometimes anything.
+            if pick(25) == 0 { return (wrong + strings + maps)[pick(wrong.count + strings.count + maps.count)] }
+            return kind == 0 ? strings[pick(strings.count)] : maps[pick(maps.count)]
+        }
+        func object(_ fields: [(name: String, kind: Int)], extra: () -> String) -> String {
+            var members: [String] = []
+            for field in fields where pick(40) != 0 {
+                let name = pick(10) == 0 ? field.name.replacingOccurrences(of: "s", with: "\\u0073") : field.name
+                members.append("\"\(name)\": \(value(field.kind))")
+                if pick(10) == 0 { members.append("\"\(name)\": \(value(field.kind))") }
+            }
+            if pick(3) == 0 { members.insert(#""other": {"receiver": 1, "status": [true]}"#, at: pick(members.count + 1)) }
+            members.append(contentsOf: pick(2) == 0 ? [extra()] : [])
+            return "{" + members.shuffledFirst(pick(2) == 0, &random).joined(separator: pick(2) == 0 ? ", " : ",\n ") + "}"
+        }
+        let alertFields = [("status", 0), ("labels", 1), ("annotations", 1), ("startsAt", 0), ("endsAt", 0), ("generatorURL", 0), ("fingerprint", 0)]
+        func alert() -> String {
+            if pick(15) == 0 { return ["null", #""x""#, "[]"][pick(3)] }
+            return object(alertFields.map { (name: $0.0, kind: $0.1) }) { #""startsAt": null"# }
+        }
+        let webhookFields = [
+            ("receiver", 0), ("status", 0), ("externalURL", 0), ("groupKey", 0), ("version", 0), ("commonLabels", 1),
+            ("commonAnnotations", 1), ("groupLabels", 1),
+        ]
+        return object(webhookFields.map { (name: $0.0, kind: $0.1) }) {
+            pick(10) == 0 ? #""alerts": null"# : #""alerts": ["# + (0..<pick(4)).map { _ in alert() }.joined(separator: ", ") + "]"
+        }
+    }
+
+    /// An Alertmanager body read in one pass from the checked text decodes as the built value
+    /// does, to the same webhook or the same message; the one-pass reader takes the well-formed
+    /// bodies and leaves the others to the general decoding.
+    @Test func anAlertmanagerBodyIsDecodedAlikeBuiltOrReadInOnePass() throws {
+        var random = SplitMix64(seed: 20_261_204)
+        var texts = try ["alertmanager_webhook_two_alerts.json", "alertmanager_webhook_null_maps.json"].map(InputFixtures.bytes)
+        for _ in 0..<4_000 {
+            let text = Array(Self.webhookText(&random).utf8)
+            texts.append(text)
+            if random.next() % 4 == 0 { texts.append(Self.mutate(text, &random)) }
+        }
+        var readInOnePass = 0
+        var refused = 0
+        for text in texts {
+            guard let value = try? JSONValue.parse(text) else { continue }
+            let read = Result { () throws(InputError) in try InputDecoder.decode(text) }
+            let built = Result { () throws(InputError) in try InputDecoder.decode(parsed: value) }
+            switch (read, built) {
+            case (.success(let lazy), .success(let eager)):
+                guard case .alerts(let lazy) = lazy, case .alerts(let eager) = eager else { continue }
+                #expect(lazy == eager, "\(String(decoding: text, as: UTF8.self))")
+            case (.failure(let lazy), .failure(let eager)):
+                refused += 1
+                #expect(lazy == eager, "\(String(decoding: text, as: UTF8.self))")
+            default:
+                Issue.record("\(String(decoding: text, as: UTF8.self)): read \(read), built \(built)")
+            }
+            let document = try JSONDocument(checking: text)
+            if let webhook = InputDecoder.readAlertmanager(document.rootNode) {
+                readInOnePass += 1
+                guard case .success(.alerts(let eager)) = built else {
+                    Issue.record("\(String(decoding: text, as: UTF8.self)): read in one pass, built \(built)")
+                    continue
+                }
+                #expect(webhook == eager, "\(String(decoding: text, as: UTF8.self))")
+            }
+        }
+        #expect(readInOnePass > 1_000 && refused > 1_000, "read in one pass \(readInOnePass), refused \(refused)")
+        for fixture in ["alertmanager_webhook_two_alerts.json", "alertmanager_webhook_null_maps.json"] {
+            #expect(InputDecoder.readAlertmanager(try JSONDocument(checking: InputFixtures.bytes(fixture)).rootNode) != nil, "\(fixture)")
+        }
+    }
+}
+
+extension Array {
+    /// The array shuffled by `random` when `shuffled`, else as it is.
+    fileprivate func shuffledFirst(_ shuffled: Bool, _ random: inout SplitMix64) -> [Element] {
+        guard shuffled else { return self }
+        return self.shuffled(using: &random)
+    }
 }

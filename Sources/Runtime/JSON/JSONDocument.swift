@@ -3,7 +3,10 @@
 /// its siblings, and only what is read is built. An input body is ~14 KB of which a playbook
 /// usually reads the kind, the operation, a name, a namespace and some labels; building the rest
 /// would be most of the cost of handling it.
-struct JSONDocument: Sendable {
+///
+/// A class, so that a node (which holds its document) is copied with one reference count, not
+/// one per array.
+final class JSONDocument: Sendable {
     let bytes: [UInt8]
     /// Where the root value starts.
     let root: Int

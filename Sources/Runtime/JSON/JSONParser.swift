@@ -118,10 +118,28 @@ struct JSONParser {
     /// the object does not have, and all `nil` when the value at `position` is not an object.
     /// One pass; the values on the way are checked, not built.
     mutating func lastMembers(named keys: [String]) throws(JSONParseError) -> [Int?] {
-        precondition(!building, "members are looked up without building the values skipped on the way")
         var offsets = [Int?](repeating: nil, count: keys.count)
+        _ = try readMembers(named: keys) { index, parser throws(JSONParseError) in
+            offsets[index] = parser.position
+            try parser.skipKnownValue()
+            return true
+        }
+        return offsets
+    }
+
+    /// Reads the object at `position` of a checked text in one pass, in text order: `visit` is
+    /// handed the index in `keys` of each member named there (as decoded, escapes and all), with
+    /// the parser at its value, and either moves past the value and answers `true`, or declines it
+    /// (`false`), which ends the read. Other members are skipped, not built. `false` when the
+    /// value at `position` is not an object or a value was declined; otherwise `true`, past the
+    /// object. For decoders that take an object's values straight from the text and leave
+    /// anything unexpected to a general path.
+    mutating func readMembers(
+        named keys: [String], _ visit: (Int, inout JSONParser) throws(JSONParseError) -> Bool
+    ) throws(JSONParseError) -> Bool {
+        precondition(!building, "members are looked up without building the values skipped on the way")
         skipWhitespace()
-        guard position < end, base[position] == openBrace else { return offsets }
+        guard position < end, base[position] == openBrace else { return false }
         try enterContainer()
         position &+= 1
         skipWhitespace()
@@ -138,12 +156,31 @@ struct JSONParser {
             }
             position &+= 1
             skipWhitespace()
-            if let match { offsets[match] = position }
-            try skipKnownValue()
+            if let match {
+                guard try visit(match, &self) else { return false }
+            } else {
+                try skipKnownValue()
+            }
             guard skipSeparator() else { break }
         }
         depth &-= 1
-        return offsets
+        position &+= 1  // }
+        return true
+    }
+
+    /// Reads the array at `position` of a checked text element by element: `visit` is handed
+    /// the parser at each element and moves past it (`true`) or declines it (`false`), which
+    /// ends the read with `false`, as does a value that is not an array. `true` past the array.
+    mutating func readElements(_ visit: (inout JSONParser) throws(JSONParseError) -> Bool) throws(JSONParseError) -> Bool {
+        guard position < end, base[position] == openBracket else { return false }
+        position &+= 1
+        skipWhitespace()
+        while position < end, base[position] != closeBracket {
+            guard try visit(&self) else { return false }
+            guard skipSeparator() else { break }
+        }
+        position &+= 1  // ]
+        return true
     }
 
     /// The offsets of the elements of the array at `position`, jumping over the containers the
@@ -162,10 +199,12 @@ struct JSONParser {
     }
 
     /// The object at `position` (of a checked text) as strings, when all its values are
-    /// strings; `nil` at the first value that is not, even one a later duplicate key replaces.
-    /// A later duplicate key wins, as in a parse.
+    /// strings, moving past it; `nil` at the first value that is not, even one a later duplicate
+    /// key replaces. A later duplicate key wins, as in a parse.
     mutating func parseStringMap() throws(JSONParseError) -> [String: String]? {
         var strings: [String: String] = [:]
+        // Labels and annotations seldom number more than this; growing a dictionary rehashes it.
+        strings.reserveCapacity(8)
         position &+= 1  // {
         skipWhitespace()
         while position < end, base[position] == quote {
@@ -177,7 +216,22 @@ struct JSONParser {
             strings[key] = try parseString()
             guard skipSeparator() else { break }
         }
+        position &+= 1  // }
         return strings
+    }
+
+    /// The string at `position` of a checked text, moving past it; `nil`, not moving, when the
+    /// value there is not a string.
+    mutating func readString() throws(JSONParseError) -> String? {
+        guard base[position] == quote else { return nil }
+        return try parseString()
+    }
+
+    /// Whether the value at `position` of a checked text is `null`, moving past it when it is.
+    mutating func readNull() -> Bool {
+        guard base[position] == UInt8(ascii: "n") else { return false }
+        position &+= 4
+        return true
     }
 
     static func index(of key: UnsafeBufferPointer<UInt8>, in keys: [String]) -> Int? {
