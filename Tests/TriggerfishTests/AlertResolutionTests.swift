@@ -25,6 +25,21 @@ import TriggerfishTesting
         }
     }
 
+    /// Names containing "kube-state-metrics" anywhere are skipped, as Robusta's `in` test skips them.
+    @Test func aNameContainingKubeStateMetricsAnywhereIsSkipped() {
+        let cases: [(String, Bool)] = [
+            ("kube-state-metrics", true), ("prom-kube-state-metrics-7d9", true), ("my-kube-kube-state-metrics", true),
+            ("x-kube-state-metric", false), ("kube-state-metrics"[...].uppercased(), false), ("", false), ("k", false),
+            ("caf\u{E9}-kube-state-metrics", true), ("kube-state-metrix-kube-state-metrics", true),
+        ]
+        for (name, skipped) in cases {
+            #expect(AlertResources.contains(name, "kube-state-metrics") == skipped, "\(name)")
+            #expect(AlertResources.contains(name, "kube-state-metrics") == name.contains("kube-state-metrics"), "\(name)")
+            let names = AlertResources.names(PrometheusAlert(status: "firing", labels: ["pod": name, "namespace": "ns"]))
+            #expect(names.objects.map(\.name) == (skipped || name.isEmpty ? [] : [name]), "\(name)")
+        }
+    }
+
     @Test func labelsResolveThroughTheAPIAndWhatIsMissingIsLogged() async throws {
         let cluster = FakeCluster([
             .fixture("Pod", "web-1", namespace: "shop", ["spec": ["nodeName": "node-a"]]),

@@ -134,6 +134,7 @@ extension KubernetesObject {
         switch storage {
         case .lazy(let lazy): lazy.node.document.bytes.count + 16 * lazy.node.document.containerStarts.count
         case .built(let json): json.serialized().utf8.count * 4
+        case .reference(let reference): reference.json.serialized().utf8.count * 4
         }
     }
 }

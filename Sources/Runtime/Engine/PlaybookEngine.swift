@@ -178,13 +178,14 @@ public final class PlaybookEngine: Sendable {
         metrics.handled(.alert)
         let candidates = index.candidates(forAlertNamed: alert.name)
         guard !candidates.isEmpty else { return report }
-        var event: PrometheusKubernetesAlertInstance?
+        // Built once, as an existential, so the playbooks share one box instead of a copy each.
+        var event: (any TriggerfishEvent)?
         let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
         let subject = AlertFilters.Subject(alert, provider: options.clusterProvider)
         for candidate in candidates {
             let runnable = index.runnables[candidate]
             guard runnable.alertTriggers.contains(where: { $0.accepts(subject) }) else { continue }
-            let shared: PrometheusKubernetesAlertInstance
+            let shared: any TriggerfishEvent
             if let event {
                 shared = event
             } else {

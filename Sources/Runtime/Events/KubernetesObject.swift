@@ -11,6 +11,21 @@ public struct KubernetesObject: Sendable, Hashable {
     enum Storage: Sendable {
         case built(JSONValue)
         case lazy(LazyKubernetesObject)
+        /// An object known only by what names it (an alert's label): its JSON is built when read.
+        case reference(Reference)
+    }
+
+    struct Reference: Sendable {
+        let kind: String
+        let apiVersion: String
+        let name: String
+        let namespace: String?
+
+        var json: JSONValue {
+            var metadata: [String: JSONValue] = ["name": .string(name)]
+            if let namespace { metadata["namespace"] = .string(namespace) }
+            return ["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": .object(metadata)]
+        }
     }
 
     var storage: Storage
@@ -24,11 +39,18 @@ public struct KubernetesObject: Sendable, Hashable {
         storage = .lazy(LazyKubernetesObject(node: node))
     }
 
+    /// The object of a kind with a name (and namespace), holding nothing else: what an alert's
+    /// labels name when nothing more is known of it.
+    init(referenceTo kind: String, apiVersion: String, name: String, namespace: String?) {
+        storage = .reference(Reference(kind: kind, apiVersion: apiVersion, name: name, namespace: namespace))
+    }
+
     public var json: JSONValue {
         get {
             switch storage {
             case .built(let json): json
             case .lazy(let lazy): lazy.json
+            case .reference(let reference): reference.json
             }
         }
         set { storage = .built(newValue) }
@@ -38,6 +60,7 @@ public struct KubernetesObject: Sendable, Hashable {
         switch storage {
         case .built(let json): json["kind"]?.stringValue
         case .lazy(let lazy): lazy.node.member("kind")?.stringValue
+        case .reference(let reference): reference.kind
         }
     }
 
@@ -45,6 +68,7 @@ public struct KubernetesObject: Sendable, Hashable {
         switch storage {
         case .built(let json): json["apiVersion"]?.stringValue
         case .lazy(let lazy): lazy.node.member("apiVersion")?.stringValue
+        case .reference(let reference): reference.apiVersion
         }
     }
 
@@ -52,6 +76,7 @@ public struct KubernetesObject: Sendable, Hashable {
         switch storage {
         case .built(let json): json["metadata"]?["name"]?.stringValue
         case .lazy(let lazy): lazy.name
+        case .reference(let reference): reference.name
         }
     }
 
@@ -60,6 +85,7 @@ public struct KubernetesObject: Sendable, Hashable {
         switch storage {
         case .built(let json): json["metadata"]?["namespace"]?.stringValue
         case .lazy(let lazy): lazy.namespace
+        case .reference(let reference): reference.namespace
         }
     }
 
@@ -67,6 +93,7 @@ public struct KubernetesObject: Sendable, Hashable {
         switch storage {
         case .built(let json): Self.strings(json["metadata"]?["labels"])
         case .lazy(let lazy): lazy.labels
+        case .reference: [:]
         }
     }
 
@@ -74,6 +101,7 @@ public struct KubernetesObject: Sendable, Hashable {
         switch storage {
         case .built(let json): Self.strings(json["metadata"]?["annotations"])
         case .lazy(let lazy): lazy.annotations
+        case .reference: [:]
         }
     }
 
