@@ -290,7 +290,9 @@ import TriggerfishTestSupport
             members.append(contentsOf: pick(2) == 0 ? [extra()] : [])
             return "{" + members.shuffledFirst(pick(2) == 0, &random).joined(separator: pick(2) == 0 ? ", " : ",\n ") + "}"
         }
-        let alertFields = [("status", 0), ("labels", 1), ("annotations", 1), ("startsAt", 0), ("endsAt", 0), ("generatorURL", 0), ("fingerprint", 0)]
+        let alertFields = [
+            ("status", 0), ("labels", 1), ("annotations", 1), ("startsAt", 0), ("endsAt", 0), ("generatorURL", 0), ("fingerprint", 0),
+        ]
         func alert() -> String {
             if pick(15) == 0 { return ["null", #""x""#, "[]"][pick(3)] }
             return object(alertFields.map { (name: $0.0, kind: $0.1) }) { #""startsAt": null"# }
