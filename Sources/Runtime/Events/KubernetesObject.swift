@@ -15,11 +15,19 @@ public struct KubernetesObject: Sendable, Hashable {
         case reference(Reference)
     }
 
-    struct Reference: Sendable {
+    /// A class, so that an object stays one reference wide, as events hold several.
+    final class Reference: Sendable {
         let kind: String
         let apiVersion: String
         let name: String
         let namespace: String?
+
+        init(kind: String, apiVersion: String, name: String, namespace: String?) {
+            self.kind = kind
+            self.apiVersion = apiVersion
+            self.name = name
+            self.namespace = namespace
+        }
 
         var json: JSONValue {
             var metadata: [String: JSONValue] = ["name": .string(name)]
