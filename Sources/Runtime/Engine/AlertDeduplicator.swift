@@ -44,8 +44,11 @@ public final class AlertDeduplicator: Sendable {
                 state.order.removeFirst(state.head)
                 state.head = 0
             }
-            if let at = state.seen[key], now.timeIntervalSince(at) < ttl { return false }
-            state.seen[key] = now
+            // One lookup for a first sighting, the common case; a repeat puts the first time back.
+            if let at = state.seen.updateValue(now, forKey: key), now.timeIntervalSince(at) < ttl {
+                state.seen[key] = at
+                return false
+            }
             state.order.append((key, now))
             return true
         }
