@@ -9,7 +9,9 @@ import Triggerfish
 // - `JSONValue.parse` (building) and the decoder's check accept the same texts and reject the
 //   others with the same error (same offset, same message);
 // - what the decoder reads on demand equals what the public decoders give for the built value,
-//   errors included, and an object's lazily read fields equal the built object's;
+//   errors included, and an object's lazily read fields equal the built object's; an Alertmanager
+//   body is read in one pass when it is well formed and member by member otherwise, and both
+//   must give what the built value decodes to;
 // - a built value survives `serialized()` and a second parse unchanged.
 
 @_cdecl("LLVMFuzzerTestOneInput")

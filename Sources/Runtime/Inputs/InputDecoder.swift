@@ -203,36 +203,43 @@ public enum InputDecoder {
     /// An alert read where it lies (see ``readAlertmanager(_:)``); `nil` when it is not what a
     /// well-formed one is.
     static func readAlert(_ parser: inout JSONParser) throws(JSONParseError) -> PrometheusAlert? {
-        var alert = PrometheusAlert(status: "", labels: [:])
-        var hasStatus = false
+        var status: String?
+        var labels: [String: String] = [:]
+        var annotations: [String: String] = [:]
+        var startsAt = ""
+        var endsAt = ""
+        var generatorURL = ""
+        var fingerprint = ""
         let read = try parser.readMembers(named: alertFields) { field, parser throws(JSONParseError) in
             switch field {
             case 0:
-                guard let status = try parser.readString() else { return false }
-                alert.status = status
-                hasStatus = true
+                guard let value = try parser.readString() else { return false }
+                status = value
             case 1, 2:
-                guard let strings = try readStringMap(&parser) else { return false }
-                if field == 1 { alert.labels = strings } else { alert.annotations = strings }
+                guard let value = try readStringMap(&parser) else { return false }
+                if field == 1 { labels = value } else { annotations = value }
             default:
-                let string: String
+                let value: String
                 if parser.readNull() {
-                    string = ""
-                } else if let value = try parser.readString() {
-                    string = value
+                    value = ""
+                } else if let string = try parser.readString() {
+                    value = string
                 } else {
                     return false
                 }
                 switch field {
-                case 3: alert.startsAt = string
-                case 4: alert.endsAt = string
-                case 5: alert.generatorURL = string
-                default: alert.fingerprint = string
+                case 3: startsAt = value
+                case 4: endsAt = value
+                case 5: generatorURL = value
+                default: fingerprint = value
                 }
             }
             return true
         }
-        return read && hasStatus ? alert : nil
+        guard read, let status else { return nil }
+        return PrometheusAlert(
+            status: status, labels: labels, annotations: annotations, startsAt: startsAt, endsAt: endsAt, generatorURL: generatorURL,
+            fingerprint: fingerprint)
     }
 
     /// A map of strings (empty for null) read where it lies; `nil` for anything else.
