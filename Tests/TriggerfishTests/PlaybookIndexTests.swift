@@ -65,6 +65,29 @@ import Testing
             ])
     }
 
+    /// What the alert filters see of an alert named `name` with these labels.
+    func alert(_ name: String, labels: [String: String] = [:]) -> AlertFilters.Subject {
+        AlertFilters.Subject(
+            PrometheusAlert(status: "firing", labels: labels.merging(["alertname": name]) { _, name in name }), provider: "")
+    }
+
+    /// Of 400 playbooks on one alert name, those whose pod name or namespace prefix the alert has.
+    @Test func alertPlaybooksOfOneNameAreFoundByPodAndNamespacePrefix() throws {
+        var yaml = ""
+        for index in 0..<200 {
+            yaml += "- triggers: [{on_prometheus_alert: {alert_name: A, pod_name_prefix: p\(index), namespace_prefix: x}}]\n"
+            yaml += "  actions: [{record: {tag: t}}]\n"
+            yaml += "- triggers: [{on_prometheus_alert: {alert_name: A, namespace_prefix: n\(index)}}]\n  actions: [{record: {tag: t}}]\n"
+        }
+        yaml += "- triggers: [{on_prometheus_alert: {alert_name: A}}]\n  actions: [{record: {tag: a}}]\n"
+        yaml += "- triggers: [{on_prometheus_alert: {namespace_prefix: n4}}]\n  actions: [{record: {tag: any}}]\n"
+        let index = try index(yaml)
+        #expect(index.candidates(for: alert("A", labels: ["pod": "p42-0", "namespace": "n42"])) == [8, 9, 84, 85, 400, 401])
+        #expect(index.candidates(for: alert("A", labels: ["namespace": "n1"])) == [3, 400])
+        #expect(index.candidates(for: alert("A")) == [400])
+        #expect(index.candidates(for: alert("B", labels: ["pod": "p4", "namespace": "n4"])) == [401])
+    }
+
     @Test func manyPlaybooksAreFoundThroughTheIndexNotByScanning() throws {
         var yaml = ""
         for index in 0..<500 { yaml += "- triggers: [{on_deployment_update: {name_prefix: d\(index)}}]\n  actions: [{record: {tag: t}}]\n" }
@@ -80,9 +103,8 @@ import Testing
         let d42 = KubernetesChange(operation: .update, kind: "Deployment", object: object("Deployment", "d42-web"))
         #expect(index.candidates(for: d42) == [4, 42, 501])
         #expect(index.candidates(for: change(.update, "Deployment")) == [501])
-        #expect(index.alertIndex["A"] == [502, 503])
-        #expect(index.anyAlert == [503])
-        #expect(index.candidates(forAlertNamed: "B") == [503])
+        #expect(index.candidates(for: alert("A")) == [502, 503])
+        #expect(index.candidates(for: alert("B")) == [503])
     }
 
     @Test func theObjectIndexFindsEveryPlaybookWhoseTriggerCanFireAndNoneThatCannot() throws {
@@ -161,6 +183,50 @@ import Testing
         }
     }
 
+    /// Random alert playbooks and alerts from small alphabets, so names and prefixes often
+    /// collide: every playbook one of whose triggers accepts the alert is a candidate, and one
+    /// whose pod name or namespace prefix the alert lacks is not looked at.
+    @Test func alertCandidatesAreASupersetOfThePlaybooksThatAccept() throws {
+        var random = SplitMix64(seed: 20_261_205)
+        func pick(_ count: Int) -> Int { Int.random(in: 0..<count, using: &random) }
+        let names = ["A", "B", "AB"]
+        let prefixes = ["a", "ab", "abc", "b", "é", "aé", ""]
+        var skipped = 0
+        for _ in 0..<40 {
+            var yaml = ""
+            for _ in 0..<30 {
+                var filters: [String] = []
+                if pick(4) != 0 { filters.append("alert_name: \(names[pick(names.count)])") }
+                if pick(2) == 0 { filters.append("pod_name_prefix: \"\(prefixes[pick(prefixes.count)])\"") }
+                if pick(2) == 0 { filters.append("namespace_prefix: \"\(prefixes[pick(prefixes.count)])\"") }
+                if pick(4) == 0 { filters.append("status: \(["firing", "resolved", "all"][pick(3)])") }
+                let second = pick(4) == 0 ? ", {on_prometheus_alert: {alert_name: \(names[pick(names.count)])}}" : ""
+                yaml +=
+                    "- triggers: [{on_prometheus_alert: {\(filters.joined(separator: ", "))}}\(second)]\n  actions: [{record: {tag: t}}]\n"
+            }
+            let index = try index(yaml)
+            for _ in 0..<50 {
+                var labels: [String: String] = [:]
+                if pick(6) != 0 { labels["alertname"] = (names + ["C"])[pick(names.count + 1)] }
+                if pick(4) != 0 { labels["pod"] = prefixes[pick(prefixes.count)] + "-1" }
+                if pick(4) != 0 { labels["namespace"] = prefixes[pick(prefixes.count)] + "ns" }
+                let subject = AlertFilters.Subject(PrometheusAlert(status: ["firing", "resolved"][pick(2)], labels: labels), provider: "")
+                let accepting = index.runnables.indices.filter { playbook in
+                    index.runnables[playbook].alertTriggers.contains { $0.accepts(subject) }
+                }
+                let candidates = index.candidates(for: subject)
+                #expect(Set(accepting).isSubset(of: candidates), "\(yaml)\n\(labels)")
+                #expect(candidates == candidates.sorted() && Set(candidates).count == candidates.count)
+                let withTheirName = index.runnables.indices.filter { playbook in
+                    index.runnables[playbook].alertTriggers.contains { [nil, subject.alertName].contains($0.parameters.alertName) }
+                }
+                skipped += withTheirName.count - candidates.count
+            }
+        }
+        // The prefixes keep playbooks of the alert's name from being looked at.
+        #expect(skipped > 5_000, "\(skipped)")
+    }
+
     /// An object's candidate lists (each ascending) are merged into one ascending list without
     /// repeats, as hashing them into a set and sorting would give.
     @Test func candidateListsMergeIntoConfigOrderWithoutRepeats() {
@@ -186,9 +252,9 @@ import Testing
               actions: [{record: {tag: again}}]
             """)
         #expect(index.hasAlertPlaybooks)
-        #expect(index.candidates(forAlertNamed: "KubePodCrashLooping") == [0, 1, 3])
-        #expect(index.candidates(forAlertNamed: "Other") == [0, 1])
-        #expect(index.candidates(forAlertNamed: "Unheard") == [0])
+        #expect(index.candidates(for: alert("KubePodCrashLooping")) == [0, 1, 3])
+        #expect(index.candidates(for: alert("Other")) == [0, 1])
+        #expect(index.candidates(for: alert("Unheard")) == [0])
         #expect(index.runnables[1].alertTriggers.count == 2)
         #expect(index.candidates(for: change(.update, "Pod")) == [2])
     }
@@ -200,7 +266,7 @@ import Testing
               actions: [{record: {tag: pod}}]
             """)
         #expect(!index.hasAlertPlaybooks)
-        #expect(index.candidates(forAlertNamed: "Any") == [])
+        #expect(index.candidates(for: alert("Any")) == [])
     }
 
     @Test func scheduledPlaybooksAreNoInputsCandidates() throws {

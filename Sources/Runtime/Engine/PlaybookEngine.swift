@@ -176,12 +176,12 @@ public final class PlaybookEngine: Sendable {
             return report
         }
         metrics.handled(.alert)
-        let candidates = index.candidates(forAlertNamed: alert.name)
+        let subject = AlertFilters.Subject(alert, provider: options.clusterProvider)
+        let candidates = index.candidates(for: subject)
         guard !candidates.isEmpty else { return report }
         // Built once, as an existential, so the playbooks share one box instead of a copy each.
         var event: (any TriggerfishEvent)?
         let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
-        let subject = AlertFilters.Subject(alert, provider: options.clusterProvider)
         for candidate in candidates {
             let runnable = index.runnables[candidate]
             guard runnable.alertTriggers.contains(where: { $0.accepts(subject) }) else { continue }

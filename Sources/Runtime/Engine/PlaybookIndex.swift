@@ -48,10 +48,11 @@ struct PlaybookIndex: Sendable {
     /// Kubernetes playbooks by kind, then by operation; kinds without an entry use `anyKindIndex`.
     let kubernetesIndex: [String: [KubernetesOperation: ObjectIndex]]
     let anyKindIndex: [KubernetesOperation: ObjectIndex]
-    /// Alert playbooks by the `alert_name` their triggers require, merged with `anyAlert`, the
-    /// playbooks with a trigger that takes every alert.
-    let alertIndex: [String: [Int]]
-    let anyAlert: [Int]
+    /// Alert playbooks by the `alert_name` their triggers require (each name's index also holds
+    /// `anyAlert`'s triggers), then by their pod name or namespace prefix; `anyAlert` files the
+    /// triggers that take any alert name.
+    let alertIndex: [String: ObjectIndex]
+    let anyAlert: ObjectIndex
     /// Whether any playbook takes alerts (objects are kept for resolving alerts only then).
     let hasAlertPlaybooks: Bool
     /// Playbooks triggered only by `on_schedule` (the scheduler runs them, not inputs).
@@ -94,8 +95,9 @@ struct PlaybookIndex: Sendable {
         let knownKinds = Set(TriggerCatalog.all.compactMap { ($0 as? any KubernetesTrigger.Type)?.kind })
         var byKind: [String: [KubernetesOperation: ObjectIndex.Builder]] = [:]
         var anyKind: [KubernetesOperation: ObjectIndex.Builder] = [:]
-        var byAlert: [String: [Int]] = [:]
-        var anyAlert: [Int] = []
+        var byAlert: [String: ObjectIndex.Builder] = [:]
+        var anyAlert = ObjectIndex.Builder()
+        var anyAlertTriggers: [(Int, AlertFilters)] = []
         for (index, runnable) in runnables.enumerated() {
             for trigger in runnable.kubernetesTriggers {
                 let operations = trigger.type.operation.map { [$0] } ?? KubernetesOperation.allCases
@@ -107,17 +109,21 @@ struct PlaybookIndex: Sendable {
             }
             for trigger in runnable.alertTriggers {
                 if let name = trigger.parameters.alertName {
-                    byAlert[name, default: []].append(index)
+                    byAlert[name, default: .init()].add(index, alert: trigger.parameters)
                 } else {
-                    anyAlert.append(index)
+                    anyAlert.add(index, alert: trigger.parameters)
+                    anyAlertTriggers.append((index, trigger))
                 }
             }
         }
+        for name in byAlert.keys {
+            for (index, trigger) in anyAlertTriggers { byAlert[name]!.add(index, alert: trigger.parameters) }
+        }
         self.kubernetesIndex = byKind.mapValues { $0.mapValues { $0.build() } }
         self.anyKindIndex = anyKind.mapValues { $0.build() }
-        self.anyAlert = ObjectIndex.ordered(anyAlert)
-        self.alertIndex = byAlert.mapValues { ObjectIndex.ordered($0 + anyAlert) }
-        self.hasAlertPlaybooks = !byAlert.isEmpty || !anyAlert.isEmpty
+        self.anyAlert = anyAlert.build()
+        self.alertIndex = byAlert.mapValues { $0.build() }
+        self.hasAlertPlaybooks = !byAlert.isEmpty || !anyAlertTriggers.isEmpty
     }
 
     static func kubernetesTrigger(
@@ -139,9 +145,11 @@ struct PlaybookIndex: Sendable {
         return index?.candidates(for: change.object) ?? []
     }
 
-    /// Candidate playbooks for an alert of this name (indexes into ``runnables``), in config order.
-    func candidates(forAlertNamed name: String) -> [Int] {
-        alertIndex[name] ?? anyAlert
+    /// Candidate playbooks for an alert (indexes into ``runnables``), in config order: those with
+    /// a trigger on its name, or on any name, whose pod name or namespace prefix its labels have,
+    /// or that requires neither. Each candidate's triggers are still checked in full.
+    func candidates(for alert: AlertFilters.Subject) -> [Int] {
+        (alert.alertName.flatMap { alertIndex[$0] } ?? anyAlert).candidates(name: alert.pod, namespace: alert.namespace) { [:] }
     }
 }
 
@@ -167,11 +175,21 @@ struct ObjectIndex: Sendable {
         var byLabel: [String: [String: [Int]]] = [:]
 
         mutating func add(_ playbook: Int, filters: KubernetesFilters) {
-            if let prefix = filters.namePrefix, PrefixIndex.canFile(prefix) {
+            add(playbook, namePrefix: filters.namePrefix, namespacePrefix: filters.namespacePrefix, label: filters.labels.first)
+        }
+
+        /// An alert trigger: its pod name prefix stands for the name (a missing `pod` label reads
+        /// as "", which no filed prefix has), its namespace prefix for the namespace.
+        mutating func add(_ playbook: Int, alert parameters: OnPrometheusAlert.Parameters) {
+            add(playbook, namePrefix: parameters.podNamePrefix, namespacePrefix: parameters.namespacePrefix, label: nil)
+        }
+
+        mutating func add(_ playbook: Int, namePrefix: String?, namespacePrefix: String?, label: (key: String, value: String)?) {
+            if let prefix = namePrefix, PrefixIndex.canFile(prefix) {
                 byNamePrefix[prefix, default: []].append(playbook)
-            } else if let prefix = filters.namespacePrefix, PrefixIndex.canFile(prefix) {
+            } else if let prefix = namespacePrefix, PrefixIndex.canFile(prefix) {
                 byNamespacePrefix[prefix, default: []].append(playbook)
-            } else if let pair = filters.labels.first, !pair.value.isEmpty {
+            } else if let pair = label, !pair.value.isEmpty {
                 byLabel[pair.key, default: [:]][pair.value, default: []].append(playbook)
             } else {
                 unfiltered.append(playbook)
@@ -189,12 +207,18 @@ struct ObjectIndex: Sendable {
     static func ordered(_ indexes: [Int]) -> [Int] { Array(Set(indexes)).sorted() }
 
     func candidates(for object: KubernetesObject) -> [Int] {
+        candidates(name: object.name ?? "", namespace: object.namespace ?? "") { object.labels }
+    }
+
+    /// The candidates of what has this name, namespace and labels (read only when some playbook
+    /// is filed by a label).
+    func candidates(name: String, namespace: String, labels: () -> [String: String]) -> [Int] {
         var lists: [[Int]] = []
         if !unfiltered.isEmpty { lists.append(unfiltered) }
-        if !byNamePrefix.isEmpty { byNamePrefix.matches(object.name ?? "", into: &lists) }
-        if !byNamespacePrefix.isEmpty { byNamespacePrefix.matches(object.namespace ?? "", into: &lists) }
+        if !byNamePrefix.isEmpty { byNamePrefix.matches(name, into: &lists) }
+        if !byNamespacePrefix.isEmpty { byNamespacePrefix.matches(namespace, into: &lists) }
         if !byLabel.isEmpty {
-            let labels = object.labels
+            let labels = labels()
             for (key, values) in byLabel {
                 if let value = labels[key], let playbooks = values[value] { lists.append(playbooks) }
             }
