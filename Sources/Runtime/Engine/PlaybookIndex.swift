@@ -96,8 +96,7 @@ struct PlaybookIndex: Sendable {
         var byKind: [String: [KubernetesOperation: ObjectIndex.Builder]] = [:]
         var anyKind: [KubernetesOperation: ObjectIndex.Builder] = [:]
         var byAlert: [String: ObjectIndex.Builder] = [:]
-        var anyAlert = ObjectIndex.Builder()
-        var anyAlertTriggers: [(Int, AlertFilters)] = []
+        var anyName: [(playbook: Int, parameters: OnPrometheusAlert.Parameters)] = []
         for (index, runnable) in runnables.enumerated() {
             for trigger in runnable.kubernetesTriggers {
                 let operations = trigger.type.operation.map { [$0] } ?? KubernetesOperation.allCases
@@ -111,19 +110,21 @@ struct PlaybookIndex: Sendable {
                 if let name = trigger.parameters.alertName {
                     byAlert[name, default: .init()].add(index, alert: trigger.parameters)
                 } else {
-                    anyAlert.add(index, alert: trigger.parameters)
-                    anyAlertTriggers.append((index, trigger))
+                    anyName.append((index, trigger.parameters))
                 }
             }
         }
-        for name in byAlert.keys {
-            for (index, trigger) in anyAlertTriggers { byAlert[name]!.add(index, alert: trigger.parameters) }
+        // A trigger on any alert name is filed under every name, and under none.
+        var anyAlert = ObjectIndex.Builder()
+        for (playbook, parameters) in anyName {
+            anyAlert.add(playbook, alert: parameters)
+            for name in byAlert.keys { byAlert[name]!.add(playbook, alert: parameters) }
         }
         self.kubernetesIndex = byKind.mapValues { $0.mapValues { $0.build() } }
         self.anyKindIndex = anyKind.mapValues { $0.build() }
         self.anyAlert = anyAlert.build()
         self.alertIndex = byAlert.mapValues { $0.build() }
-        self.hasAlertPlaybooks = !byAlert.isEmpty || !anyAlertTriggers.isEmpty
+        self.hasAlertPlaybooks = !byAlert.isEmpty || !anyName.isEmpty
     }
 
     static func kubernetesTrigger(

@@ -100,7 +100,7 @@ enum AlertResources {
         for (kind, apiVersion, name) in names.objects {
             resources[kind] =
                 store.object(kind: kind, namespace: names.namespace, name: name)
-                ?? reference(kind: kind, apiVersion: apiVersion, name: name, namespace: names.namespace)
+                ?? KubernetesObject(referenceTo: kind, apiVersion: apiVersion, name: name, namespace: names.namespace)
         }
         if let node = names.node {
             if let colon = node.lastIndex(of: ":") {
@@ -108,7 +108,8 @@ enum AlertResources {
             } else {
                 resources["Node"] =
                     store.object(kind: "Node", namespace: nil, name: node)
-                    ?? reference(kind: "Node", apiVersion: KubernetesKinds.apiVersions["Node"] ?? "v1", name: node, namespace: nil)
+                    ?? KubernetesObject(
+                        referenceTo: "Node", apiVersion: KubernetesKinds.apiVersions["Node"] ?? "v1", name: node, namespace: nil)
             }
         }
         return resources
@@ -117,11 +118,6 @@ enum AlertResources {
     /// A node's `status.addresses`.
     static func addresses(of node: KubernetesObject) -> [String] {
         (node.json.value(atPath: "status.addresses")?.arrayValue ?? []).compactMap { $0["address"]?.stringValue }
-    }
-
-    /// An object by reference: its JSON (kind, API version, name, namespace) is built only when read.
-    static func reference(kind: String, apiVersion: String, name: String, namespace: String?) -> KubernetesObject {
-        KubernetesObject(referenceTo: kind, apiVersion: apiVersion, name: name, namespace: namespace)
     }
 }
 
