@@ -35,12 +35,27 @@ public final class ObjectStore: Sendable {
         var generation: Int
     }
 
+    /// An object's identity; a value rather than a joined string, so that looking an object up
+    /// (once per alert) builds nothing.
+    struct Key: Hashable {
+        var kind: String
+        /// `""` for none, as a missing namespace and an empty one are the same object.
+        var namespace: String
+        var name: String
+
+        init(kind: String, namespace: String?, name: String) {
+            self.kind = kind
+            self.namespace = namespace ?? ""
+            self.name = name
+        }
+    }
+
     private struct State {
-        var entries: [String: Entry] = [:]
+        var entries: [Key: Entry] = [:]
         /// Keys oldest update first, with the generation each was written at. An update appends
         /// and leaves the older pair stale: it is skipped when reached, and dropped when stale
         /// pairs outnumber live ones.
-        var order: [(key: String, generation: Int)] = []
+        var order: [(key: Key, generation: Int)] = []
         var head = 0
         var bytes = 0
         var generation = 0
@@ -53,12 +68,10 @@ public final class ObjectStore: Sendable {
         self.limits = limits
     }
 
-    static func key(kind: String, namespace: String?, name: String) -> String { "\(kind)/\(namespace ?? "")/\(name)" }
-
     /// Records a change: creates and updates keep the new object, deletes forget it.
     public func apply(_ change: KubernetesChange) {
         guard Self.kinds.contains(change.kind), let name = change.object.name else { return }
-        let key = Self.key(kind: change.kind, namespace: change.kind == "Node" ? nil : change.object.namespace, name: name)
+        let key = Key(kind: change.kind, namespace: change.kind == "Node" ? nil : change.object.namespace, name: name)
         guard change.operation != .delete else {
             state.withLock { state in
                 if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.bytes }
@@ -90,14 +103,14 @@ public final class ObjectStore: Sendable {
     }
 
     public func object(kind: String, namespace: String?, name: String) -> KubernetesObject? {
-        state.withLock { $0.entries[Self.key(kind: kind, namespace: namespace, name: name)]?.object }
+        state.withLock { $0.entries[Key(kind: kind, namespace: namespace, name: name)]?.object }
     }
 
     /// The node one of whose `status.addresses` is `address`.
     public func node(withAddress address: String) -> KubernetesObject? {
         state.withLock { state in
             state.entries.first { key, entry in
-                key.hasPrefix("Node/") && AlertResources.addresses(of: entry.object).contains(address)
+                key.kind == "Node" && AlertResources.addresses(of: entry.object).contains(address)
             }?.value.object
         }
     }

@@ -160,6 +160,7 @@ public final class PlaybookEngine: Sendable {
     /// Runs the playbooks each alert of a webhook fires; repeats within the TTL are reported as duplicates.
     public func handle(_ webhook: AlertmanagerWebhook) async -> [EventReport] {
         var reports: [EventReport] = []
+        reports.reserveCapacity(webhook.alerts.count)
         for alert in webhook.alerts { reports.append(await handle(alert)) }
         return reports
     }
@@ -207,8 +208,28 @@ public final class PlaybookEngine: Sendable {
 
     /// Runs the actions of the runnable playbook at `candidate` on an event, in order.
     func run(_ candidate: Int, event: any TriggerfishEvent, context: ActionContext, report: inout EventReport) async {
+        await run(candidate, event: SharedEvent(event: event), context: context, report: &report)
+    }
+
+    /// An event as handed to each action of a playbook. An existential parameter whose concrete
+    /// type the optimizer sees at a call site is turned into a generic one, and then each action
+    /// that takes `any TriggerfishEvent` gets the event boxed anew: an allocation and a copy of
+    /// the event per action run. Wrapped, the event is not an existential parameter, so it is
+    /// handed on as the one box it is.
+    struct SharedEvent {
+        let event: any TriggerfishEvent
+    }
+
+    func run(_ candidate: Int, event shared: SharedEvent, context: ActionContext, report: inout EventReport) async {
+        let event = shared.event
         let runnable = index.runnables[candidate]
         let name = runnable.displayName
+        // An event that fires anything usually fires a few playbooks; growing these from empty
+        // allocated at every doubling.
+        if report.playbooks.isEmpty {
+            report.playbooks.reserveCapacity(4)
+            report.actions.reserveCapacity(4)
+        }
         report.playbooks.append(name)
         metrics.fired(candidate)
         context.currentSinks = runnable.sinks

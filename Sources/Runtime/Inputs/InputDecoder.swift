@@ -185,6 +185,8 @@ public enum InputDecoder {
                 default:
                     var alerts: [PrometheusAlert] = []
                     if !parser.readNull() {
+                        // Most bodies hold a few alerts; growing the array one by one allocated at each doubling.
+                        alerts.reserveCapacity(4)
                         let listed = try parser.readElements { parser throws(JSONParseError) in
                             guard let alert = try readAlert(&parser) else { return false }
                             alerts.append(alert)
@@ -357,19 +359,18 @@ protocol InputJSON {
     var strings: [String: String]? { get }
     /// The values of the members named `keys`; `nil` for one the object does not have.
     func members(_ keys: [String]) -> [Self?]
+    /// The value of the member named `key`; `nil` when the object does not have one.
+    func member(_ key: String) -> Self?
     /// The value, built.
     var value: JSONValue { get }
     /// The object this value is, as a Kubernetes object.
     var kubernetesObject: KubernetesObject { get }
 }
 
-extension InputJSON {
-    func member(_ key: String) -> Self? { members([key])[0] }
-}
-
 extension JSONValue: InputJSON {
     var isObject: Bool { objectValue != nil }
     func members(_ keys: [String]) -> [JSONValue?] { keys.map { self[$0] } }
+    func member(_ key: String) -> JSONValue? { self[key] }
     var value: JSONValue { self }
     var elements: [JSONValue]? { arrayValue }
     var strings: [String: String]? { nil }

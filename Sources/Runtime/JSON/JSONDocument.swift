@@ -110,11 +110,31 @@ struct JSONNode: Sendable {
     /// found in one pass; `nil` for a key the object does not have, and all `nil` when this is not
     /// an object.
     func members(_ keys: [String]) -> [JSONNode?] {
-        guard isObject else { return keys.map { _ in nil } }
-        let offsets = document.read(at: offset, building: false) { parser throws(JSONParseError) in
-            try parser.lastMembers(named: keys)
+        var nodes = [JSONNode?](repeating: nil, count: keys.count)
+        guard isObject else { return nodes }
+        document.read(at: offset, building: false) { parser throws(JSONParseError) in
+            _ = try parser.readMembers(named: keys) { index, parser throws(JSONParseError) in
+                nodes[index] = JSONNode(document: document, offset: parser.position)
+                try parser.skipKnownValue()
+                return true
+            }
         }
-        return offsets.map { $0.map { JSONNode(document: document, offset: $0) } }
+        return nodes
+    }
+
+    /// The value of the last member named `key`, when this is an object that has one; unlike
+    /// `members([key])[0]`, it allocates nothing.
+    func member(_ key: String) -> JSONNode? {
+        guard isObject else { return nil }
+        var node: JSONNode?
+        document.read(at: offset, building: false) { parser throws(JSONParseError) in
+            _ = try parser.readMembers(matching: { JSONParser.equal($0, key) }) { _, parser throws(JSONParseError) in
+                node = JSONNode(document: document, offset: parser.position)
+                try parser.skipKnownValue()
+                return true
+            }
+        }
+        return node
     }
 
     /// The elements, when this is an array.

@@ -89,7 +89,7 @@ struct JSONParser {
     var containerStarts: [Int] = []
     var containerEnds: [Int] = []
     var openContainers: [Int] = []
-    /// The recorded containers of the text being read, for ``lastMembers(named:)`` to jump over.
+    /// The recorded containers of the text being read, for member lookups to jump over.
     var knownContainers: (starts: UnsafeBufferPointer<Int>, ends: UnsafeBufferPointer<Int>)?
 
     init(base: UnsafePointer<UInt8>, count: Int, building: Bool = true) {
@@ -113,20 +113,6 @@ struct JSONParser {
         return value
     }
 
-    /// The offsets of the values of the last members named `keys` (as decoded, escapes and all)
-    /// of the object at `position`, as a parse keeps the last of duplicate keys; `nil` for a key
-    /// the object does not have, and all `nil` when the value at `position` is not an object.
-    /// One pass; the values on the way are checked, not built.
-    mutating func lastMembers(named keys: [String]) throws(JSONParseError) -> [Int?] {
-        var offsets = [Int?](repeating: nil, count: keys.count)
-        _ = try readMembers(named: keys) { index, parser throws(JSONParseError) in
-            offsets[index] = parser.position
-            try parser.skipKnownValue()
-            return true
-        }
-        return offsets
-    }
-
     /// Reads the object at `position` of a checked text in one pass, in text order: `visit` is
     /// handed the index in `keys` of each member named there (as decoded, escapes and all), with
     /// the parser at its value, and either moves past the value and answers `true`, or declines it
@@ -137,6 +123,14 @@ struct JSONParser {
     mutating func readMembers(
         named keys: [String], _ visit: (Int, inout JSONParser) throws(JSONParseError) -> Bool
     ) throws(JSONParseError) -> Bool {
+        try readMembers(matching: { Self.index(of: $0, in: keys) }, visit)
+    }
+
+    /// ``readMembers(named:_:)`` with the keys matched by `match`, which gives a decoded key's
+    /// index among those wanted, or `nil`.
+    mutating func readMembers(
+        matching match: (UnsafeBufferPointer<UInt8>) -> Int?, _ visit: (Int, inout JSONParser) throws(JSONParseError) -> Bool
+    ) throws(JSONParseError) -> Bool {
         precondition(!building, "members are looked up without building the values skipped on the way")
         skipWhitespace()
         guard position < end, base[position] == openBrace else { return false }
@@ -144,11 +138,11 @@ struct JSONParser {
         position &+= 1
         skipWhitespace()
         while position < end, base[position] == quote {
-            let match: Int?
+            let matched: Int?
             if let plain = try scanString() {
-                match = Self.index(of: UnsafeBufferPointer(start: base + plain.lowerBound, count: plain.count), in: keys)
+                matched = match(UnsafeBufferPointer(start: base + plain.lowerBound, count: plain.count))
             } else {
-                match = scratch.withUnsafeBufferPointer { Self.index(of: $0, in: keys) }
+                matched = scratch.withUnsafeBufferPointer { match($0) }
             }
             skipWhitespace()
             guard position < end, base[position] == colon else {
@@ -156,8 +150,8 @@ struct JSONParser {
             }
             position &+= 1
             skipWhitespace()
-            if let match {
-                guard try visit(match, &self) else { return false }
+            if let matched {
+                guard try visit(matched, &self) else { return false }
             } else {
                 try skipKnownValue()
             }
@@ -235,15 +229,20 @@ struct JSONParser {
     }
 
     static func index(of key: UnsafeBufferPointer<UInt8>, in keys: [String]) -> Int? {
-        keys.firstIndex { candidate in
-            guard candidate.utf8.count == key.count else { return false }
-            // Byte by byte over contiguous storage (the keys are literals, so always): the generic
-            // comparison of a `String.UTF8View` was a tenth of reading an Alertmanager body.
-            return candidate.utf8.withContiguousStorageIfAvailable { bytes in
+        keys.firstIndex { equal(key, $0) != nil }
+    }
+
+    /// `0` when `key` is `candidate`'s UTF-8, else `nil`: a matcher for ``readMembers(matching:_:)``.
+    static func equal(_ key: UnsafeBufferPointer<UInt8>, _ candidate: String) -> Int? {
+        guard candidate.utf8.count == key.count else { return nil }
+        // Byte by byte over contiguous storage (the keys are literals, so always): the generic
+        // comparison of a `String.UTF8View` was a tenth of reading an Alertmanager body.
+        let same =
+            candidate.utf8.withContiguousStorageIfAvailable { bytes in
                 for index in 0..<bytes.count where bytes[index] != key[index] { return false }
                 return true
             } ?? candidate.utf8.elementsEqual(key)
-        }
+        return same ? 0 : nil
     }
 
     // MARK: Errors
@@ -527,12 +526,13 @@ struct JSONParser {
 
     /// Checks the string whose opening quote is at `position` and moves past it, building nothing.
     mutating func skipString() throws(JSONParseError) {
-        _ = try scanString()
+        _ = try scanString(decoding: false)
     }
 
     /// Checks the string whose opening quote is at `position` and moves past it. Returns the byte
-    /// range of its content when it has no escapes; otherwise `nil`, with the decoded bytes in `scratch`.
-    mutating func scanString() throws(JSONParseError) -> Range<Int>? {
+    /// range of its content when it has no escapes; otherwise `nil`, with the decoded bytes in
+    /// `scratch` when `decoding` (a string only checked is not decoded).
+    mutating func scanString(decoding: Bool = true) throws(JSONParseError) -> Range<Int>? {
         let opening = position
         position &+= 1
         let start = position
@@ -546,7 +546,7 @@ struct JSONParser {
                 position &+= 1
                 return start..<(position - 1)
             } else if byte == backslash {
-                try decodeEscapedString(from: start, opening: opening)
+                try decodeEscapedString(from: start, opening: opening, decoding: decoding)
                 return nil
             } else if byte < 0x20 {
                 throw failure("control character 0x\(hex(byte)) must be escaped in a string")
@@ -635,13 +635,17 @@ struct JSONParser {
 
     /// Finishes a string that has escapes into `scratch`; `start` is its first content byte,
     /// `position` its first `\`.
-    mutating func decodeEscapedString(from start: Int, opening: Int) throws(JSONParseError) {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: position - start))
+    mutating func decodeEscapedString(from start: Int, opening: Int, decoding: Bool) throws(JSONParseError) {
+        if decoding {
+            scratch.removeAll(keepingCapacity: true)
+            // Room for the rest of the string too, mostly: growing it by doubling allocated again and again.
+            scratch.reserveCapacity(position - start + 64)
+            scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: position - start))
+        }
         while true {
             let runStart = position
             skipPlainBytes()
-            if position > runStart {
+            if decoding, position > runStart {
                 scratch.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: position - runStart))
             }
             guard position < end else {
@@ -652,31 +656,34 @@ struct JSONParser {
                 position &+= 1
                 return
             } else if byte == backslash {
-                try parseEscape()
+                let scalar = try parseEscape()
+                if decoding { appendUTF8(scalar) }
             } else if byte < 0x20 {
                 throw failure("control character 0x\(hex(byte)) must be escaped in a string")
             } else {
                 let characterStart = position
                 try skipMultibyteCharacter()
-                scratch.append(contentsOf: UnsafeBufferPointer(start: base + characterStart, count: position - characterStart))
+                if decoding {
+                    scratch.append(contentsOf: UnsafeBufferPointer(start: base + characterStart, count: position - characterStart))
+                }
             }
         }
     }
 
-    /// Decodes the escape at `position` (a `\`) into `scratch`.
-    mutating func parseEscape() throws(JSONParseError) {
+    /// Checks the escape at `position` (a `\`), moves past it and returns the scalar it stands for.
+    mutating func parseEscape() throws(JSONParseError) -> UInt32 {
         let escapeStart = position
         position &+= 1
         guard position < end else { throw failure("expected an escape character after '\\', found end of input") }
         let byte = base[position]
         position &+= 1
         switch byte {
-        case quote, backslash, UInt8(ascii: "/"): scratch.append(byte)
-        case UInt8(ascii: "b"): scratch.append(0x08)
-        case UInt8(ascii: "f"): scratch.append(0x0C)
-        case UInt8(ascii: "n"): scratch.append(0x0A)
-        case UInt8(ascii: "r"): scratch.append(0x0D)
-        case UInt8(ascii: "t"): scratch.append(0x09)
+        case quote, backslash, UInt8(ascii: "/"): return UInt32(byte)
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
         case UInt8(ascii: "u"):
             let unit = try parseHexQuad()
             var scalar = UInt32(unit)
@@ -700,7 +707,7 @@ struct JSONParser {
             } else if unit >= 0xDC00 && unit <= 0xDFFF {
                 throw failure("unpaired surrogate \\u\(hexUnit(unit)): a low surrogate must follow a high one (D800-DBFF)", at: escapeStart)
             }
-            appendUTF8(scalar)
+            return scalar
         default:
             throw failure(
                 "expected an escape character (\" \\ / b f n r t u) after '\\', found \(found(at: position - 1))", at: position - 1)
@@ -768,6 +775,8 @@ extension JSONParser {
         // About one container per 32 bytes in Kubernetes objects: enough that the arrays rarely grow.
         containerStarts.reserveCapacity(end / 32 + 8)
         containerEnds.reserveCapacity(end / 32 + 8)
+        // Deeper than Kubernetes objects nest (13 in the benchmark's Pods), so the stack seldom grows.
+        openContainers.reserveCapacity(16)
         do {
             return try quickCheckValues()
         } catch {
@@ -793,7 +802,7 @@ extension JSONParser {
                 return
             }
             position = opening
-            _ = try scanString()
+            _ = try scanString(decoding: false)
             at = position
         }
         /// A member's key and its ':' at `at`, and the blanks up to its value.

@@ -97,6 +97,7 @@ enum AlertResources {
 
     static func resolve(_ names: Names, store: ObjectStore) -> [String: KubernetesObject] {
         var resources: [String: KubernetesObject] = [:]
+        resources.reserveCapacity(names.objects.count + (names.node == nil ? 0 : 1))
         for (kind, apiVersion, name) in names.objects {
             resources[kind] =
                 store.object(kind: kind, namespace: names.namespace, name: name)
