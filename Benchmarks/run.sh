@@ -11,6 +11,9 @@
 #                            peak RSS against distinct Pods seen (1,000 to 100,000); --part to pick
 #   ./run.sh watch           the watch of `serve --watch` on one core: changes/s, memory per
 #                            watched object, alert resolution from the cache and from the API
+#   ./run.sh allocations     heap allocations per input (pods and alerts, 10 and 1,000 playbooks),
+#                            counted by malloc_count.c preloaded (glibc and a C compiler needed):
+#                            unlike a time, the count does not depend on how busy the machine is
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 shared="${SHARED_DIR:-$here/../../shared}"
@@ -55,6 +58,17 @@ if [ "${1:-}" = "throughput" ]; then
     for config in playbooks_alerts_N10.yaml playbooks_alerts_N100.yaml playbooks_alerts_N1000.yaml; do
         WORKLOAD_DIR="$workload" "${pin[@]}" "$bin/ReplayThroughput" --pass sequential alerts.jsonl "$config"
         WORKLOAD_DIR="$workload" "$bin/ReplayThroughput" --pass pipeline alerts.jsonl "$config"
+    done
+    exit 0
+fi
+if [ "${1:-}" = "allocations" ]; then
+    shift
+    swift build -c release --product ReplayThroughput >&2
+    bin="$(swift build -c release --show-bin-path)"
+    cc -O2 -shared -fPIC -o "$bin/libmalloc_count.so" "$here/malloc_count.c"
+    for run in "pods.jsonl playbooks_k8s_N10.yaml playbooks_k8s_N1000.yaml" "alerts.jsonl playbooks_alerts_N10.yaml playbooks_alerts_N1000.yaml"; do
+        # shellcheck disable=SC2086
+        WORKLOAD_DIR="$workload" LD_PRELOAD="$bin/libmalloc_count.so" "$bin/ReplayThroughput" --pass sequential $run
     done
     exit 0
 fi

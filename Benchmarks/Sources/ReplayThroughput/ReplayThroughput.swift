@@ -78,6 +78,8 @@ struct ReplayThroughput: AsyncParsableCommand {
         var inputs = 0
         var unreadable = 0
         var events = 0
+        let allocations = allocationCounter()
+        let allocationsBefore = allocations?() ?? 0
         let start = clock.now
         for line in try LineReader(path: workloadPath(eventsFile)) {
             let lineStart = clock.now
@@ -91,6 +93,7 @@ struct ReplayThroughput: AsyncParsableCommand {
             inputs += 1
         }
         let elapsed = clock.now - start
+        let allocationsMade = (allocations?() ?? 0) - allocationsBefore
         latencies.sort()
         print(
             """
@@ -98,6 +101,9 @@ struct ReplayThroughput: AsyncParsableCommand {
               sequential: \(inputs) inputs (\(events) events, \(unreadable) unreadable) in \(String(format: "%.2f", seconds(elapsed))) s = \(rate(inputs, elapsed)) inputs/s; the benchmark's action ran \(benchCountRuns.load(ordering: .relaxed)) times; peak RSS \(mib(peakResidentMiB()))
                 latency per input: p50 \(milliseconds(percentile(latencies, 0.5))), p99 \(milliseconds(percentile(latencies, 0.99))), max \(milliseconds(latencies.last ?? .zero))
             """)
+        if allocations != nil {
+            print("    heap allocations per input: \(String(format: "%.1f", Double(allocationsMade) / Double(max(inputs, 1))))")
+        }
     }
 
     /// The replay pipeline on a fresh engine (rate limits and de-duplication start empty).
@@ -119,6 +125,13 @@ struct ReplayThroughput: AsyncParsableCommand {
               pipeline (\(ProcessInfo.processInfo.activeProcessorCount) cores, \(lanes) lanes): \(inputs) inputs in \(String(format: "%.2f", seconds(elapsed))) s = \(rate(inputs, elapsed)) inputs/s; the benchmark's action ran \(benchCountRuns.load(ordering: .relaxed)) times; peak RSS \(mib(peakResidentMiB()))
             """)
     }
+}
+
+/// The allocation count of Benchmarks/malloc_count.c when `run.sh allocations` preloads it; `nil` otherwise.
+func allocationCounter() -> (() -> Int)? {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "triggerfish_allocations") else { return nil }
+    let count = unsafeBitCast(symbol, to: (@convention(c) () -> Int).self)
+    return { count() }
 }
 
 func rate(_ count: Int, _ elapsed: Duration) -> String { String(format: "%.0f", Double(count) / seconds(elapsed)) }
