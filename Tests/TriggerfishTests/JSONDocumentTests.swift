@@ -18,7 +18,8 @@ import TriggerfishTestSupport
     }
 
     /// The whole value as the document reaches it: every member through ``JSONNode/members(_:)``
-    /// (with a key no object has), every element through ``JSONNode/elements``.
+    /// (with a key no object has), every element through ``JSONNode/elements``. A member looked up
+    /// alone (``JSONNode/member(_:)``) is the one `members` finds, repeated and escaped keys too.
     static func reached(_ node: JSONNode) -> JSONValue {
         let value = node.value
         if case .array = value {
@@ -38,6 +39,7 @@ import TriggerfishTestSupport
         let keys = Array(members.keys) + ["\u{1F47B} not a key"]
         let nodes = node.members(keys)
         #expect(nodes.last! == nil)
+        for (key, child) in zip(keys, nodes) { #expect(node.member(key)?.offset == child?.offset, "member(\(key))") }
         var object: [String: JSONValue] = [:]
         for (key, child) in zip(keys, nodes) where child != nil { object[key] = reached(child!) }
         return .object(object)
