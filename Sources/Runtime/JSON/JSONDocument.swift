@@ -128,7 +128,7 @@ struct JSONNode: Sendable {
         guard isObject else { return nil }
         var node: JSONNode?
         document.read(at: offset, building: false) { parser throws(JSONParseError) in
-            _ = try parser.readMembers(matching: { JSONParser.equal($0, key) }) { _, parser throws(JSONParseError) in
+            _ = try parser.readMembers(matching: { JSONParser.equal($0, key) ? 0 : nil }) { _, parser throws(JSONParseError) in
                 node = JSONNode(document: document, offset: parser.position)
                 try parser.skipKnownValue()
                 return true

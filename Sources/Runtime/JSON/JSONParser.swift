@@ -229,20 +229,18 @@ struct JSONParser {
     }
 
     static func index(of key: UnsafeBufferPointer<UInt8>, in keys: [String]) -> Int? {
-        keys.firstIndex { equal(key, $0) != nil }
+        keys.firstIndex { equal(key, $0) }
     }
 
-    /// `0` when `key` is `candidate`'s UTF-8, else `nil`: a matcher for ``readMembers(matching:_:)``.
-    static func equal(_ key: UnsafeBufferPointer<UInt8>, _ candidate: String) -> Int? {
-        guard candidate.utf8.count == key.count else { return nil }
+    /// Whether the decoded key `key` is `candidate`'s UTF-8.
+    static func equal(_ key: UnsafeBufferPointer<UInt8>, _ candidate: String) -> Bool {
+        guard candidate.utf8.count == key.count else { return false }
         // Byte by byte over contiguous storage (the keys are literals, so always): the generic
         // comparison of a `String.UTF8View` was a tenth of reading an Alertmanager body.
-        let same =
-            candidate.utf8.withContiguousStorageIfAvailable { bytes in
-                for index in 0..<bytes.count where bytes[index] != key[index] { return false }
-                return true
-            } ?? candidate.utf8.elementsEqual(key)
-        return same ? 0 : nil
+        return candidate.utf8.withContiguousStorageIfAvailable { bytes in
+            for index in 0..<bytes.count where bytes[index] != key[index] { return false }
+            return true
+        } ?? candidate.utf8.elementsEqual(key)
     }
 
     // MARK: Errors
@@ -633,8 +631,8 @@ struct JSONParser {
         position &+= length
     }
 
-    /// Finishes a string that has escapes into `scratch`; `start` is its first content byte,
-    /// `position` its first `\`.
+    /// Finishes checking a string that has escapes, decoding it into `scratch` when `decoding`;
+    /// `start` is its first content byte, `position` its first `\`.
     mutating func decodeEscapedString(from start: Int, opening: Int, decoding: Bool) throws(JSONParseError) {
         if decoding {
             scratch.removeAll(keepingCapacity: true)
