@@ -46,6 +46,29 @@ import Testing
 }
 
 extension PipelineTests {
+    /// A Kubernetes change's lane is the FNV-1a hash of "kind/namespace/name", hashed piece by
+    /// piece; a webhook's that of its group key, else of its first alert's fingerprint.
+    @Test func anInputsLaneHashesItsObjectOrAlertGroup() throws {
+        func change(_ name: String, namespace: String?) throws -> RecordedInput {
+            let metadata = namespace.map { #"{"name": "\#(name)", "namespace": "\#($0)"}"# } ?? #"{"name": "\#(name)"}"#
+            return try InputDecoder.decode(
+                Array(#"{"data": {"operation": "update", "kind": "Pod", "obj": {"metadata": \#(metadata)}}}"#.utf8))
+        }
+        for count in [2, 3, 7, 64] {
+            #expect(
+                InputPipeline.lane(of: try change("web-1", namespace: "shop"), count: count)
+                    == Int(FNV1a.hash("Pod/shop/web-1") % UInt64(count)))
+            #expect(InputPipeline.lane(of: try change("db", namespace: nil), count: count) == Int(FNV1a.hash("Pod//db") % UInt64(count)))
+        }
+        let grouped = AlertmanagerWebhook(receiver: "r", status: "firing", groupKey: "{}:{alertname=\"A\"}")
+        #expect(InputPipeline.lane(of: .alerts(grouped), count: 5) == Int(FNV1a.hash("{}:{alertname=\"A\"}") % 5))
+        var ungrouped = AlertmanagerWebhook(receiver: "r", status: "firing")
+        ungrouped.alerts = [PrometheusAlert(status: "firing", labels: [:], fingerprint: "56eb57c5f9c1459f")]
+        #expect(InputPipeline.lane(of: .alerts(ungrouped), count: 5) == Int(FNV1a.hash("56eb57c5f9c1459f") % 5))
+        #expect(FNV1a.hash("") == 0xcbf2_9ce4_8422_2325)
+        #expect(FNV1a.hash("a") == 0xaf63_dc4c_8601_ec8c)
+    }
+
     /// Parsed inputs waiting for an earlier, slower parse must not hold the permits the lanes need:
     /// with one permit and two parsers, an earlier version deadlocked on the second line.
     @Test(.timeLimit(.minutes(1)), arguments: [1, 2, 5])

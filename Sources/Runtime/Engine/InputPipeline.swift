@@ -218,13 +218,18 @@ public struct InputPipeline: Sendable {
     /// The lane of an input: by object for a Kubernetes change, by alert group for a webhook, so
     /// what must stay in order shares a lane.
     public static func lane(of input: RecordedInput, count: Int) -> Int {
-        let key: String
+        var hash = FNV1a()
         switch input {
         case .kubernetes(let change):
-            key = "\(change.kind)/\(change.object.namespace ?? "")/\(change.object.name ?? "")"
+            // The hash of "kind/namespace/name", without building that string for every input.
+            hash.combine(change.kind)
+            hash.combine(UInt8(ascii: "/"))
+            hash.combine(change.object.namespace ?? "")
+            hash.combine(UInt8(ascii: "/"))
+            hash.combine(change.object.name ?? "")
         case .alerts(let webhook):
-            key = webhook.groupKey.isEmpty ? (webhook.alerts.first?.fingerprint ?? "") : webhook.groupKey
+            hash.combine(webhook.groupKey.isEmpty ? (webhook.alerts.first?.fingerprint ?? "") : webhook.groupKey)
         }
-        return Int(FNV1a.hash(key) % UInt64(count))
+        return Int(hash.value % UInt64(count))
     }
 }
