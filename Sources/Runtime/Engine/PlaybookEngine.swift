@@ -125,9 +125,10 @@ public final class PlaybookEngine: Sendable {
         guard !candidates.isEmpty else { return report }
         let now = options.now()
         let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
+        var built: BuiltEvent?
         for candidate in candidates {
             let runnable = index.runnables[candidate]
-            guard let (event, changes) = fire(runnable, change: change, now: now) else { continue }
+            guard let (event, changes) = fire(runnable, change: change, now: now, built: &built) else { continue }
             context.filteredChanges = changes
             await run(candidate, event: event, context: context, report: &report)
             if runnable.playbook.stop || context.stopProcessing { break }
@@ -136,9 +137,20 @@ public final class PlaybookEngine: Sendable {
         return report
     }
 
-    /// The event the first firing trigger of a playbook builds, with the differences its change
-    /// filters kept; `nil` when no trigger fires or the change filters drop the change.
-    func fire(_ runnable: PlaybookIndex.Runnable, change: KubernetesChange, now: Date) -> (any TriggerfishEvent, [DiffEntry]?)? {
+    /// The event a trigger type last built for the change being handled. An event depends only on
+    /// the change and the trigger's type, so playbooks whose triggers share a type share the event
+    /// (one box) instead of each building its own, as an alert's playbooks share theirs.
+    struct BuiltEvent {
+        let trigger: ObjectIdentifier
+        let event: any TriggerfishEvent
+    }
+
+    /// The event the first firing trigger of a playbook builds (or `built` holds), with the
+    /// differences its change filters kept; `nil` when no trigger fires or the change filters drop
+    /// the change.
+    func fire(
+        _ runnable: PlaybookIndex.Runnable, change: KubernetesChange, now: Date, built: inout BuiltEvent?
+    ) -> (any TriggerfishEvent, [DiffEntry]?)? {
         for trigger in runnable.kubernetesTriggers {
             guard trigger.type.listens(to: change), trigger.filters.accepts(change.object) else { continue }
             if let condition = trigger.condition {
@@ -149,7 +161,15 @@ public final class PlaybookEngine: Sendable {
                 }
             }
             // Robusta builds the event from the first trigger that fires and does not try the others.
-            guard let event = trigger.type.makeEvent(from: change) else { return nil }
+            let type = ObjectIdentifier(trigger.type)
+            let event: any TriggerfishEvent
+            if let built, built.trigger == type {
+                event = built.event
+            } else {
+                guard let made = trigger.type.makeEvent(from: change) else { return nil }
+                built = BuiltEvent(trigger: type, event: made)
+                event = made
+            }
             guard let filters = trigger.condition?.changeFilters ?? trigger.filters.changeFilters else { return (event, nil) }
             guard let kept = filters.filteredDifferences(of: change) else { return nil }
             return (event, kept)
