@@ -30,7 +30,7 @@ extension PlaybookEngine {
         }
         metrics.handled(.schedule)
         let context = ActionContext(kubernetes: options.kubernetes, now: options.now)
-        await run(candidate, event: OnSchedule.makeEvent(recurrence: recurrence), context: context, report: &report)
+        await run(candidate, event: SharedEvent(event: OnSchedule.makeEvent(recurrence: recurrence)), context: context, report: &report)
         await finish(context, report: &report)
         return report
     }

@@ -130,7 +130,7 @@ public final class PlaybookEngine: Sendable {
             let runnable = index.runnables[candidate]
             guard let (event, changes) = fire(runnable, change: change, now: now, built: &built) else { continue }
             context.filteredChanges = changes
-            await run(candidate, event: event, context: context, report: &report)
+            await run(candidate, event: SharedEvent(event: event), context: context, report: &report)
             if runnable.playbook.stop || context.stopProcessing { break }
         }
         await finish(context, report: &report)
@@ -217,7 +217,7 @@ public final class PlaybookEngine: Sendable {
             }
             event = shared
             context.filteredChanges = nil
-            await run(candidate, event: shared, context: context, report: &report)
+            await run(candidate, event: SharedEvent(event: shared), context: context, report: &report)
             if runnable.playbook.stop || context.stopProcessing { break }
         }
         await finish(context, report: &report)
@@ -244,11 +244,6 @@ public final class PlaybookEngine: Sendable {
 
     // MARK: Execution
 
-    /// Runs the actions of the runnable playbook at `candidate` on an event, in order.
-    func run(_ candidate: Int, event: any TriggerfishEvent, context: ActionContext, report: inout EventReport) async {
-        await run(candidate, event: SharedEvent(event: event), context: context, report: &report)
-    }
-
     /// An event as handed to each action of a playbook. An existential parameter whose concrete
     /// type the optimizer sees at a call site is turned into a generic one, and then each action
     /// that takes `any TriggerfishEvent` gets the event boxed anew: an allocation and a copy of
@@ -258,6 +253,7 @@ public final class PlaybookEngine: Sendable {
         let event: any TriggerfishEvent
     }
 
+    /// Runs the actions of the runnable playbook at `candidate` on an event, in order.
     func run(_ candidate: Int, event shared: SharedEvent, context: ActionContext, report: inout EventReport) async {
         let event = shared.event
         let runnable = index.runnables[candidate]

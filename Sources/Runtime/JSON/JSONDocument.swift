@@ -111,30 +111,28 @@ struct JSONNode: Sendable {
     /// an object.
     func members(_ keys: [String]) -> [JSONNode?] {
         var nodes = [JSONNode?](repeating: nil, count: keys.count)
-        guard isObject else { return nodes }
-        document.read(at: offset, building: false) { parser throws(JSONParseError) in
-            _ = try parser.readMembers(named: keys) { index, parser throws(JSONParseError) in
-                nodes[index] = JSONNode(document: document, offset: parser.position)
-                try parser.skipKnownValue()
-                return true
-            }
-        }
+        if isObject { forEachMember(matching: { JSONParser.index(of: $0, in: keys) }, found: { nodes[$0] = $1 }) }
         return nodes
     }
 
     /// The value of the last member named `key`, when this is an object that has one; unlike
     /// `members([key])[0]`, it allocates nothing.
     func member(_ key: String) -> JSONNode? {
-        guard isObject else { return nil }
         var node: JSONNode?
+        if isObject { forEachMember(matching: { JSONParser.equal($0, key) ? 0 : nil }, found: { node = $1 }) }
+        return node
+    }
+
+    /// Hands `found` each member of this object that `match` picks (its index there, and its
+    /// value), in text order, so a later duplicate key comes after the earlier one.
+    private func forEachMember(matching match: (UnsafeBufferPointer<UInt8>) -> Int?, found: (Int, JSONNode) -> Void) {
         document.read(at: offset, building: false) { parser throws(JSONParseError) in
-            _ = try parser.readMembers(matching: { JSONParser.equal($0, key) ? 0 : nil }) { _, parser throws(JSONParseError) in
-                node = JSONNode(document: document, offset: parser.position)
+            _ = try parser.readMembers(matching: match) { index, parser throws(JSONParseError) in
+                found(index, JSONNode(document: document, offset: parser.position))
                 try parser.skipKnownValue()
                 return true
             }
         }
-        return node
     }
 
     /// The elements, when this is an array.
