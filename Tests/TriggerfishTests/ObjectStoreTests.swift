@@ -149,4 +149,19 @@ import TriggerfishTesting
         #expect(!deduplicator.isFirst(alert("A", fingerprint: "f2"), now: now))
         #expect(deduplicator.isFirst(alert("A", fingerprint: "f0"), now: now))
     }
+
+    /// The table grows (and rehashes its keys) many times on the way to 5,000 alerts; each is
+    /// still known afterwards, and an alert differing only in its end is not the same alert.
+    @Test func alertsAreKnownAfterTheTableGrowsAndTheEndIsPartOfTheKey() {
+        let deduplicator = AlertDeduplicator(ttl: 7200, capacity: 10_000)
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        for index in 0..<5_000 { #expect(deduplicator.isFirst(alert("A", fingerprint: "fingerprint-\(index)"), now: now)) }
+        for index in stride(from: 0, to: 5_000, by: 7) {
+            #expect(!deduplicator.isFirst(alert("A", fingerprint: "fingerprint-\(index)"), now: now))
+        }
+        var ended = alert("A", fingerprint: "fingerprint-1")
+        ended.endsAt = "2026-11-26T12:00:00Z"
+        #expect(deduplicator.isFirst(ended, now: now))
+        #expect(!deduplicator.isFirst(ended, now: now))
+    }
 }

@@ -5,12 +5,34 @@ import Synchronization
 /// for `ttl` seconds, holding at most `capacity` entries (the oldest go first).
 public final class AlertDeduplicator: Sendable {
     /// What makes two alerts the same; a value rather than the four joined into one string, which
-    /// cost an allocation per alert.
+    /// cost an allocation per alert. Its hash is computed once: the table rehashes every key each
+    /// time it grows, and hashing the four strings again cost more than the rest of the lookup.
     struct Key: Hashable {
         let fingerprint: String
         let status: String
         let startsAt: String
         let endsAt: String
+        let hash: Int
+
+        init(fingerprint: String, status: String, startsAt: String, endsAt: String) {
+            self.fingerprint = fingerprint
+            self.status = status
+            self.startsAt = startsAt
+            self.endsAt = endsAt
+            var hasher = Hasher()
+            hasher.combine(fingerprint)
+            hasher.combine(status)
+            hasher.combine(startsAt)
+            hasher.combine(endsAt)
+            hash = hasher.finalize()
+        }
+
+        static func == (left: Key, right: Key) -> Bool {
+            left.hash == right.hash && left.fingerprint == right.fingerprint && left.status == right.status
+                && left.startsAt == right.startsAt && left.endsAt == right.endsAt
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     }
 
     struct State {
