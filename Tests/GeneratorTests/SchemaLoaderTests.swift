@@ -482,6 +482,13 @@ import Testing
             ])
     }
 
+    @Test func fieldNamedStorageIsReserved() {
+        #expect(
+            errors([("s.yaml", "events:\n  A:\n    fields:\n      storage:\n        type: string\n")]) == [
+                "s.yaml:4:7: error: field name 'storage' in event 'A' is reserved: the generated event type keeps its fields there"
+            ])
+    }
+
     @Test func triggerWithUnknownEvent() {
         #expect(
             errors([("s.yaml", Self.base.replacingOccurrences(of: "event: ChildEvent", with: "event: ChildEvnt"))]) == [

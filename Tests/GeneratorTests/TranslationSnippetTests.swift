@@ -79,21 +79,38 @@ import Testing
                 /// The concrete `ChangeEvent`: what triggers build and tests construct.
                 public struct ChangeEventInstance: ChangeEvent {
                     public static let eventName = "ChangeEvent"
-                    public var operation: KubernetesOperation
-                    public var object: KubernetesObject
-                    public var oldObject: KubernetesObject?
+
+                    /// The fields, behind one reference (see `EventStorage`).
+                    var storage: EventStorage<Fields>
+
+                    struct Fields: Sendable {
+                        var operation: KubernetesOperation
+                        var object: KubernetesObject
+                        var oldObject: KubernetesObject?
+                    }
+
+                    public var operation: KubernetesOperation {
+                        get { storage.fields.operation }
+                        set { storage.fields.operation = newValue }
+                    }
+
+                    public var object: KubernetesObject {
+                        get { storage.fields.object }
+                        set { storage.fields.object = newValue }
+                    }
+
+                    public var oldObject: KubernetesObject? {
+                        get { storage.fields.oldObject }
+                        set { storage.fields.oldObject = newValue }
+                    }
 
                     public init(operation: KubernetesOperation, object: KubernetesObject, oldObject: KubernetesObject? = nil) {
-                        self.operation = operation
-                        self.object = object
-                        self.oldObject = oldObject
+                        storage = EventStorage(Fields(operation: operation, object: object, oldObject: oldObject))
                     }
 
                     /// Builds the event for an observed change.
                     public init(change: KubernetesChange) {
-                        self.operation = change.operation
-                        self.object = change.object
-                        self.oldObject = change.oldObject
+                        storage = EventStorage(Fields(operation: change.operation, object: change.object, oldObject: change.oldObject))
                     }
                 }
                 """)

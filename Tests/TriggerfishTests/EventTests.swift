@@ -39,6 +39,29 @@ func acceptsChange(_ event: some KubernetesAnyChangeEvent) -> KubernetesOperatio
         #expect(event.deployment == nil)
     }
 
+    @Test func aCopyOfAnEventKeepsItsFieldsWhenTheOriginalIsChanged() {
+        let alert = PrometheusAlert(status: "firing", labels: ["alertname": "KubePodCrashLooping", "pod": "web-1"])
+        var event = PrometheusKubernetesAlertInstance(alert: alert, resources: ["Pod": pod("web-1")])
+        let copy = event
+        event.pod = pod("web-2")
+        event.alert.labels["team"] = "shop"
+        #expect(event.pod?.name == "web-2")
+        #expect(event.alert.labels["team"] == "shop")
+        #expect(copy.pod?.name == "web-1")
+        #expect(copy.alert.labels["team"] == nil)
+        #expect(copy.resource?.name == "web-1")
+    }
+
+    /// An event wider than an existential's three inline words is copied into a heap box each
+    /// time it is handed to an action as the existential of the protocol the action accepts.
+    @Test func eventsFitAnExistentialsInlineBuffer() {
+        let inline = 3 * MemoryLayout<Int>.size
+        #expect(MemoryLayout<PrometheusKubernetesAlertInstance>.size <= inline)
+        #expect(MemoryLayout<PodChangeEventInstance>.size <= inline)
+        #expect(MemoryLayout<KubernetesAnyChangeEventInstance>.size <= inline)
+        #expect(MemoryLayout<ScheduledExecutionEventInstance>.size <= inline)
+    }
+
     @Test func kindTriggerBuildsItsChangeEventOnlyForItsKindAndOperation() {
         let update = KubernetesChange(operation: .update, kind: "Pod", object: pod("web-1"))
         #expect(OnPodUpdate.makeEvent(from: update) is PodChangeEventInstance)

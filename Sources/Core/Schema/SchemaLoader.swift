@@ -268,6 +268,12 @@ private struct State {
                         diagnostics.error(field.keyLocation, "duplicate field \(quoted: field.key) in \(what)")
                         continue
                     }
+                    // The generated event type holds its fields in a property of this name.
+                    if field.key == "storage" {
+                        diagnostics.error(
+                            field.keyLocation, "field name 'storage' in \(what) is reserved: the generated event type keeps its fields there")
+                        continue
+                    }
                     fields.append(
                         FieldDefinition(
                             name: field.key, type: type,

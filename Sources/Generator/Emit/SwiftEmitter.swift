@@ -79,14 +79,41 @@ public struct SwiftEmitter: Sendable {
     }
 
     /// An event's concrete type: its fields, a memberwise init, and the init for what the event is
-    /// built from (`built_from` in the schema).
+    /// built from (`built_from` in the schema). The fields are held behind one reference
+    /// (``EventStorage``), so that handing the event to each action as another existential costs
+    /// a retain instead of a heap box and a copy of every field.
     func instance(_ event: EventDefinition) -> SwiftDeclaration {
         let fields = schema.allFields(of: event.name)
         var members: [SwiftDeclaration] = [
             .property(doc: "", modifiers: "public static", keyword: "let", name: "eventName", type: nil, value: .string(event.name))
         ]
-        members += fields.map {
-            .property(doc: "", modifiers: "public", keyword: "var", name: SwiftNames.escaped($0.name), type: swiftType($0), value: nil)
+        /// `storage = EventStorage(Fields(name: value, ...))`, one value per field.
+        func storing(_ value: (FieldDefinition) -> String) -> [SwiftStatement] {
+            let arguments = fields.map { SwiftExpression.Argument(SwiftNames.escaped($0.name), .code(value($0))) }
+            return [.expression(prefix: "storage = ", .call("EventStorage", [.init(nil, .call("Fields", arguments))]))]
+        }
+        if !fields.isEmpty {
+            members += [
+                .blank,
+                .property(
+                    doc: "The fields, behind one reference (see `EventStorage`).", modifiers: "", keyword: "var", name: "storage",
+                    type: "EventStorage<Fields>", value: nil),
+                .blank,
+                .type(
+                    doc: "", modifiers: "", kind: "struct", name: "Fields", inherits: ["Sendable"],
+                    members: fields.map {
+                        .property(doc: "", modifiers: "", keyword: "var", name: SwiftNames.escaped($0.name), type: swiftType($0), value: nil)
+                    }),
+            ]
+            for field in fields {
+                let name = SwiftNames.escaped(field.name)
+                members += [
+                    .blank,
+                    .computedProperty(
+                        doc: "", modifiers: "public", name: name, type: swiftType(field),
+                        body: [.code("get { storage.fields.\(name) }"), .code("set { storage.fields.\(name) = newValue }")]),
+                ]
+            }
         }
         members.append(.blank)
         members.append(
@@ -95,17 +122,15 @@ public struct SwiftEmitter: Sendable {
                 parameters: fields.map {
                     SwiftParameter(SwiftNames.escaped($0.name), swiftType($0), default: $0.optional ? .code("nil") : nil)
                 },
-                effects: "", body: fields.map { .code("self.\(SwiftNames.escaped($0.name)) = \(SwiftNames.escaped($0.name))") }))
+                effects: "", body: fields.isEmpty ? [] : storing { SwiftNames.escaped($0.name) }))
         switch event.builtFrom {
         case .kubernetesChange?:
-            let body = fields.map { field -> SwiftStatement in
-                let value: String
+            let body = storing { field in
                 switch field.name {
-                case "operation": value = "change.operation"
-                case "oldObject": value = "change.oldObject"
-                default: value = "change.object"
+                case "operation": "change.operation"
+                case "oldObject": "change.oldObject"
+                default: "change.object"
                 }
-                return .code("self.\(SwiftNames.escaped(field.name)) = \(value)")
             }
             members += [
                 .blank,
@@ -114,16 +139,10 @@ public struct SwiftEmitter: Sendable {
                     parameters: [SwiftParameter("change", "KubernetesChange")], effects: "", body: body),
             ]
         case .prometheusAlert?:
-            let body = fields.map { field -> SwiftStatement in
-                let value: String
-                if field.type == .prometheusAlert {
-                    value = "alert"
-                } else if let kind = schema.kinds.first(where: { $0.accessor == field.name }) {
-                    value = "resources[\(SwiftNames.literal(kind.name))]"
-                } else {
-                    value = "PrometheusAlert.subject(in: resources)"
-                }
-                return .code("self.\(SwiftNames.escaped(field.name)) = \(value)")
+            let body = storing { field in
+                if field.type == .prometheusAlert { return "alert" }
+                if let kind = schema.kinds.first(where: { $0.accessor == field.name }) { return "resources[\(SwiftNames.literal(kind.name))]" }
+                return "PrometheusAlert.subject(in: resources)"
             }
             members += [
                 .blank,
