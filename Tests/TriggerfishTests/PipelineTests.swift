@@ -69,6 +69,74 @@ extension PipelineTests {
         #expect(FNV1a.hash("a") == 0xaf63_dc4c_8601_ec8c)
     }
 
+    /// With several lanes a webhook is read by its lane, not by the parsing task: the lane the
+    /// parsing task picks from the unread body is the one its decoded webhook has.
+    @Test func anUnreadWebhookGoesToTheLaneItsDecodedWebhookHas() throws {
+        let alert = #"{"status": "firing", "labels": {"alertname": "A"}, "fingerprint": "56eb57c5f9c1459f"}"#
+        let bodies = [
+            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "{}:{alertname=\"A\"}", "version": "4", "alerts": [\#(alert)]}"#,
+            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": "4", "alerts": [\#(alert)]}"#,
+            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": "4", "alerts": [{"status": "firing", "fingerprint": null}]}"#,
+            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": "4", "alerts": null}"#,
+            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g", "groupKey": "later", "version": "4"}"#,
+        ]
+        for body in bodies {
+            let decoded = try InputDecoder.decode(Array(body.utf8))
+            for lanes in [2, 3, 7] {
+                guard case .success(.webhook(_, let lane)) = InputPipeline.parse(Array(body.utf8), lanes: lanes) else {
+                    Issue.record("not left for its lane: \(body)")
+                    continue
+                }
+                #expect(lane == InputPipeline.lane(of: decoded, count: lanes), "\(body)")
+            }
+            guard case .success(.decoded(.alerts)) = InputPipeline.parse(Array(body.utf8), lanes: 1) else {
+                Issue.record("one lane: not decoded by the parsing task: \(body)")
+                continue
+            }
+        }
+    }
+
+    /// Alerts of one group are handled in order, and a webhook its lane cannot read is reported
+    /// in its place with the message decoding gives it.
+    @Test(arguments: [1, 4])
+    func eachGroupsWebhooksRunInOrderAndABrokenOneIsReported(lanes: Int) async throws {
+        let seen = Mutex<[String: [Int]]>([:])
+        let recorder = ActionRegistration(RecordAction.self) { event, _, _ in
+            guard let alert = (event as? any PrometheusKubernetesAlert)?.alert, let group = alert.labels["group"],
+                let version = alert.labels["version"].flatMap({ Int($0) })
+            else { return }
+            if version % 3 == 0 { await Task.yield() }
+            seen.withLock { $0[group, default: []].append(version) }
+        }
+        let engine = try EngineHarness.engine(
+            "- triggers: [{on_prometheus_alert: {}}]\n  actions: [{record: {tag: t}}]\n", registrations: [recorder])
+        func webhook(group: Int, version: Int) -> String {
+            let alert =
+                #"{"status": "firing", "labels": {"alertname": "A", "group": "g\#(group)", "version": "\#(version)"}, "fingerprint": "f\#(group)-\#(version)"}"#
+            return #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g\#(group)", "version": "4", "alerts": [\#(alert)]}"#
+        }
+        var lines: [InputPipeline.Line] = []
+        for version in 0..<30 {
+            for group in 0..<5 { lines.append(.init(number: lines.count, bytes: Array(webhook(group: group, version: version).utf8))) }
+        }
+        let broken = #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g1", "version": "4", "alerts": [{"labels": {}}]}"#
+        lines.insert(.init(number: 0, bytes: Array(broken.utf8)), at: 9)
+        for index in lines.indices { lines[index].number = index }
+        let reports = Mutex<[InputReport]>([])
+        await InputPipeline(engine: engine, lanes: lanes, parsers: 3, maxInFlight: 16).run(lines) { report in
+            reports.withLock { $0.append(report) }
+        }
+        let all = reports.withLock { $0 }
+        #expect(all.map(\.index) == Array(0..<lines.count))
+        #expect(all[9].error == "Alertmanager webhook: alerts[0].status: expected a string; found nothing (the field is missing)")
+        #expect(all[9].kind == nil)
+        #expect(all.filter { $0.error != nil }.count == 1)
+        #expect(all.filter { $0.error == nil }.allSatisfy { $0.kind == .alertmanager && $0.events.first?.actions.map(\.action) == ["record"] })
+        let versions = seen.withLock { $0 }
+        #expect(versions.count == 5)
+        for (group, order) in versions { #expect(order == Array(0..<30), "group \(group) handled out of order") }
+    }
+
     /// Parsed inputs waiting for an earlier, slower parse must not hold the permits the lanes need:
     /// with one permit and two parsers, an earlier version deadlocked on the second line.
     @Test(.timeLimit(.minutes(1)), arguments: [1, 2, 5])

@@ -12,6 +12,13 @@ import _TriggerfishCore
 /// and each lane receives its share of a batch at once. Handing inputs over one by one cost a
 /// task, a stream element and two semaphore hops each, as much as handling a Pod update, and two
 /// cores went no faster than one.
+///
+/// With more than one lane, an Alertmanager webhook is only checked by the parsing task, and read
+/// (its alerts, labels and annotations built) by the lane that handles it. glibc's allocator
+/// takes a lock to free memory that another thread allocated, and a webhook is dozens of small
+/// allocations: built on one thread and freed on another, two lanes handled alerts no faster
+/// than one core. With one lane the parsing tasks read webhooks too, taking that work off the
+/// lane, which is then the bottleneck.
 public struct InputPipeline: Sendable {
     public let engine: PlaybookEngine
     /// How many inputs are handled at once. With 1, which is the default, rate limits, alert
@@ -60,7 +67,14 @@ public struct InputPipeline: Sendable {
     struct Work: Sendable {
         var sequence: Int
         var line: Int
-        var input: Result<RecordedInput, InputError>
+        var input: Result<Parsed, InputError>
+    }
+
+    /// An input as its parsing task leaves it.
+    enum Parsed: Sendable {
+        case decoded(RecordedInput)
+        /// An Alertmanager webhook, checked, for its lane to read.
+        case webhook(JSONNode, lane: Int)
     }
 
     /// Processes every line; `onReport` is called once per line, in line order.
@@ -123,8 +137,10 @@ public struct InputPipeline: Sendable {
                                 switch work.input {
                                 case .failure(let error):
                                     output.put(work.sequence, InputReport(index: work.line, kind: nil, error: error.message))
-                                case .success(let input):
+                                case .success(.decoded(let input)):
                                     shares[laneCount == 1 ? 0 : Self.lane(of: input, count: laneCount)].append(work)
+                                case .success(.webhook(_, let lane)):
+                                    shares[lane].append(work)
                                 }
                             }
                             for (lane, share) in shares.enumerated() where !share.isEmpty {
@@ -140,7 +156,7 @@ public struct InputPipeline: Sendable {
                             let works = batch.enumerated().map { offset, line in
                                 Work(
                                     sequence: first + offset, line: line.number,
-                                    input: line.error.map { .failure($0) } ?? Self.decode(line.bytes))
+                                    input: line.error.map { .failure($0) } ?? Self.parse(line.bytes, lanes: laneCount))
                             }
                             eventSink.yield(.parsed(number, works))
                         }
@@ -197,16 +213,37 @@ public struct InputPipeline: Sendable {
         reader.start()
     }
 
-    static func decode(_ bytes: [UInt8]) -> Result<RecordedInput, InputError> {
+    /// Checks and decodes one line; with more than one lane, a webhook is left for its lane to read.
+    static func parse(_ bytes: [UInt8], lanes: Int) -> Result<Parsed, InputError> {
         do throws(InputError) {
-            return .success(try InputDecoder.decode(bytes))
+            let body = try InputDecoder.check(bytes)
+            guard lanes > 1 else { return .success(.decoded(try InputDecoder.decode(reading: body))) }
+            switch try InputDecoder.shape(of: body) {
+            case .kubewatch:
+                return .success(.decoded(.kubernetes(try InputDecoder.decodeKubewatch(shaped: body))))
+            case .alertmanager:
+                let lane = alertLane(
+                    groupKey: body.member("groupKey")?.stringValue ?? "", firstFingerprint: body.member("alerts")?.elements?.first?.member("fingerprint")?.stringValue,
+                    count: lanes)
+                return .success(.webhook(body, lane: lane))
+            }
         } catch {
             return .failure(error)
         }
     }
 
     static func process(_ work: Work, engine: PlaybookEngine) async -> InputReport {
-        guard case .success(let input) = work.input else { return InputReport(index: work.line, kind: nil) }
+        let input: RecordedInput
+        switch work.input {
+        case .failure: return InputReport(index: work.line, kind: nil)
+        case .success(.decoded(let decoded)): input = decoded
+        case .success(.webhook(let body, _)):
+            do throws(InputError) {
+                input = .alerts(try InputDecoder.decodeAlertmanager(shaped: body))
+            } catch {
+                return InputReport(index: work.line, kind: nil, error: error.message)
+            }
+        }
         let kind: InputReport.Kind
         switch input {
         case .kubernetes: kind = .kubernetes
@@ -228,8 +265,16 @@ public struct InputPipeline: Sendable {
             hash.combine(UInt8(ascii: "/"))
             hash.combine(change.object.name ?? "")
         case .alerts(let webhook):
-            hash.combine(webhook.groupKey.isEmpty ? (webhook.alerts.first?.fingerprint ?? "") : webhook.groupKey)
+            return alertLane(groupKey: webhook.groupKey, firstFingerprint: webhook.alerts.first?.fingerprint, count: count)
         }
+        return Int(hash.value % UInt64(count))
+    }
+
+    /// The lane of a webhook: by its group key, or, without one, by its first alert's fingerprint.
+    /// The parsing tasks read the two from a webhook they leave unread, so both ways give one lane.
+    static func alertLane(groupKey: String, firstFingerprint: @autoclosure () -> String?, count: Int) -> Int {
+        var hash = FNV1a()
+        hash.combine(groupKey.isEmpty ? (firstFingerprint() ?? "") : groupKey)
         return Int(hash.value % UInt64(count))
     }
 }

@@ -17,13 +17,16 @@ public enum InputDecoder {
     /// and a kubewatch CloudEvent's objects keep the bytes and build their JSON only when
     /// something reads it (``KubernetesObject``).
     public static func decode(_ bytes: [UInt8]) throws(InputError) -> RecordedInput {
-        let document: JSONDocument
+        try decode(reading: check(bytes))
+    }
+
+    /// The checked text of one input, for reading on demand (the first step of ``decode(_:)-([UInt8])``).
+    static func check(_ bytes: [UInt8]) throws(InputError) -> JSONNode {
         do {
-            document = try JSONDocument(checking: bytes)
+            return try JSONDocument(checking: bytes).rootNode
         } catch {
             throw InputError(message: error.description)
         }
-        return try decode(reading: document.rootNode)
     }
 
     /// Parses and decodes one input; see ``decode(_:)-(UnsafeRawBufferPointer)``.
@@ -38,26 +41,45 @@ public enum InputDecoder {
 
     /// Decodes an input by its shape, built or read on demand.
     static func decode(reading body: some InputJSON) throws(InputError) -> RecordedInput {
+        switch try shape(of: body) {
+        case .kubewatch: .kubernetes(try decodeKubewatch(shaped: body))
+        case .alertmanager: .alerts(try decodeAlertmanager(shaped: body))
+        }
+    }
+
+    /// Which input a body is.
+    enum Shape {
+        case kubewatch, alertmanager
+    }
+
+    /// Which input a body is, by its members: `data` makes a kubewatch CloudEvent, `alerts` or
+    /// `receiver` an Alertmanager webhook.
+    static func shape(of body: some InputJSON) throws(InputError) -> Shape {
         let expected =
             "expected a kubewatch CloudEvent (an object with 'data') or an Alertmanager webhook (an object with 'alerts' or 'receiver')"
         guard body.isObject else { throw InputError(message: "\(expected); found \(describe(body.value))") }
         let shape = body.members(["data", "alerts", "receiver"])
-        // The shape is known from here on, so messages say which kind of input was wrong.
-        if shape[0] != nil {
-            do throws(InputError) {
-                return .kubernetes(try decodeKubewatch(reading: body))
-            } catch {
-                throw InputError(message: "kubewatch CloudEvent: \(error.message)")
-            }
-        }
-        if shape[1] != nil || shape[2] != nil {
-            do throws(InputError) {
-                return .alerts(try decodeAlertmanager(reading: body))
-            } catch {
-                throw InputError(message: "Alertmanager webhook: \(error.message)")
-            }
-        }
+        if shape[0] != nil { return .kubewatch }
+        if shape[1] != nil || shape[2] != nil { return .alertmanager }
         throw InputError(message: "\(expected); found \(describeKeys(body.value.objectValue ?? [:]))")
+    }
+
+    // The shape is known in these two, so their messages say which kind of input was wrong.
+
+    static func decodeKubewatch(shaped body: some InputJSON) throws(InputError) -> KubernetesChange {
+        do throws(InputError) {
+            return try decodeKubewatch(reading: body)
+        } catch {
+            throw InputError(message: "kubewatch CloudEvent: \(error.message)")
+        }
+    }
+
+    static func decodeAlertmanager(shaped body: some InputJSON) throws(InputError) -> AlertmanagerWebhook {
+        do throws(InputError) {
+            return try decodeAlertmanager(reading: body)
+        } catch {
+            throw InputError(message: "Alertmanager webhook: \(error.message)")
+        }
     }
 
     /// Decodes a kubewatch CloudEvent as Robusta's runner does: it reads only `data`, which must hold
