@@ -214,7 +214,7 @@ struct ObjectIndex: Sendable {
     /// The candidates of what has this name, namespace and labels (read only when some playbook
     /// is filed by a label).
     func candidates(name: String, namespace: String, labels: () -> [String: String]) -> [Int] {
-        var lists: [[Int]] = []
+        var lists = Lists()
         if !unfiltered.isEmpty { lists.append(unfiltered) }
         if !byNamePrefix.isEmpty { byNamePrefix.matches(name, into: &lists) }
         if !byNamespacePrefix.isEmpty { byNamespacePrefix.matches(namespace, into: &lists) }
@@ -224,10 +224,24 @@ struct ObjectIndex: Sendable {
                 if let value = labels[key], let playbooks = values[value] { lists.append(playbooks) }
             }
         }
-        switch lists.count {
-        case 0: return []
-        case 1: return lists[0]
-        default: return Self.merged(lists)
+        if let more = lists.more { return Self.merged(more) }
+        return lists.first ?? []
+    }
+
+    /// The candidate lists an object matches. Most match one, which is then returned as it is:
+    /// the array of lists is made only for a second one (it was an allocation per input).
+    struct Lists {
+        var first: [Int]?
+        var more: [[Int]]?
+
+        mutating func append(_ list: [Int]) {
+            if more != nil {
+                more!.append(list)
+            } else if let first {
+                more = [first, list]
+            } else {
+                first = list
+            }
         }
     }
 
@@ -280,7 +294,7 @@ struct PrefixIndex: Sendable {
     var isEmpty: Bool { playbooks.isEmpty }
 
     /// Appends the playbooks of each prefix `text` has.
-    func matches(_ text: String, into lists: inout [[Int]]) {
+    func matches(_ text: String, into lists: inout ObjectIndex.Lists) {
         let utf8 = text.utf8
         let count = utf8.count
         for length in lengths {
