@@ -113,13 +113,15 @@ extension PipelineTests {
         func webhook(group: Int, version: Int) -> String {
             let alert =
                 #"{"status": "firing", "labels": {"alertname": "A", "group": "g\#(group)", "version": "\#(version)"}, "fingerprint": "f\#(group)-\#(version)"}"#
-            return #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g\#(group)", "version": "4", "alerts": [\#(alert)]}"#
+            return
+                #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g\#(group)", "version": "4", "alerts": [\#(alert)]}"#
         }
         var lines: [InputPipeline.Line] = []
         for version in 0..<30 {
             for group in 0..<5 { lines.append(.init(number: lines.count, bytes: Array(webhook(group: group, version: version).utf8))) }
         }
-        let broken = #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g1", "version": "4", "alerts": [{"labels": {}}]}"#
+        let broken =
+            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g1", "version": "4", "alerts": [{"labels": {}}]}"#
         lines.insert(.init(number: 0, bytes: Array(broken.utf8)), at: 9)
         for index in lines.indices { lines[index].number = index }
         let reports = Mutex<[InputReport]>([])
@@ -131,7 +133,8 @@ extension PipelineTests {
         #expect(all[9].error == "Alertmanager webhook: alerts[0].status: expected a string; found nothing (the field is missing)")
         #expect(all[9].kind == nil)
         #expect(all.filter { $0.error != nil }.count == 1)
-        #expect(all.filter { $0.error == nil }.allSatisfy { $0.kind == .alertmanager && $0.events.first?.actions.map(\.action) == ["record"] })
+        #expect(
+            all.filter { $0.error == nil }.allSatisfy { $0.kind == .alertmanager && $0.events.first?.actions.map(\.action) == ["record"] })
         let versions = seen.withLock { $0 }
         #expect(versions.count == 5)
         for (group, order) in versions { #expect(order == Array(0..<30), "group \(group) handled out of order") }

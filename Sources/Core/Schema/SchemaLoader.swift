@@ -271,7 +271,8 @@ private struct State {
                     // The generated event type holds its fields in a property of this name.
                     if field.key == "storage" {
                         diagnostics.error(
-                            field.keyLocation, "field name 'storage' in \(what) is reserved: the generated event type keeps its fields there")
+                            field.keyLocation,
+                            "field name 'storage' in \(what) is reserved: the generated event type keeps its fields there")
                         continue
                     }
                     fields.append(

@@ -102,7 +102,8 @@ public struct SwiftEmitter: Sendable {
                 .type(
                     doc: "", modifiers: "", kind: "struct", name: "Fields", inherits: ["Sendable"],
                     members: fields.map {
-                        .property(doc: "", modifiers: "", keyword: "var", name: SwiftNames.escaped($0.name), type: swiftType($0), value: nil)
+                        .property(
+                            doc: "", modifiers: "", keyword: "var", name: SwiftNames.escaped($0.name), type: swiftType($0), value: nil)
                     }),
             ]
             for field in fields {
@@ -141,7 +142,9 @@ public struct SwiftEmitter: Sendable {
         case .prometheusAlert?:
             let body = storing { field in
                 if field.type == .prometheusAlert { return "alert" }
-                if let kind = schema.kinds.first(where: { $0.accessor == field.name }) { return "resources[\(SwiftNames.literal(kind.name))]" }
+                if let kind = schema.kinds.first(where: { $0.accessor == field.name }) {
+                    return "resources[\(SwiftNames.literal(kind.name))]"
+                }
                 return "PrometheusAlert.subject(in: resources)"
             }
             members += [

@@ -223,7 +223,8 @@ public struct InputPipeline: Sendable {
                 return .success(.decoded(.kubernetes(try InputDecoder.decodeKubewatch(shaped: body))))
             case .alertmanager:
                 let lane = alertLane(
-                    groupKey: body.member("groupKey")?.stringValue ?? "", firstFingerprint: body.member("alerts")?.elements?.first?.member("fingerprint")?.stringValue,
+                    groupKey: body.member("groupKey")?.stringValue ?? "",
+                    firstFingerprint: body.member("alerts")?.elements?.first?.member("fingerprint")?.stringValue,
                     count: lanes)
                 return .success(.webhook(body, lane: lane))
             }
