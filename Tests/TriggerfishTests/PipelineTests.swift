@@ -10,6 +10,17 @@ import Testing
         return #"{"data": {"operation": "update", "kind": "Pod", "apiVersion": "v1", "obj": \#(pod), "oldObj": \#(pod)}}"#
     }
 
+    /// The reports of `lines` (renumbered in order) through a pipeline of three parsers, 16 inputs in flight.
+    static func reports(of lines: [InputPipeline.Line], engine: PlaybookEngine, lanes: Int) async -> [InputReport] {
+        var lines = lines
+        for index in lines.indices { lines[index].number = index }
+        let reports = Mutex<[InputReport]>([])
+        await InputPipeline(engine: engine, lanes: lanes, parsers: 3, maxInFlight: 16).run(lines) { report in
+            reports.withLock { $0.append(report) }
+        }
+        return reports.withLock { $0 }
+    }
+
     @Test(arguments: [1, 4])
     func eachObjectsInputsRunInOrderAndReportsComeOutInInputOrder(lanes: Int) async throws {
         let seen = Mutex<[String: [Int]]>([:])
@@ -30,12 +41,7 @@ import Testing
             for pod in 0..<6 { lines.append(.init(number: lines.count, bytes: Array(Self.podUpdate("pod-\(pod)", version: version).utf8))) }
         }
         lines.insert(.init(number: 7, bytes: Array("{oops".utf8)), at: 7)
-        for index in lines.indices { lines[index].number = index }
-        let reports = Mutex<[InputReport]>([])
-        await InputPipeline(engine: engine, lanes: lanes, parsers: 3, maxInFlight: 16).run(lines) { report in
-            reports.withLock { $0.append(report) }
-        }
-        let all = reports.withLock { $0 }
+        let all = await Self.reports(of: lines, engine: engine, lanes: lanes)
         #expect(all.map(\.index) == Array(0..<lines.count))
         #expect(all[7].error == "invalid JSON at byte 1: expected a string key, found 'o'")
         #expect(all.filter { $0.error == nil }.allSatisfy { $0.events.first?.actions.map(\.action) == ["record"] })
@@ -123,12 +129,7 @@ extension PipelineTests {
         let broken =
             #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g1", "version": "4", "alerts": [{"labels": {}}]}"#
         lines.insert(.init(number: 0, bytes: Array(broken.utf8)), at: 9)
-        for index in lines.indices { lines[index].number = index }
-        let reports = Mutex<[InputReport]>([])
-        await InputPipeline(engine: engine, lanes: lanes, parsers: 3, maxInFlight: 16).run(lines) { report in
-            reports.withLock { $0.append(report) }
-        }
-        let all = reports.withLock { $0 }
+        let all = await Self.reports(of: lines, engine: engine, lanes: lanes)
         #expect(all.map(\.index) == Array(0..<lines.count))
         #expect(all[9].error == "Alertmanager webhook: alerts[0].status: expected a string; found nothing (the field is missing)")
         #expect(all[9].kind == nil)
