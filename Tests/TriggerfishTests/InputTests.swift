@@ -204,6 +204,35 @@ import Testing
         #expect(noAlerts.alerts == [])
     }
 
+    /// A webhook's common and group maps are left in the body until read; read, set or compared,
+    /// they are the maps the body holds (a later duplicate key wins).
+    @Test func aWebhooksGroupMapsAreReadWhenAskedFor() throws {
+        let body = #"""
+            {"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g", "version": "4",
+             "commonLabels": {"alertname": "A", "severity": "warning", "severity": "critical"},
+             "commonAnnotations": {"summary": "caf\u00e9 is down"}, "groupLabels": null, "alerts": []}
+            """#
+        guard case .alerts(var webhook) = try InputDecoder.decode(body) else {
+            Issue.record("not an Alertmanager webhook")
+            return
+        }
+        guard case .unread = webhook.commonLabelsField.storage else {
+            Issue.record("the common labels were built while decoding")
+            return
+        }
+        #expect(webhook.commonLabels == ["alertname": "A", "severity": "critical"])
+        #expect(webhook.commonAnnotations == ["summary": "café is down"])
+        #expect(webhook.groupLabels == [:])
+        let built = AlertmanagerWebhook(
+            receiver: "r", status: "firing", groupKey: "g", commonLabels: ["alertname": "A", "severity": "critical"],
+            commonAnnotations: ["summary": "café is down"])
+        #expect(webhook == built)
+        #expect(webhook.hashValue == built.hashValue)
+        webhook.commonLabels["team"] = "shop"
+        #expect(webhook.commonLabels == ["alertname": "A", "severity": "critical", "team": "shop"])
+        #expect(webhook != built)
+    }
+
     @Test func dataDecidesOverAlerts() throws {
         let input = try InputDecoder.decode(#"{"alerts": [], "data": {"operation": "create", "kind": "Pod", "obj": {}}}"#)
         guard case .kubernetes = input else {

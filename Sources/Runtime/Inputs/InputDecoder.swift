@@ -198,11 +198,12 @@ public enum InputDecoder {
                     default: webhook.version = string
                     }
                 case 5...7:
-                    guard let strings = try readStringMap(&parser) else { return false }
+                    // Checked here, built only when read (nothing in the engine reads them).
+                    guard let strings = try skipStringMap(&parser, in: node.document) else { return false }
                     switch field {
-                    case 5: webhook.commonLabels = strings
-                    case 6: webhook.commonAnnotations = strings
-                    default: webhook.groupLabels = strings
+                    case 5: webhook.commonLabelsField = strings
+                    case 6: webhook.commonAnnotationsField = strings
+                    default: webhook.groupLabelsField = strings
                     }
                 default:
                     var alerts: [PrometheusAlert] = []
@@ -264,6 +265,15 @@ public enum InputDecoder {
         return PrometheusAlert(
             status: status, labels: labels, annotations: annotations, startsAt: startsAt, endsAt: endsAt, generatorURL: generatorURL,
             fingerprint: fingerprint)
+    }
+
+    /// A map of strings (empty for null) checked where it lies and left unread; `nil` for anything else.
+    static func skipStringMap(_ parser: inout JSONParser, in document: JSONDocument) throws(JSONParseError) -> UnreadStrings? {
+        if parser.readNull() { return UnreadStrings([:]) }
+        guard parser.base[parser.position] == UInt8(ascii: "{") else { return nil }
+        let start = parser.position
+        guard try parser.skipStringMap() else { return nil }
+        return UnreadStrings(unread: JSONNode(document: document, offset: start))
     }
 
     /// A map of strings (empty for null) read where it lies; `nil` for anything else.

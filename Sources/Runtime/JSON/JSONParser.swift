@@ -214,6 +214,25 @@ struct JSONParser {
         return strings
     }
 
+    /// Moves past the object at `position` (of a checked text) when all its values are strings,
+    /// building nothing; `false` at the first value that is not, as ``parseStringMap()`` answers
+    /// `nil` there.
+    mutating func skipStringMap() throws(JSONParseError) -> Bool {
+        position &+= 1  // {
+        skipWhitespace()
+        while position < end, base[position] == quote {
+            try skipString()
+            skipWhitespace()
+            position &+= 1  // :
+            skipWhitespace()
+            guard position < end, base[position] == quote else { return false }
+            try skipString()
+            guard skipSeparator() else { break }
+        }
+        position &+= 1  // }
+        return true
+    }
+
     /// The string at `position` of a checked text, moving past it; `nil`, not moving, when the
     /// value there is not a string.
     mutating func readString() throws(JSONParseError) -> String? {
