@@ -246,9 +246,10 @@ public final class PlaybookEngine: Sendable {
 
     /// An event as handed to each action of a playbook. An existential parameter whose concrete
     /// type the optimizer sees at a call site is turned into a generic one, and then each action
-    /// that takes `any TriggerfishEvent` gets the event boxed anew: an allocation and a copy of
-    /// the event per action run. Wrapped, the event is not an existential parameter, so it is
-    /// handed on as the one box it is.
+    /// that takes `any TriggerfishEvent` gets the event boxed anew: for an event wider than an
+    /// existential's inline buffer, an allocation and a copy per action run. Generated events fit
+    /// the buffer (``EventStorage``), so for them it would cost a retain; wrapped, no event is an
+    /// existential parameter, and each is handed on as the one box it is.
     struct SharedEvent {
         let event: any TriggerfishEvent
     }

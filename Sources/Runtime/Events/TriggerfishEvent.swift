@@ -18,8 +18,8 @@ public enum TriggerSource: String, Sendable, CaseIterable {
 /// An event travels as an existential, and each action receives it as the existential of the
 /// protocol it accepts (`event as? any PodEvent`). A value wider than an existential's three
 /// inline words is copied into a heap box of its own for each of those: an allocation and a
-/// retain of every field per action run (an alert's event is 288 bytes). Behind one reference the
-/// event fits inline, and handing it on costs one retain.
+/// retain of every field per action run (an alert's event, its fields stored inline, was 288
+/// bytes). Behind one reference the event fits inline, and handing it on costs one retain.
 ///
 /// The storage never changes once made, so it is `Sendable` without a lock; setting a field
 /// makes new storage (events are built by triggers and tests, and actions only read them).
