@@ -233,6 +233,41 @@ import Testing
         #expect(webhook != built)
     }
 
+    @Test func anAlertsAnnotationsAreBuiltAtTheirFirstReadAndKept() throws {
+        let body = #"""
+            {"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g", "version": "4", "alerts": [
+              {"status": "firing", "labels": {"alertname": "A"},
+               "annotations": {"summary": "caf\u00e9 is down", "summary": "cafe is down", "runbook": "https://r/a"}},
+              {"status": "resolved", "labels": {"alertname": "B"}, "annotations": null}]}
+            """#
+        guard case .alerts(let webhook) = try InputDecoder.decode(body), webhook.alerts.count == 2 else {
+            Issue.record("not an Alertmanager webhook of two alerts")
+            return
+        }
+        var first = webhook.alerts[0]
+        guard case .unread = first.annotationsField.storage else {
+            Issue.record("the annotations were built while decoding")
+            return
+        }
+        let read = first.annotations
+        #expect(read == ["summary": "cafe is down", "runbook": "https://r/a"])
+        // Read again, the map is the one built at the first read, not a second one.
+        #expect(Self.storageIdentity(of: first.annotations) == Self.storageIdentity(of: read))
+        #expect(webhook.alerts[1].annotations == [:])
+        let built = PrometheusAlert(status: "firing", labels: ["alertname": "A"], annotations: ["summary": "cafe is down", "runbook": "https://r/a"])
+        #expect(first == built)
+        #expect(first.hashValue == built.hashValue)
+        first.annotations["team"] = "shop"
+        #expect(first.annotations == ["summary": "cafe is down", "runbook": "https://r/a", "team": "shop"])
+        #expect(webhook.alerts[0].annotations == ["summary": "cafe is down", "runbook": "https://r/a"])
+        #expect(first != built)
+    }
+
+    /// The address of a dictionary's storage: the same for two maps only when one was not built again.
+    static func storageIdentity(of map: [String: String]) -> UInt {
+        withUnsafeBytes(of: map) { $0.load(as: UInt.self) }
+    }
+
     @Test func dataDecidesOverAlerts() throws {
         let input = try InputDecoder.decode(#"{"alerts": [], "data": {"operation": "create", "kind": "Pod", "obj": {}}}"#)
         guard case .kubernetes = input else {

@@ -214,7 +214,8 @@ public struct KubernetesChange: Sendable {
 public struct PrometheusAlert: Sendable, Hashable {
     public var status: String
     public var labels: [String: String]
-    public var annotations: [String: String]
+    /// Read from the body when first asked for (see ``UnreadStrings``).
+    var annotationsField: UnreadStrings
     public var startsAt: String
     public var endsAt: String
     public var generatorURL: String
@@ -226,11 +227,16 @@ public struct PrometheusAlert: Sendable, Hashable {
     ) {
         self.status = status
         self.labels = labels
-        self.annotations = annotations
+        self.annotationsField = UnreadStrings(annotations)
         self.startsAt = startsAt
         self.endsAt = endsAt
         self.generatorURL = generatorURL
         self.fingerprint = fingerprint
+    }
+
+    public var annotations: [String: String] {
+        get { annotationsField.value }
+        set { annotationsField = UnreadStrings(newValue) }
     }
 
     /// The `alertname` label.

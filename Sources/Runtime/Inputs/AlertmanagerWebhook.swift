@@ -43,33 +43,3 @@ public struct AlertmanagerWebhook: Sendable, Hashable {
         self.groupLabelsField = UnreadStrings(groupLabels)
     }
 }
-
-/// A map of strings that may still be in the body it came from: checked (an object whose values
-/// are all strings) but not built until it is read. A webhook's common and group maps are checked
-/// as Robusta checks them, but nothing in the engine reads them, and building them was an eighth
-/// of a body's allocations. Compared and hashed by its value.
-struct UnreadStrings: Sendable, Hashable {
-    enum Storage: Sendable {
-        case built([String: String])
-        /// A checked object whose values are all strings.
-        case unread(JSONNode)
-    }
-
-    var storage: Storage
-
-    init(_ strings: [String: String]) { storage = .built(strings) }
-
-    init(unread node: JSONNode) { storage = .unread(node) }
-
-    /// The map, built again at each read of an unread one.
-    var value: [String: String] {
-        switch storage {
-        case .built(let strings): strings
-        case .unread(let node): node.strings ?? [:]
-        }
-    }
-
-    static func == (left: UnreadStrings, right: UnreadStrings) -> Bool { left.value == right.value }
-
-    func hash(into hasher: inout Hasher) { hasher.combine(value) }
-}

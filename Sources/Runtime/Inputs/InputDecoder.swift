@@ -211,7 +211,7 @@ public enum InputDecoder {
                         // Most bodies hold a few alerts; growing the array one by one allocated at each doubling.
                         alerts.reserveCapacity(4)
                         let listed = try parser.readElements { parser throws(JSONParseError) in
-                            guard let alert = try readAlert(&parser) else { return false }
+                            guard let alert = try readAlert(&parser, in: node.document) else { return false }
                             alerts.append(alert)
                             return true
                         }
@@ -227,10 +227,10 @@ public enum InputDecoder {
 
     /// An alert read where it lies (see ``readAlertmanager(_:)``); `nil` when it is not what a
     /// well-formed one is.
-    static func readAlert(_ parser: inout JSONParser) throws(JSONParseError) -> PrometheusAlert? {
+    static func readAlert(_ parser: inout JSONParser, in document: JSONDocument) throws(JSONParseError) -> PrometheusAlert? {
         var status: String?
         var labels: [String: String] = [:]
-        var annotations: [String: String] = [:]
+        var annotations = UnreadStrings([:])
         var startsAt = ""
         var endsAt = ""
         var generatorURL = ""
@@ -240,9 +240,13 @@ public enum InputDecoder {
             case 0:
                 guard let value = try parser.readString() else { return false }
                 status = value
-            case 1, 2:
+            case 1:
                 guard let value = try readStringMap(&parser) else { return false }
-                if field == 1 { labels = value } else { annotations = value }
+                labels = value
+            case 2:
+                // Checked here, built only when read: an alert that fires no playbook never is.
+                guard let value = try skipStringMap(&parser, in: document) else { return false }
+                annotations = value
             default:
                 let value: String
                 if parser.readNull() {
@@ -262,9 +266,10 @@ public enum InputDecoder {
             return true
         }
         guard read, let status else { return nil }
-        return PrometheusAlert(
-            status: status, labels: labels, annotations: annotations, startsAt: startsAt, endsAt: endsAt, generatorURL: generatorURL,
-            fingerprint: fingerprint)
+        var alert = PrometheusAlert(
+            status: status, labels: labels, startsAt: startsAt, endsAt: endsAt, generatorURL: generatorURL, fingerprint: fingerprint)
+        alert.annotationsField = annotations
+        return alert
     }
 
     /// A map of strings (empty for null) checked where it lies and left unread; `nil` for anything else.

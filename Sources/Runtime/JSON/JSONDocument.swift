@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A JSON text checked once (the whole grammar, as ``JSONValue/parse(_:)-(UnsafeRawBufferPointer)``
 /// checks it, with the same errors) and then read on demand: a member's value is found by skipping
 /// its siblings, and only what is read is built. An input body is ~14 KB of which a playbook
@@ -14,6 +16,8 @@ final class JSONDocument: Sendable {
     /// a container it does not enter, so finding a member costs the members, not their content.
     let containerStarts: [Int]
     let containerEnds: [Int]
+    /// The maps of strings built from this text, by where they start (see ``strings(at:)``).
+    private let builtStrings = Mutex<[Int: [String: String]]>([:])
 
     /// Checks `bytes` as one JSON text.
     init(checking bytes: [UInt8]) throws(JSONParseError) {
@@ -69,6 +73,16 @@ final class JSONDocument: Sendable {
         return JSONDocument(
             bytes: Array(bytes[offset..<end]), containerStarts: containerStarts[low..<last].map { $0 - offset },
             containerEnds: containerEnds[low..<last].map { $0 - offset })
+    }
+
+    /// The object at `offset`, whose values are all strings, built at its first read and kept:
+    /// an alert's annotations are read by each action that reports the alert.
+    func strings(at offset: Int) -> [String: String] {
+        if let built = builtStrings.withLock({ $0[offset] }) { return built }
+        // Built outside the lock; two readers at once may both build it, and either result is the same.
+        let built = JSONNode(document: self, offset: offset).strings ?? [:]
+        builtStrings.withLock { $0[offset] = built }
+        return built
     }
 
     /// The node of the root value.
