@@ -6,7 +6,8 @@
 #   ./run.sh throughput      whole-file replay: events/s on one core and on all, latency
 #                            percentiles, peak memory, beside orjson's parse rate of the same file;
 #                            also configs whose playbooks never fire (never:NAME), and whose
-#                            actions read both whole objects (reads:NAME)
+#                            actions read what they are given (reads:NAME: both whole objects,
+#                            or the alert's finding)
 #   ./run.sh curve           events/s against body size (1 KB to 1 MB) and playbooks (1 to 10,000),
 #                            peak RSS against distinct Pods seen (1,000 to 100,000); --part to pick
 #   ./run.sh watch           the watch of `serve --watch` on one core: changes/s, memory per
@@ -55,7 +56,7 @@ if [ "${1:-}" = "throughput" ]; then
         WORKLOAD_DIR="$workload" "$bin/ReplayThroughput" --pass pipeline pods.jsonl "$config"
     done
     "${pin[@]}" bash -c "$(declare -f reference); workload='$workload' bin='$bin' reference alerts.jsonl"
-    for config in playbooks_alerts_N10.yaml playbooks_alerts_N100.yaml playbooks_alerts_N1000.yaml; do
+    for config in playbooks_alerts_N10.yaml playbooks_alerts_N100.yaml playbooks_alerts_N1000.yaml reads:playbooks_alerts_N10.yaml reads:playbooks_alerts_N1000.yaml; do
         WORKLOAD_DIR="$workload" "${pin[@]}" "$bin/ReplayThroughput" --pass sequential alerts.jsonl "$config"
         WORKLOAD_DIR="$workload" "$bin/ReplayThroughput" --pass pipeline alerts.jsonl "$config"
     done

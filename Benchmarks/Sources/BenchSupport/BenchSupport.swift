@@ -15,6 +15,11 @@ struct BenchActions: PlaybookActions {
         let members = (event.object.json.objectValue?.count ?? 0) + (event.oldObject?.json.objectValue?.count ?? 0)
         benchCountRuns.add(members > 0 ? 1 : 0, ordering: .relaxed)
     }
+
+    func benchReadAlert(_ event: some PrometheusKubernetesAlert, parameters: BenchReadAlertAction.Parameters, context: ActionContext) async throws {
+        let finding = DefaultFinding.forAlert(event)
+        benchCountRuns.add(finding.title.isEmpty ? 0 : 1, ordering: .relaxed)
+    }
 }
 
 /// Where `run.sh` put the workload that ../shared/bench/gen_workload.py writes.
@@ -44,11 +49,13 @@ public func neverMatchingConfig(_ name: String) throws -> String {
     try rewrittenConfig(name, as: "never-", replacing: "name_prefix: \"", with: "name_prefix: \"never-")
 }
 
-/// A copy of one of the workload's Kubernetes configs in which every playbook runs `bench_read`
-/// (which reads both whole objects) instead of `bench_count` (which reads nothing), written to a
-/// temporary file: what building the objects costs when an action reads them.
+/// A copy of one of the workload's configs in which every playbook runs an action that reads
+/// what it is given instead of `bench_count` (which reads nothing), written to a temporary file:
+/// what building the unread parts costs when an action reads them. Kubernetes configs get
+/// `bench_read` (both whole objects), alert configs `bench_read_alert` (the alert's finding).
 public func readingConfig(_ name: String) throws -> String {
-    try rewrittenConfig(name, as: "reads-", replacing: "bench_count: {}", with: "bench_read: {}")
+    let action = name.contains("alerts") ? "bench_read_alert" : "bench_read"
+    return try rewrittenConfig(name, as: "reads-", replacing: "bench_count: {}", with: "\(action): {}")
 }
 
 /// The workload config `name` with `target` replaced, written to a temporary file named with `prefix`.

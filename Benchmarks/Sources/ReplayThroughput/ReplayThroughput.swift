@@ -26,7 +26,7 @@ struct ReplayThroughput: AsyncParsableCommand {
         help: """
             The playbook configs to replay it with, file names inside the workload directory; \
             never:NAME is NAME with every name prefix made to match nothing; reads:NAME is NAME with \
-            every playbook's action reading both whole objects.
+            every playbook's action reading what it is given (both whole objects, or the alert's finding).
             """)
     var configs: [String] = []
 
