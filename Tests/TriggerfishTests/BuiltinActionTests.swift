@@ -271,6 +271,10 @@ let mayFirst = Date(timeIntervalSince1970: 1_714_566_600)
         #expect(clean("LABELS = map[a:b]\nmore text") == "LABELS = map[a:b]\nmore text")
         #expect(clean("see LABELS = map[a:b] below") == "see LABELS = map[a:b] below")
         #expect(clean("") == "")
+        // A marker that starts inside a partial one; a partial one alone; no marker at all.
+        #expect(clean("LABELS = maLABELS = map[a:b]") == "LABELS = ma")
+        #expect(clean("LABELS = map") == "LABELS = map")
+        #expect(clean("caf\u{e9} is down\n") == "caf\u{e9} is down\n")
         #expect(PrometheusAlert(status: "firing", labels: [:]).cleanDescription == "")
     }
 

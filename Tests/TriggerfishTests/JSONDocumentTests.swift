@@ -249,6 +249,41 @@ import TriggerfishTestSupport
         #expect(checked >= 5, "the fixtures hold five kubewatch objects")
     }
 
+    @Test func aPathReadsTheSameFromAnObjectReadOnDemandWithoutBuildingIt() throws {
+        let paths = [
+            "spec.nodeName", "metadata.ownerReferences[0].name", "status.containerStatuses", "status.containerStatuses[1].state",
+            "spec.containers[0].ports[0].containerPort", "spec.containers[9]", "metadata", "kind", "missing.path", "spec.nodeName.deeper",
+            "spec.containers[x]", "spec.containers[-1]", "",
+        ]
+        var checked = 0
+        for fixture in try InputFixtures.all() {
+            guard case .kubernetes(let change)? = try? InputDecoder.decode(fixture.bytes) else { continue }
+            for object in [change.object] + (change.oldObject.map { [$0] } ?? []) {
+                guard case .lazy(let lazy) = object.storage else {
+                    Issue.record("\(fixture.name): not read on demand")
+                    continue
+                }
+                let built = KubernetesObject(json: object.json)
+                for path in paths {
+                    #expect(object.value(atPath: path) == built.json.value(atPath: path), "\(fixture.name): \(path)")
+                }
+                #expect(object.nodeName == built.json.value(atPath: "spec.nodeName")?.stringValue)
+                #expect(built.nodeName == built.json.value(atPath: "spec.nodeName")?.stringValue)
+                checked += 1
+                // A fresh copy, whose paths are read before anything builds the whole object.
+                let fresh = KubernetesObject(node: lazy.node)
+                #expect(fresh.value(atPath: "metadata.name") == built.json.value(atPath: "metadata.name"))
+                guard case .lazy(let freshLazy) = fresh.storage else { continue }
+                #expect(!freshLazy.hasBuiltJSON, "\(fixture.name): reading a path built the whole object")
+            }
+        }
+        #expect(checked >= 5, "the fixtures hold five kubewatch objects")
+        let reference = KubernetesObject(referenceTo: "Pod", apiVersion: "v1", name: "web-1", namespace: "shop")
+        #expect(reference.value(atPath: "metadata.namespace") == .string("shop"))
+        #expect(reference.value(atPath: "spec.nodeName") == nil)
+        #expect(reference.nodeName == nil)
+    }
+
     @Test func aKubewatchBodyIsDecodedAlikeBuiltOrReadOnDemand() throws {
         for fixture in try InputFixtures.all() {
             guard let value = try? JSONValue.parse(fixture.bytes), value["data"] != nil else { continue }

@@ -113,6 +113,32 @@ public struct KubernetesObject: Sendable, Hashable {
         }
     }
 
+    /// The value at a dotted path with optional list indexes (``JSONValue/value(atPath:)``), as
+    /// `json.value(atPath:)` gives it; an object read on demand builds only that value, not the
+    /// whole object (a Pod is ~7 KB of JSON).
+    public func value(atPath path: String) -> JSONValue? {
+        guard case .lazy(let lazy) = storage else { return json.value(atPath: path) }
+        guard let components = JSONPathComponent.parse(path) else { return nil }
+        var node: JSONNode? = lazy.node
+        for component in components {
+            switch component {
+            case .key(let key): node = node?.member(key)
+            case .index(let index): node = node?.elements.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+            }
+        }
+        return node?.value
+    }
+
+    /// `spec.nodeName`, the node a Pod runs on, as ``value(atPath:)`` reads it but without
+    /// parsing a path (every alert finding's subject reads it).
+    var nodeName: String? {
+        switch storage {
+        case .built(let json): json["spec"]?["nodeName"]?.stringValue
+        case .lazy(let lazy): lazy.node.member("spec")?.member("nodeName")?.stringValue
+        case .reference: nil
+        }
+    }
+
     static func strings(_ value: JSONValue?) -> [String: String] {
         guard let members = value?.objectValue else { return [:] }
         return members.compactMapValues(\.stringValue)
@@ -168,6 +194,9 @@ final class LazyKubernetesObject: Sendable {
         read.withLock { $0.json = json }
         return json
     }
+
+    /// Whether something has read the whole JSON (which is then kept).
+    var hasBuiltJSON: Bool { read.withLock { $0.json != nil } }
 
     var labels: [String: String] {
         if let labels = read.withLock({ $0.labels }) { return labels }

@@ -16,13 +16,20 @@ public enum EventSubject {
                 if resource.kind == "Node" || resource.kind == "HorizontalPodAutoscaler" { subject.namespace = namespaceLabel }
                 if resource.kind != "Node" && resource.kind != "Pod" { subject.node = nil }
             }
-            subject.labels.merge(alert.alert.labels) { _, alertValue in alertValue }
-            subject.annotations.merge(alert.alert.annotations) { _, alertValue in alertValue }
+            subject.labels = merged(alert.alert.labels, over: subject.labels)
+            subject.annotations = merged(alert.alert.annotations, over: subject.annotations)
             return subject
         }
         if let change = event as? any KubernetesAnyChangeEvent { return FindingSubject(change.object) }
         if let resource = (event as? any KubernetesResourceEvent)?.resource { return FindingSubject(resource) }
         return FindingSubject(name: "Unresolved")
+    }
+
+    /// `base` with `top`'s values over its own; `top` itself (no copy) when `base` is empty, as
+    /// it is for an unresolved alert or an object without labels.
+    static func merged(_ top: [String: String], over base: [String: String]) -> [String: String] {
+        guard !base.isEmpty else { return top }
+        return base.merging(top) { _, topValue in topValue }
     }
 
     /// Where the event came from: `kubernetes_api_server`, `prometheus`, `scheduler` or `none`.

@@ -25,7 +25,7 @@ public struct FindingSubject: Sendable, Hashable {
     public init(_ object: KubernetesObject) {
         self.init(
             kind: object.kind, name: object.name, namespace: object.namespace,
-            node: object.kind == "Node" ? object.name : object.json.value(atPath: "spec.nodeName")?.stringValue,
+            node: object.kind == "Node" ? object.name : object.nodeName,
             labels: object.labels, annotations: object.annotations)
     }
 }

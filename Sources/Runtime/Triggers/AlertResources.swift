@@ -118,7 +118,7 @@ enum AlertResources {
 
     /// A node's `status.addresses`.
     static func addresses(of node: KubernetesObject) -> [String] {
-        (node.json.value(atPath: "status.addresses")?.arrayValue ?? []).compactMap { $0["address"]?.stringValue }
+        (node.value(atPath: "status.addresses")?.arrayValue ?? []).compactMap { $0["address"]?.stringValue }
     }
 }
 

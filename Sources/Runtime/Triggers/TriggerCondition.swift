@@ -31,14 +31,14 @@ extension ConditionalTrigger {
 enum PodStatus {
     /// Statuses of containers and init containers.
     static func containerStatuses(_ pod: KubernetesObject) -> [JSONValue] {
-        (pod.json.value(atPath: "status.containerStatuses")?.arrayValue ?? [])
-            + (pod.json.value(atPath: "status.initContainerStatuses")?.arrayValue ?? [])
+        (pod.value(atPath: "status.containerStatuses")?.arrayValue ?? [])
+            + (pod.value(atPath: "status.initContainerStatuses")?.arrayValue ?? [])
     }
 
     /// Robusta's rate-limit key for pod triggers: the namespace and the pod's first owner
     /// (its ReplicaSet, Job, ...), or the pod's own name when it has no owner.
     static func ownerKey(_ pod: KubernetesObject) -> String {
-        let owner = pod.json.value(atPath: "metadata.ownerReferences[0].name")?.stringValue ?? pod.name ?? ""
+        let owner = pod.value(atPath: "metadata.ownerReferences[0].name")?.stringValue ?? pod.name ?? ""
         return "\(pod.namespace ?? ""):\(owner)"
     }
 
@@ -67,7 +67,7 @@ extension OnImagePullBackoff {
         TriggerCondition(
             matches: { change, now in
                 // A pod without a start time counts as just started.
-                guard let started = change.object.json.value(atPath: "status.startTime")?.stringValue.flatMap(RFC3339.date),
+                guard let started = change.object.value(atPath: "status.startTime")?.stringValue.flatMap(RFC3339.date),
                     now.timeIntervalSince(started) >= Double(parameters.fireDelay)
                 else { return false }
                 return PodStatus.containerStatuses(change.object).contains {
@@ -113,7 +113,7 @@ extension OnContainerOomKilled {
 extension OnPodEvicted {
     public static func makeCondition(_ parameters: Parameters) -> TriggerCondition {
         TriggerCondition(
-            matches: { change, _ in change.object.json.value(atPath: "status.reason")?.stringValue == "Evicted" },
+            matches: { change, _ in change.object.value(atPath: "status.reason")?.stringValue == "Evicted" },
             rateLimit: { change in (parameters.rateLimit, "\(change.object.namespace ?? ""):\(change.object.name ?? "")") })
     }
 }
@@ -124,7 +124,7 @@ extension OnJobFailure {
         TriggerCondition(
             matches: { change, _ in
                 func failed(_ job: KubernetesObject?) -> Bool {
-                    (job?.json.value(atPath: "status.conditions")?.arrayValue ?? []).contains { $0["type"]?.stringValue == "Failed" }
+                    (job?.value(atPath: "status.conditions")?.arrayValue ?? []).contains { $0["type"]?.stringValue == "Failed" }
                 }
                 return failed(change.object) && !failed(change.oldObject)
             },

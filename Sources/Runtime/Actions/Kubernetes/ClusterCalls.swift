@@ -69,7 +69,7 @@ struct ClusterCalls: Sendable {
         of pod: KubernetesObject, container: String?, previous: Bool, patterns: [NamedRegexPattern]? = nil, style: String? = nil,
         filterRegex: String? = nil, context: ActionContext
     ) async throws(ActionError) -> String? {
-        let containerName = container ?? pod.json.value(atPath: "spec.containers[0].name")?.stringValue
+        let containerName = container ?? pod.value(atPath: "spec.containers[0].name")?.stringValue
         let text: String?
         do {
             text = try await api.logs(

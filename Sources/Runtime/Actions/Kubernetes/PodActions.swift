@@ -31,7 +31,7 @@ extension BuiltinActionImplementations {
         {
             name = label
         }
-        let containerName = name ?? pod.json.value(atPath: "spec.containers[0].name")?.stringValue ?? ""
+        let containerName = name ?? pod.value(atPath: "spec.containers[0].name")?.stringValue ?? ""
         for enrichment in PodAnalysis.crashEnrichments(pod) {
             context.addEnrichment(enrichment.blocks, title: enrichment.title, type: enrichment.type) { DefaultFinding.of(event) }
         }
@@ -68,7 +68,7 @@ extension BuiltinActionImplementations {
         let cluster = try ClusterCalls(context, action: action)
         guard let pod = event.pod else { throw ActionError(.failed, action: action, message: "the event has no pod") }
         let table = try await ObjectEvents.table(
-            cluster, name: "Node Events", kind: "Node", objectName: pod.json.value(atPath: "spec.nodeName")?.stringValue, namespace: nil,
+            cluster, name: "Node Events", kind: "Node", objectName: pod.value(atPath: "spec.nodeName")?.stringValue, namespace: nil,
             includedTypes: parameters.includedTypes, maxEvents: parameters.maxEvents)
         ObjectEvents.enrich(table, title: "Node Events", event: event, context: context)
     }
@@ -120,7 +120,7 @@ extension BuiltinActionImplementations {
         let action = PodEvictedEnricherAction.name
         let cluster = try ClusterCalls(context, action: action)
         guard let pod = Self.required(event.pod, "pod", action: action, context: context) else { return }
-        let nodeName = pod.json.value(atPath: "spec.nodeName")?.stringValue ?? ""
+        let nodeName = pod.value(atPath: "spec.nodeName")?.stringValue ?? ""
         let node: KubernetesObject?
         do {
             node = try await cluster.object(.node, namespace: nil, name: nodeName)
@@ -163,10 +163,10 @@ extension BuiltinActionImplementations {
         var finding = Finding(
             title: "Pod \(pod.name ?? "None") in namespace \(pod.namespace ?? "None") OOMKilled results", severity: .high,
             aggregationKey: "PodOOMKilled", source: "kubernetes_api_server", subject: FindingSubject(pod))
-        let nodeName = pod.json.value(atPath: "spec.nodeName")?.stringValue
+        let nodeName = pod.value(atPath: "spec.nodeName")?.stringValue
         if let nodeName, let node = try? await cluster.object(.node, namespace: nil, name: nodeName) {
-            let capacity = ContainerResources.bytes(node.json.value(atPath: "status.capacity.memory")) / (1 << 20)
-            let allocatable = ContainerResources.bytes(node.json.value(atPath: "status.allocatable.memory")) / (1 << 20)
+            let capacity = ContainerResources.bytes(node.value(atPath: "status.capacity.memory")) / (1 << 20)
+            let allocatable = ContainerResources.bytes(node.value(atPath: "status.allocatable.memory")) / (1 << 20)
             guard capacity > 0 else {
                 throw ActionError(.failed, action: action, message: "node \(nodeName) reports no memory capacity")
             }
@@ -190,7 +190,7 @@ extension BuiltinActionImplementations {
             let (status, terminated) = killed
             let name = PodAnalysis.string(status["name"])
             var rows = [["Pod", pod.name ?? "None"], ["Namespace", pod.namespace ?? "None"]]
-            let spec = (pod.json.value(atPath: "spec.containers")?.arrayValue ?? []).first { $0["name"]?.stringValue == name }
+            let spec = (pod.value(atPath: "spec.containers")?.arrayValue ?? []).first { $0["name"]?.stringValue == name }
             if let spec {
                 let request = ContainerResources(spec["resources"]?["requests"]).memoryMB
                 let limit = ContainerResources(spec["resources"]?["limits"]).memoryMB
