@@ -254,7 +254,8 @@ import Testing
         // Read again, the map is the one built at the first read, not a second one.
         #expect(Self.storageIdentity(of: first.annotations) == Self.storageIdentity(of: read))
         #expect(webhook.alerts[1].annotations == [:])
-        let built = PrometheusAlert(status: "firing", labels: ["alertname": "A"], annotations: ["summary": "cafe is down", "runbook": "https://r/a"])
+        let built = PrometheusAlert(
+            status: "firing", labels: ["alertname": "A"], annotations: ["summary": "cafe is down", "runbook": "https://r/a"])
         #expect(first == built)
         #expect(first.hashValue == built.hashValue)
         first.annotations["team"] = "shop"

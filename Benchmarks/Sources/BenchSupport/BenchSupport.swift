@@ -16,7 +16,9 @@ struct BenchActions: PlaybookActions {
         benchCountRuns.add(members > 0 ? 1 : 0, ordering: .relaxed)
     }
 
-    func benchReadAlert(_ event: some PrometheusKubernetesAlert, parameters: BenchReadAlertAction.Parameters, context: ActionContext) async throws {
+    func benchReadAlert(_ event: some PrometheusKubernetesAlert, parameters: BenchReadAlertAction.Parameters, context: ActionContext)
+        async throws
+    {
         let finding = DefaultFinding.forAlert(event)
         benchCountRuns.add(finding.title.isEmpty ? 0 : 1, ordering: .relaxed)
     }
