@@ -111,6 +111,21 @@ import Testing
         #expect(error?.code == .eventMismatch)
     }
 
+    @Test func aPreparedActionStillRefusesTheWrongTypeAfterAcceptingTheRightOne() async throws {
+        let prepared = actions["name_silencer"]!.prepare(parameters: ["names": ["Watchdog"]])
+        let watchdog = PrometheusKubernetesAlertInstance(
+            alert: PrometheusAlert(status: "firing", labels: ["alertname": "Watchdog"]), resources: [:])
+        for _ in 1...2 {
+            let context = ActionContext()
+            try await prepared.run(watchdog, context: context)
+            #expect(context.stopProcessing)
+            let error = await #expect(throws: ActionError.self) {
+                try await prepared.run(ExecutionBaseEventInstance(), context: ActionContext())
+            }
+            #expect(error?.description == "action 'name_silencer': needs a PrometheusKubernetesAlert, but was given a ExecutionBaseEvent")
+        }
+    }
+
     @Test func badParametersAreReportedNotRun() async throws {
         let error = await #expect(throws: ActionError.self) {
             try await actions["echo"]!.run(ExecutionBaseEventInstance(), parameters: ["message": 3], context: ActionContext())

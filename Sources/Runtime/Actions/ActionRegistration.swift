@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A runnable action: what the runtime calls, built from a generated protocol requirement and
 /// the user's (or the runtime's) implementation of it.
 public struct ActionRegistration: Sendable {
@@ -22,8 +24,9 @@ public struct ActionRegistration: Sendable {
             } catch {
                 typed = .failure(ActionError(.invalidParameters, action: A.name, message: "\(error)"))
             }
+            let accepted = AcceptedEventType()
             return PreparedAction(name: A.name) { event, context in
-                guard A.accepts(type(of: event)) else {
+                guard accepted.contains(type(of: event)) || accepted.remember(type(of: event), if: A.accepts) else {
                     throw ActionError(
                         .eventMismatch, action: A.name,
                         message: "needs a \(A.eventName), but was given a \(type(of: event).eventName)")
@@ -60,5 +63,24 @@ public struct PreparedAction: Sendable {
     public func run(_ event: any TriggerfishEvent, context: ActionContext) async throws {
         context.event = event
         try await body(event, context)
+    }
+}
+
+/// The event type a prepared action last accepted. Asking Swift whether a type conforms to the
+/// action's event protocol looks the conformance up in the runtime's table at each run; a
+/// playbook's action is nearly always given events of one type, so the answer is kept.
+final class AcceptedEventType: Sendable {
+    /// The accepted type's `ObjectIdentifier` as bits; 0 before any.
+    private let last = Atomic<UInt>(0)
+
+    func contains(_ type: any TriggerfishEvent.Type) -> Bool {
+        last.load(ordering: .relaxed) == UInt(bitPattern: ObjectIdentifier(type))
+    }
+
+    /// Whether `accepts` accepts `type`, which is kept when it does.
+    func remember(_ type: any TriggerfishEvent.Type, if accepts: (any TriggerfishEvent.Type) -> Bool) -> Bool {
+        guard accepts(type) else { return false }
+        last.store(UInt(bitPattern: ObjectIdentifier(type)), ordering: .relaxed)
+        return true
     }
 }
