@@ -239,6 +239,35 @@ import Testing
         }
     }
 
+    /// The prefix trie hands over the playbooks of every filed prefix the text's bytes start with,
+    /// shortest first, as testing each prefix with `starts(with:)` would: generated prefix sets
+    /// that share stems, and texts that have them, stop inside them, go past them or leave ASCII.
+    @Test func thePrefixTrieFindsEachPrefixTheTextHasShortestFirst() {
+        var random = SplitMix64(seed: 20_261_205)
+        let pieces = ["a", "ab", "b", "-", "web", "w", "shop-", "é", "z"]
+        func text(_ count: Int) -> String { (0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined() }
+        for _ in 0..<400 {
+            var byPrefix: [String: [Int]] = [:]
+            for playbook in 0..<Int(1 + random.next() % 12) {
+                let prefix = text(Int(1 + random.next() % 4))
+                guard PrefixIndex.canFile(prefix) else { continue }
+                byPrefix[prefix, default: []].append(playbook)
+                if random.next() % 4 == 0 { byPrefix[prefix, default: []].append(playbook) }
+            }
+            let trie = PrefixIndex(byPrefix)
+            #expect(trie.isEmpty == byPrefix.isEmpty)
+            for _ in 0..<10 {
+                let name =
+                    random.next() % 3 == 0 ? (byPrefix.keys.randomElement(using: &random) ?? "") + text(2) : text(Int(random.next() % 6))
+                var found = ObjectIndex.Lists()
+                trie.matches(name, into: &found)
+                let expected = byPrefix.filter { name.utf8.starts(with: $0.key.utf8) }.sorted { $0.key.utf8.count < $1.key.utf8.count }
+                    .map { Array(Set($0.value)).sorted() }
+                #expect(([found.first].compactMap { $0 } + (found.more?.dropFirst() ?? [])) == expected, "\(name) in \(byPrefix)")
+            }
+        }
+    }
+
     @Test func alertPlaybooksAreFoundByAlertNameAndThoseWithoutOneTakeEveryAlert() throws {
         let index = try index(
             """
