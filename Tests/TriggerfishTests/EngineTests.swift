@@ -26,6 +26,21 @@ import TriggerfishWebhookSink
         #expect(report.logs == ["a:PodChangeEvent", "b:PodChangeEvent", "c:PodChangeEvent"])
     }
 
+    @Test func aReportsSummaryIsJoinedWhenReadAndCanBeSet() async throws {
+        let engine = try EngineHarness.engine("- triggers: [{on_pod_update: {}}]\n  actions: [{record: {tag: a}}]")
+        var report = await engine.handle(update(object("Pod", "web-1", namespace: nil), object("Pod", "web-1", namespace: nil)))
+        guard case .parts = report.summaryParts else {
+            Issue.record("the summary was joined before anything read it")
+            return
+        }
+        #expect(report.summary == "Pod web-1 update")
+        let alerts = await engine.handle(alert(""))
+        #expect(alerts.summary == "alert <no alertname> firing")
+        report.summary = "replaced"
+        #expect(report.summary == "replaced")
+        #expect(EventReport(summary: "given").summary == "given")
+    }
+
     @Test func theFirstTriggerThatFiresBuildsTheEvent() async throws {
         let engine = try EngineHarness.engine(
             """

@@ -9,7 +9,13 @@
 /// ```
 public struct EventReport: Sendable, CustomStringConvertible {
     /// What the event is about, e.g. `Pod default/web-1 update` or `alert KubePodCrashLooping firing`.
-    public var summary: String
+    public var summary: String {
+        get { summaryParts.text }
+        set { summaryParts = .text(newValue) }
+    }
+    /// The summary as the engine knows it: joined when read, since most reports are counted or
+    /// dropped unread, and joining it was an allocation per input.
+    var summaryParts: Summary
     /// `true` for an alert already handled within the de-duplication window (nothing ran).
     public var duplicate = false
     /// Display names of the playbooks that fired, in execution order.
@@ -22,7 +28,39 @@ public struct EventReport: Sendable, CustomStringConvertible {
     public var logs: [String] = []
 
     public init(summary: String) {
-        self.summary = summary
+        summaryParts = .text(summary)
+    }
+
+    init(summary: Summary) {
+        summaryParts = summary
+    }
+
+    /// An event's summary, as text or as its parts.
+    enum Summary: Sendable {
+        case text(String)
+        /// "what namespace/name how" ("Pod shop/web-1 update", "alert KubePodCrashLooping firing").
+        case parts(what: String, namespace: String?, name: String, how: String)
+
+        var text: String {
+            switch self {
+            case .text(let text): return text
+            case .parts(let what, let namespace, let name, let how):
+                // Allocated once at its size: built by interpolation, it grew its buffer and
+                // joined the namespace and "/" apart.
+                var text = String()
+                text.reserveCapacity(what.utf8.count + (namespace.map { $0.utf8.count + 1 } ?? 0) + name.utf8.count + how.utf8.count + 2)
+                text += what
+                text += " "
+                if let namespace {
+                    text += namespace
+                    text += "/"
+                }
+                text += name
+                text += " "
+                text += how
+                return text
+            }
+        }
     }
 
     public var failedActions: [ActionRun] { actions.filter { $0.failure != nil } }

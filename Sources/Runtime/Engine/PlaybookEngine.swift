@@ -120,7 +120,8 @@ public final class PlaybookEngine: Sendable {
         metrics.handled(.kubernetes)
         let object = change.object
         var report = EventReport(
-            summary: Self.summary(change.kind, object.namespace, object.name ?? "<unnamed>", change.operation.rawValue))
+            summary: .parts(
+                what: change.kind, namespace: object.namespace, name: object.name ?? "<unnamed>", how: change.operation.rawValue))
         let candidates = index.candidates(for: change)
         guard !candidates.isEmpty else { return report }
         let now = options.now()
@@ -190,7 +191,8 @@ public final class PlaybookEngine: Sendable {
     public func handle(_ alert: PrometheusAlert) async -> EventReport {
         var alert = alert
         for rule in config.alertRelabel { rule.apply(to: &alert.labels) }
-        var report = EventReport(summary: Self.summary("alert", nil, alert.name.isEmpty ? "<no alertname>" : alert.name, alert.status))
+        var report = EventReport(
+            summary: .parts(what: "alert", namespace: nil, name: alert.name.isEmpty ? "<no alertname>" : alert.name, how: alert.status))
         let now = options.now()
         guard deduplicator.isFirst(alert, now: now) else {
             report.duplicate = true
@@ -222,24 +224,6 @@ public final class PlaybookEngine: Sendable {
         }
         await finish(context, report: &report)
         return report
-    }
-
-    /// An event's summary, "what namespace/name how" ("Pod shop/web-1 update", "alert
-    /// KubePodCrashLooping firing"), allocated once at its size: built by interpolation, it grew
-    /// its buffer and joined the namespace and "/" apart, two or three allocations per input.
-    static func summary(_ what: String, _ namespace: String?, _ name: String, _ how: String) -> String {
-        var text = String()
-        text.reserveCapacity(what.utf8.count + (namespace.map { $0.utf8.count + 1 } ?? 0) + name.utf8.count + how.utf8.count + 2)
-        text += what
-        text += " "
-        if let namespace {
-            text += namespace
-            text += "/"
-        }
-        text += name
-        text += " "
-        text += how
-        return text
     }
 
     // MARK: Execution
