@@ -11,37 +11,17 @@ extension PrometheusAlert {
     public var cleanDescription: String {
         guard let text = annotations["description"], !text.isEmpty else { return "" }
         // Most descriptions have no marker; looking for its bytes first spares them the search
-        // by characters below, which cost more than the rest of an alert's finding.
-        guard Self.containsLabelsMarker(text) else { return text }
+        // by characters below, which cost more than the rest of an alert's finding. Where the
+        // bytes are missing no line holds the marker, even by Foundation's comparison of
+        // characters: the marker is ASCII, and no other character decomposes canonically into
+        // any of its characters.
+        guard AlertResources.contains(text, "LABELS = map[") else { return text }
         // The marker and its closing bracket must be on the last line (a final newline is kept).
         let body = text.hasSuffix("\n") ? text.dropLast() : Substring(text)
         let lineStart = body.lastIndex(of: "\n").map { body.index(after: $0) } ?? body.startIndex
         let lastLine = body[lineStart...]
         guard let marker = lastLine.range(of: "LABELS = map["), lastLine.hasSuffix("]") else { return text }
         return String(text[..<marker.lowerBound]) + (text.hasSuffix("\n") ? "\n" : "")
-    }
-
-    static let labelsMarker = Array("LABELS = map[".utf8)
-
-    /// Whether `text` holds the bytes of `LABELS = map[` anywhere. Where it does not, no line of
-    /// it holds the marker, even by Foundation's comparison of characters: the marker is ASCII,
-    /// and no other character decomposes canonically into any of its characters.
-    static func containsLabelsMarker(_ text: String) -> Bool {
-        let marker = labelsMarker
-        var text = text
-        return text.withUTF8 { bytes in
-            guard bytes.count >= marker.count else { return false }
-            var start = 0
-            while start <= bytes.count - marker.count {
-                if bytes[start] == marker[0] {
-                    var matched = 1
-                    while matched < marker.count && bytes[start + matched] == marker[matched] { matched += 1 }
-                    if matched == marker.count { return true }
-                }
-                start += 1
-            }
-            return false
-        }
     }
 
     /// `startsAt` as a date; `nil` when it is missing, not RFC 3339, or Alertmanager's

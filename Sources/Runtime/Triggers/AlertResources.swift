@@ -30,7 +30,8 @@ enum AlertResources {
 
     /// Whether `text` contains `part`, byte by byte: Foundation's `contains` goes through
     /// `NSString`, and the standard library's generic search instantiates type metadata at each
-    /// call; either cost more than the rest of reading an alert's names.
+    /// call; either cost more than the rest of reading an alert's names (or its description's
+    /// `LABELS = map[` marker, ``PrometheusAlert/cleanDescription``).
     static func contains(_ text: String, _ part: StaticString) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
