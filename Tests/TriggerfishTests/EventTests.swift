@@ -52,6 +52,37 @@ func acceptsChange(_ event: some KubernetesAnyChangeEvent) -> KubernetesOperatio
         #expect(copy.resource?.name == "web-1")
     }
 
+    /// An alert is copied into its event, into what the trigger filters compare and into
+    /// reports: it is held behind one reference, and each of its fields still sets as a value.
+    @Test func anAlertIsOneReferenceWideAndEachFieldSetsAsAValue() {
+        #expect(MemoryLayout<PrometheusAlert>.size == MemoryLayout<Int>.size)
+        let original = PrometheusAlert(
+            status: "firing", labels: ["alertname": "KubePodCrashLooping"], annotations: ["summary": "crash"],
+            startsAt: "2026-08-01T08:48:29Z", endsAt: "0001-01-01T00:00:00Z", generatorURL: "http://prometheus/graph",
+            fingerprint: "56eb57c5f9c1459f")
+        var changed = original
+        changed.status = "resolved"
+        changed.labels["pod"] = "web-1"
+        changed.annotations["summary"] = "crash again"
+        changed.startsAt = "2026-08-01T09:00:00Z"
+        changed.endsAt = "2026-08-01T10:00:00Z"
+        changed.generatorURL = "http://prometheus/other"
+        changed.fingerprint = "ed157ea60aaae02c"
+        #expect(
+            [original.status, original.labels["pod"] ?? "-", original.annotations["summary"], original.startsAt, original.endsAt]
+                == ["firing", "-", "crash", "2026-08-01T08:48:29Z", "0001-01-01T00:00:00Z"])
+        #expect([original.generatorURL, original.fingerprint] == ["http://prometheus/graph", "56eb57c5f9c1459f"])
+        #expect(
+            [changed.status, changed.labels["pod"], changed.annotations["summary"], changed.startsAt, changed.endsAt]
+                == ["resolved", "web-1", "crash again", "2026-08-01T09:00:00Z", "2026-08-01T10:00:00Z"])
+        #expect([changed.generatorURL, changed.fingerprint] == ["http://prometheus/other", "ed157ea60aaae02c"])
+        // Equal and hashed alike by their fields, whether they share storage or not.
+        var rebuilt = changed
+        rebuilt.fingerprint = "ed157ea60aaae02c"
+        #expect(rebuilt == changed && original != changed)
+        #expect(Set([original, changed, rebuilt]).count == 2)
+    }
+
     /// An event wider than an existential's three inline words is copied into a heap box each
     /// time it is handed to an action as the existential of the protocol the action accepts.
     @Test func eventsFitAnExistentialsInlineBuffer() {

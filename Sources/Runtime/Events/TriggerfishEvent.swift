@@ -13,7 +13,8 @@ public enum TriggerSource: String, Sendable, CaseIterable {
     case kubernetes, prometheus, schedule
 }
 
-/// The fields of a generated event type, held behind one reference with value semantics.
+/// The fields of a generated event type (and of a ``PrometheusAlert``), held behind one reference
+/// with value semantics.
 ///
 /// An event travels as an existential, and each action receives it as the existential of the
 /// protocol it accepts (`event as? any PodEvent`). A value wider than an existential's three

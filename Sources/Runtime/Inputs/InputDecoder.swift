@@ -266,10 +266,9 @@ public enum InputDecoder {
             return true
         }
         guard read, let status else { return nil }
-        var alert = PrometheusAlert(
-            status: status, labels: labels, startsAt: startsAt, endsAt: endsAt, generatorURL: generatorURL, fingerprint: fingerprint)
-        alert.annotationsField = annotations
-        return alert
+        return PrometheusAlert(
+            status: status, labels: labels, annotations: annotations, startsAt: startsAt, endsAt: endsAt, generatorURL: generatorURL,
+            fingerprint: fingerprint)
     }
 
     /// A map of strings (empty for null) checked where it lies and left unread; `nil` for anything else.
