@@ -233,6 +233,36 @@ import Testing
         #expect(webhook != built)
     }
 
+    /// A firing alert's `endsAt` is Alertmanager's zero time in every alert: the decoder gives the
+    /// one literal instead of building a copy; any other text, escaped or longer or shorter, is
+    /// read as it is.
+    @Test func aFiringAlertsUnsetEndIsSharedAndAnyOtherEndIsRead() throws {
+        let body = #"""
+            {"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g", "version": "4", "alerts": [
+              {"status": "firing", "labels": {}, "endsAt": "0001-01-01T00:00:00Z"},
+              {"status": "firing", "labels": {}, "endsAt": "0001-01-01T00:00:00\u005A"},
+              {"status": "firing", "labels": {}, "endsAt": "0001-01-01T00:00:00Z0"},
+              {"status": "firing", "labels": {}, "endsAt": "0001-01-01T00:00:00"},
+              {"status": "resolved", "labels": {}, "endsAt": "2026-08-01T10:00:00Z"},
+              {"status": "firing", "labels": {}, "endsAt": null}]}
+            """#
+        guard case .alerts(let webhook) = try InputDecoder.decode(body) else {
+            Issue.record("not an Alertmanager webhook")
+            return
+        }
+        #expect(
+            webhook.alerts.map(\.endsAt) == [
+                "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z0", "0001-01-01T00:00:00",
+                "2026-08-01T10:00:00Z", "",
+            ])
+        func bytesAddress(_ text: String) -> UnsafePointer<UInt8>? {
+            var text = text
+            return text.withUTF8 { $0.baseAddress }
+        }
+        #expect(bytesAddress(webhook.alerts[0].endsAt) == bytesAddress(PrometheusAlert.unsetEnd))
+        #expect(bytesAddress(webhook.alerts[1].endsAt) != bytesAddress(PrometheusAlert.unsetEnd))
+    }
+
     @Test func anAlertsAnnotationsAreBuiltAtTheirFirstReadAndKept() throws {
         let body = #"""
             {"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g", "version": "4", "alerts": [

@@ -323,6 +323,10 @@ public struct PrometheusAlert: Sendable, Hashable {
 
     public func hash(into hasher: inout Hasher) { hasher.combine(storage.fields) }
 
+    /// The `endsAt` Alertmanager gives an alert that has not ended (Go's zero time). A literal:
+    /// copies of it share its bytes.
+    static let unsetEnd = "0001-01-01T00:00:00Z"
+
     /// The `alertname` label.
     public var name: String { labels["alertname"] ?? "" }
 

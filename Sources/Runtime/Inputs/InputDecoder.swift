@@ -251,6 +251,9 @@ public enum InputDecoder {
                 let value: String
                 if parser.readNull() {
                     value = ""
+                } else if field == 4, parser.readString(ifExactly: PrometheusAlert.unsetEnd) {
+                    // A firing alert's end, the same in every one: shared, not built each time.
+                    value = PrometheusAlert.unsetEnd
                 } else if let string = try parser.readString() {
                     value = string
                 } else {

@@ -240,6 +240,21 @@ struct JSONParser {
         return try parseString()
     }
 
+    /// Whether the value at `position` of a checked text is a string whose content is exactly
+    /// `text`'s bytes, moving past it when it is: the caller then uses `text` itself, which for a
+    /// literal costs no allocation, where reading the string would build a copy.
+    mutating func readString(ifExactly text: String) -> Bool {
+        let count = text.utf8.count
+        guard base[position] == quote, position + count + 1 < end, base[position + count + 1] == quote else { return false }
+        let same = text.utf8.withContiguousStorageIfAvailable { bytes in
+            for index in 0..<count where base[position + 1 + index] != bytes[index] { return false }
+            return true
+        }
+        guard same == true else { return false }
+        position &+= count + 2
+        return true
+    }
+
     /// Whether the value at `position` of a checked text is `null`, moving past it when it is.
     mutating func readNull() -> Bool {
         guard base[position] == UInt8(ascii: "n") else { return false }
