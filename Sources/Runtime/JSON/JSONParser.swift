@@ -804,19 +804,37 @@ extension JSONParser {
     mutating func quickCheckDocument() -> Bool {
         precondition(!building, "the quick check builds nothing")
         recordsContainers = true
-        // About one container per 32 bytes in Kubernetes objects: enough that the arrays rarely grow.
-        containerStarts.reserveCapacity(end / 32 + 8)
-        containerEnds.reserveCapacity(end / 32 + 8)
-        // Deeper than Kubernetes objects nest (13 in the benchmark's Pods), so the stack seldom grows.
-        openContainers.reserveCapacity(16)
+        // The containers are recorded in manually managed memory, then copied into the arrays the
+        // document keeps: appending to an array checked its uniqueness and capacity at each of a
+        // Pod's ~450 containers, a tenth of the check. About one container per 32 bytes in
+        // Kubernetes objects: enough that the stacks rarely grow. Deeper than Kubernetes objects
+        // nest (13 in the benchmark's Pods), so the stack of open containers seldom grows.
+        var containers = Containers(
+            starts: ScratchStack(capacity: end / 32 + 8), ends: ScratchStack(capacity: end / 32 + 8), open: ScratchStack(capacity: 16))
+        defer {
+            containers.starts.release()
+            containers.ends.release()
+            containers.open.release()
+        }
         do {
-            return try quickCheckValues()
+            guard try quickCheckValues(&containers) else { return false }
         } catch {
             return false
         }
+        containerStarts = containers.starts.popArray(from: 0)
+        containerEnds = containers.ends.popArray(from: 0)
+        return true
     }
 
-    private mutating func quickCheckValues() throws(JSONParseError) -> Bool {
+    /// What the quick check records: each container's start and end, in the order they open, and
+    /// the indexes of those still open.
+    struct Containers {
+        var starts: ScratchStack<Int>
+        var ends: ScratchStack<Int>
+        var open: ScratchStack<Int>
+    }
+
+    private mutating func quickCheckValues(_ containers: inout Containers) throws(JSONParseError) -> Bool {
         // The position is a local here, so that it lives in a register rather than in the
         // parser; `position` is set before, and read after, each call into the shared checks.
         let base = self.base
@@ -855,10 +873,10 @@ extension JSONParser {
             case quote: try skipString()
             case openBrace, openBracket:
                 let closing = base[at] == openBrace ? closeBrace : closeBracket
-                guard openContainers.count < JSONValue.maximumParseDepth else { return false }
-                openContainers.append(containerStarts.count)
-                containerStarts.append(at)
-                containerEnds.append(-1)
+                guard containers.open.count < JSONValue.maximumParseDepth else { return false }
+                containers.open.push(containers.starts.count)
+                containers.starts.push(at)
+                containers.ends.push(-1)
                 at &+= 1
                 skipBlanks()
                 guard at < end else { return false }
@@ -867,7 +885,7 @@ extension JSONParser {
                     continue
                 }
                 at &+= 1
-                containerEnds[openContainers.removeLast()] = at
+                containers.ends[containers.open.removeLast()] = at
             default:
                 // Numbers and literals, by the checks both use.
                 position = at
@@ -884,12 +902,12 @@ extension JSONParser {
             // element or member.
             while true {
                 skipBlanks()
-                guard let open = openContainers.last else {
+                guard containers.open.count > 0 else {
                     position = at
                     return at == end
                 }
                 guard at < end else { return false }
-                let closing = base[containerStarts[open]] == openBrace ? closeBrace : closeBracket
+                let closing = base[containers.starts[containers.open.last]] == openBrace ? closeBrace : closeBracket
                 if base[at] == comma {
                     at &+= 1
                     skipBlanks()
@@ -898,7 +916,7 @@ extension JSONParser {
                 }
                 guard base[at] == closing else { return false }
                 at &+= 1
-                containerEnds[openContainers.removeLast()] = at
+                containers.ends[containers.open.removeLast()] = at
             }
         }
     }
@@ -914,6 +932,30 @@ struct ScratchStack<Element> {
     private(set) var count = 0
 
     init() {}
+
+    /// A stack with room for `capacity` elements before it grows.
+    init(capacity: Int) {
+        storage = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    /// The element at `index` (below ``count``).
+    subscript(index: Int) -> Element {
+        @inline(__always) get { storage.unsafelyUnwrapped[index] }
+        @inline(__always) set { storage.unsafelyUnwrapped[index] = newValue }
+    }
+
+    /// The top element; the stack is not empty.
+    var last: Element {
+        @inline(__always) get { storage.unsafelyUnwrapped[count &- 1] }
+    }
+
+    /// Pops the top element; the stack is not empty.
+    @inline(__always)
+    mutating func removeLast() -> Element {
+        count &-= 1
+        return (storage.unsafelyUnwrapped + count).move()
+    }
 
     @inline(__always)
     mutating func push(_ element: Element) {
