@@ -167,6 +167,31 @@ import TriggerfishTestSupport
         #expect(refused == 13)
     }
 
+    /// The quick check makes room for one container per 32 bytes, as Kubernetes objects have; a
+    /// text denser in containers is checked again with room for the most it can hold. Either
+    /// way the recorded containers are where reads find them.
+    @Test func aTextDenserInContainersThanObjectsAreIsCheckedAndReadAlike() {
+        // Numbers too: checking one moves the parser's position, from which a second check must not start.
+        let lists = "[" + (0..<300).map { $0 % 3 == 0 ? "[]" : "[\($0)]" }.joined(separator: ",") + "]"
+        let objects = "{" + (0..<200).map { "\"k\($0)\":{\"a\":[{}]}" }.joined(separator: ",") + "}"
+        let deepest =
+            String(repeating: "[", count: JSONValue.maximumParseDepth) + String(repeating: "]", count: JSONValue.maximumParseDepth)
+        let tooDeep = "[" + deepest + "]"
+        let brokenAtTheEnd = "[" + Array(repeating: "{}", count: 300).joined(separator: ",") + ",]"
+        for text in [lists, objects, deepest, "[\(lists),\(objects)]"] {
+            let bytes = Array(text.utf8)
+            #expect(JSONDocument.quickCheckAccepts(bytes), "\(text.prefix(40))")
+            guard case .value(let built) = Self.built(bytes) else {
+                Issue.record("the parser refused \(text.prefix(40))")
+                continue
+            }
+            #expect(Self.read(bytes) == .value(built), "\(text.prefix(40))")
+        }
+        for text in [tooDeep, brokenAtTheEnd] {
+            #expect(!JSONDocument.quickCheckAccepts(Array(text.utf8)), "\(text.prefix(40))")
+        }
+    }
+
     static func agree(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.int, _), (.double, _):

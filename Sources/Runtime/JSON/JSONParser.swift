@@ -804,34 +804,62 @@ extension JSONParser {
     mutating func quickCheckDocument() -> Bool {
         precondition(!building, "the quick check builds nothing")
         recordsContainers = true
-        // The containers are recorded in manually managed memory, then copied into the arrays the
-        // document keeps: appending to an array checked its uniqueness and capacity at each of a
-        // Pod's ~450 containers, a tenth of the check. About one container per 32 bytes in
-        // Kubernetes objects: enough that the stacks rarely grow. Deeper than Kubernetes objects
-        // nest (13 in the benchmark's Pods), so the stack of open containers seldom grows.
-        var containers = Containers(
-            starts: ScratchStack(capacity: end / 32 + 8), ends: ScratchStack(capacity: end / 32 + 8), open: ScratchStack(capacity: 16))
-        defer {
-            containers.starts.release()
-            containers.ends.release()
-            containers.open.release()
-        }
-        do {
-            guard try quickCheckValues(&containers) else { return false }
-        } catch {
-            return false
-        }
-        containerStarts = containers.starts.popArray(from: 0)
-        containerEnds = containers.ends.popArray(from: 0)
+        // About one container per 32 bytes in Kubernetes objects: room for that, and in the rare
+        // text denser in containers, a second check with room for the most it can hold (each
+        // container takes at least two bytes), whose arrays are then cut to size.
+        let start = position
+        if let accepted = quickCheckDocument(room: end / 32 + 8) { return accepted }
+        position = start
+        guard quickCheckDocument(room: end / 2 + 1) == true else { return false }
+        containerStarts = Array(containerStarts[...])
+        containerEnds = Array(containerEnds[...])
         return true
     }
 
-    /// What the quick check records: each container's start and end, in the order they open, and
-    /// the indexes of those still open.
+    /// The quick check, recording the containers straight into the arrays the document keeps:
+    /// appending to arrays checked their uniqueness and capacity at each of a Pod's ~450
+    /// containers, a tenth of the check. `nil` when the text has more containers than `room`.
+    private mutating func quickCheckDocument(room: Int) -> Bool? {
+        // Deeper than Kubernetes objects nest (13 in the benchmark's Pods), so it seldom grows.
+        var open = ScratchStack<Int>(capacity: 16)
+        defer { open.release() }
+        var accepted: Bool? = false
+        var ends: [Int] = []
+        let starts = [Int](unsafeUninitializedCapacity: room) { startsBuffer, startsCount in
+            ends = [Int](unsafeUninitializedCapacity: room) { endsBuffer, endsCount in
+                var containers = Containers(starts: startsBuffer, ends: endsBuffer, open: open)
+                do {
+                    accepted = try quickCheckValues(&containers)
+                } catch {
+                    accepted = false
+                }
+                if containers.overflowed { accepted = nil }
+                open = containers.open
+                endsCount = accepted == true ? containers.count : 0
+            }
+            startsCount = accepted == true ? ends.count : 0
+        }
+        guard accepted == true else { return accepted }
+        containerStarts = starts
+        containerEnds = ends
+        return true
+    }
+
+    /// What the quick check records: each container's start and end, in the order they open (the
+    /// first `count` of `starts` and `ends`), and the indexes of those still open.
     struct Containers {
-        var starts: ScratchStack<Int>
-        var ends: ScratchStack<Int>
+        let starts: UnsafeMutableBufferPointer<Int>
+        let ends: UnsafeMutableBufferPointer<Int>
+        var count = 0
         var open: ScratchStack<Int>
+        /// Set when the text has more containers than there is room for.
+        var overflowed = false
+
+        init(starts: UnsafeMutableBufferPointer<Int>, ends: UnsafeMutableBufferPointer<Int>, open: ScratchStack<Int>) {
+            self.starts = starts
+            self.ends = ends
+            self.open = open
+        }
     }
 
     private mutating func quickCheckValues(_ containers: inout Containers) throws(JSONParseError) -> Bool {
@@ -874,9 +902,14 @@ extension JSONParser {
             case openBrace, openBracket:
                 let closing = base[at] == openBrace ? closeBrace : closeBracket
                 guard containers.open.count < JSONValue.maximumParseDepth else { return false }
-                containers.open.push(containers.starts.count)
-                containers.starts.push(at)
-                containers.ends.push(-1)
+                guard containers.count < containers.starts.count else {
+                    containers.overflowed = true
+                    return false
+                }
+                containers.open.push(containers.count)
+                containers.starts[containers.count] = at
+                containers.ends[containers.count] = -1
+                containers.count &+= 1
                 at &+= 1
                 skipBlanks()
                 guard at < end else { return false }
