@@ -972,12 +972,6 @@ struct ScratchStack<Element> {
         self.capacity = capacity
     }
 
-    /// The element at `index` (below ``count``).
-    subscript(index: Int) -> Element {
-        @inline(__always) get { storage.unsafelyUnwrapped[index] }
-        @inline(__always) set { storage.unsafelyUnwrapped[index] = newValue }
-    }
-
     /// The top element; the stack is not empty.
     var last: Element {
         @inline(__always) get { storage.unsafelyUnwrapped[count &- 1] }
