@@ -256,7 +256,7 @@ public final class PlaybookEngine: Sendable {
             let action = runnable.playbook.actions[position]
             if context.stopProcessing { break }
             var run = ActionRun(action: action.name, playbook: name)
-            let started = ContinuousClock.now
+            let started = EngineMetrics.monotonicNanoseconds()
             if let prepared {
                 do {
                     try await prepared.run(event, context: context)
@@ -268,7 +268,9 @@ public final class PlaybookEngine: Sendable {
             } else {
                 run.failure = ActionFailure(code: .unknownAction, message: "no implementation is registered")
             }
-            metrics.ran(actionMetrics[candidate][position], duration: ContinuousClock.now - started, failure: run.failure?.code)
+            metrics.ran(
+                actionMetrics[candidate][position], nanoseconds: Int64(clamping: EngineMetrics.monotonicNanoseconds() &- started),
+                failure: run.failure?.code)
             report.actions.append(run)
         }
     }
