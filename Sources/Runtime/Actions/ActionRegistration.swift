@@ -17,21 +17,30 @@ public struct ActionRegistration: Sendable {
         self.acceptsType = { A.accepts($0) }
         self.prepareBody = { parameters in
             // Decoded once, when a config is loaded; a failure is the action's error each time it runs,
-            // after the event check, as Robusta reports it.
-            let typed: Result<A.Parameters, ActionError>
-            do {
-                typed = .success(try A.Parameters(parameterValue: parameters, path: A.name))
-            } catch {
-                typed = .failure(ActionError(.invalidParameters, action: A.name, message: "\(error)"))
-            }
+            // after the event check, as Robusta reports it. The run closure holds the decoded
+            // parameters themselves rather than a `Result` of them: this code is generic and not
+            // specialized, and reading a `Result<A.Parameters, ActionError>` looked its type up in
+            // the runtime's metadata cache at every run.
             let accepted = AcceptedEventType()
-            return PreparedAction(name: A.name) { event, context in
+            @Sendable func check(_ event: any TriggerfishEvent) throws(ActionError) {
                 guard accepted.contains(type(of: event)) || accepted.remember(type(of: event), if: A.accepts) else {
                     throw ActionError(
                         .eventMismatch, action: A.name,
                         message: "needs a \(A.eventName), but was given a \(type(of: event).eventName)")
                 }
-                try await run(event, typed.get(), context)
+            }
+            do {
+                let typed = try A.Parameters(parameterValue: parameters, path: A.name)
+                return PreparedAction(name: A.name) { event, context in
+                    try check(event)
+                    try await run(event, typed, context)
+                }
+            } catch {
+                let failure = ActionError(.invalidParameters, action: A.name, message: "\(error)")
+                return PreparedAction(name: A.name) { event, _ in
+                    try check(event)
+                    throw failure
+                }
             }
         }
     }
