@@ -161,13 +161,23 @@ struct PlaybookIndex: Sendable {
 /// selector's first `key=value` (a value of "" also matches a missing label, so such a pair is
 /// not used), else nothing. The lookup finds a superset of the playbooks that fire; the triggers
 /// decide.
-struct ObjectIndex: Sendable {
+///
+/// A class: each input takes its kind's (or alert name's) index out of a dictionary, and a copy
+/// of the ten arrays and maps it holds was ten retains and releases per input.
+final class ObjectIndex: Sendable {
     /// Playbooks with a trigger that requires nothing the index files by.
     let unfiltered: [Int]
     let byNamePrefix: PrefixIndex
     let byNamespacePrefix: PrefixIndex
     /// label key -> label value -> playbooks.
     let byLabel: [String: [String: [Int]]]
+
+    init(unfiltered: [Int], byNamePrefix: PrefixIndex, byNamespacePrefix: PrefixIndex, byLabel: [String: [String: [Int]]]) {
+        self.unfiltered = unfiltered
+        self.byNamePrefix = byNamePrefix
+        self.byNamespacePrefix = byNamespacePrefix
+        self.byLabel = byLabel
+    }
 
     struct Builder {
         var unfiltered: [Int] = []
