@@ -34,6 +34,14 @@ struct EngineMetrics: Sendable {
             self.duration = duration
             self.errors = errors
         }
+
+        /// One run: its duration (see ``EngineMetrics/monotonicNanoseconds()``), and its error
+        /// code when it failed.
+        func record(nanoseconds: Int64, failure: ActionError.Code?) {
+            runs.increment()
+            duration.recordNanoseconds(nanoseconds)
+            if let failure { errors.increment(failure) }
+        }
     }
 
     final class ErrorCounters: Sendable {
@@ -92,27 +100,10 @@ struct EngineMetrics: Sendable {
 
     func handled(_ source: Source) { events[source]?.increment() }
 
-    func fired(_ runnable: Int) {
-        if playbookFires.indices.contains(runnable) { playbookFires[runnable].increment() }
-    }
-
-    /// One run of an action: its duration, and its error code when it failed.
+    /// One run of an action: its duration, and its error code when it failed. (The engine's
+    /// playbook runs look their action's metrics up once, when the engine is built.)
     func ran(_ action: String, duration: Duration, failure: ActionError.Code?) {
-        ran(actions[action], duration: duration, failure: failure)
-    }
-
-    /// The same, with the action's metrics looked up beforehand (the engine does it once per
-    /// configured action, not once per run).
-    func ran(_ metrics: ActionMetrics?, duration: Duration, failure: ActionError.Code?) {
-        ran(metrics, nanoseconds: duration.saturatingNanoseconds, failure: failure)
-    }
-
-    /// The same, with the duration in nanoseconds (see ``monotonicNanoseconds()``).
-    func ran(_ metrics: ActionMetrics?, nanoseconds: Int64, failure: ActionError.Code?) {
-        guard let metrics else { return }
-        metrics.runs.increment()
-        metrics.duration.recordNanoseconds(nanoseconds)
-        if let failure { metrics.errors.increment(failure) }
+        actions[action]?.record(nanoseconds: duration.saturatingNanoseconds, failure: failure)
     }
 
     /// Nanoseconds of a monotonic clock, for timing action runs: a subtraction of two of them is

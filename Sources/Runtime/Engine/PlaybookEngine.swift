@@ -48,11 +48,8 @@ public final class PlaybookEngine: Sendable {
     public let options: Options
     /// The playbooks compiled for dispatch.
     let index: PlaybookIndex
-    /// Each runnable playbook's actions with their parameters decoded, by runnable index; `nil`
-    /// for an action with no registration.
-    let preparedActions: [[PreparedAction?]]
-    /// Each runnable playbook's actions' metrics, by runnable index, as `preparedActions`.
-    let actionMetrics: [[EngineMetrics.ActionMetrics?]]
+    /// Each runnable playbook's actions as runs take them, by runnable index.
+    let prepared: [PreparedPlaybook]
     let router: SinkRouter
     let sinks: [String: any FindingSink]
     /// Every registered action by name, used by the config or not (manual triggers run any).
@@ -90,16 +87,21 @@ public final class PlaybookEngine: Sendable {
         self.registrations = registrations
         let index = try PlaybookIndex(playbooks: config.playbooks, defaultSinks: router.defaultSinkNames)
         self.index = index
-        self.preparedActions = index.runnables.map { runnable in
-            runnable.playbook.actions.map { action in registrations[action.name]?.prepare(parameters: action.parameters) }
-        }
         let configActions = Set(config.playbooks.flatMap { $0.actions.map(\.name) })
         self.unregisteredActions = Array(configActions.subtracting(registrations.keys)).sorted()
         self.watchedKinds = Set(RequiredPermissions.watchedKinds(of: config).map(\.name))
         self.metrics = EngineMetrics(
             factory: options.metrics, playbooks: index.runnables.map(\.displayName),
             actions: configActions.union(registrations.keys), sinks: config.sinks.map(\.name))
-        self.actionMetrics = index.runnables.map { [metrics] runnable in runnable.playbook.actions.map { metrics.actions[$0.name] } }
+        self.prepared = index.runnables.indices.map { [metrics] candidate in
+            PreparedPlaybook(
+                fires: metrics.playbookFires[candidate],
+                steps: index.runnables[candidate].playbook.actions.map { action in
+                    PreparedPlaybook.Step(
+                        name: action.name, action: registrations[action.name]?.prepare(parameters: action.parameters),
+                        metrics: metrics.actions[action.name])
+                })
+        }
     }
 
     // MARK: Inputs
@@ -238,11 +240,32 @@ public final class PlaybookEngine: Sendable {
         let event: any TriggerfishEvent
     }
 
+    /// A runnable playbook's actions with their parameters decoded and their metrics looked up,
+    /// made once per engine. A class, so that a run reads them through one reference: in the run
+    /// loop (an async function) each array or struct taken from the engine was retained and
+    /// released at every run.
+    final class PreparedPlaybook: Sendable {
+        struct Step: Sendable {
+            let name: String
+            /// `nil` for an action with no registration.
+            let action: PreparedAction?
+            let metrics: EngineMetrics.ActionMetrics?
+        }
+
+        let fires: Counter
+        let steps: [Step]
+
+        init(fires: Counter, steps: [Step]) {
+            self.fires = fires
+            self.steps = steps
+        }
+    }
+
     /// Runs the actions of the runnable playbook at `candidate` on an event, in order.
     func run(_ candidate: Int, event shared: SharedEvent, context: ActionContext, report: inout EventReport) async {
         let event = shared.event
-        let runnable = index.runnables[candidate]
-        let name = runnable.displayName
+        let name = index.runnables[candidate].displayName
+        let playbook = prepared[candidate]
         // An event that fires anything usually fires a few playbooks; growing these from empty
         // allocated at every doubling.
         if report.playbooks.isEmpty {
@@ -250,16 +273,15 @@ public final class PlaybookEngine: Sendable {
             report.actions.reserveCapacity(4)
         }
         report.playbooks.append(name)
-        metrics.fired(candidate)
-        context.currentSinks = runnable.sinks
-        for (position, prepared) in preparedActions[candidate].enumerated() {
-            let action = runnable.playbook.actions[position]
+        playbook.fires.increment()
+        context.currentSinks = index.runnables[candidate].sinks
+        for step in playbook.steps {
             if context.stopProcessing { break }
-            var run = ActionRun(action: action.name, playbook: name)
+            var run = ActionRun(action: step.name, playbook: name)
             let started = EngineMetrics.monotonicNanoseconds()
-            if let prepared {
+            if let action = step.action {
                 do {
-                    try await prepared.run(event, context: context)
+                    try await action.run(event, context: context)
                 } catch let error as ActionError {
                     run.failure = ActionFailure(code: error.code, message: error.message)
                 } catch {
@@ -268,9 +290,7 @@ public final class PlaybookEngine: Sendable {
             } else {
                 run.failure = ActionFailure(code: .unknownAction, message: "no implementation is registered")
             }
-            metrics.ran(
-                actionMetrics[candidate][position], nanoseconds: Int64(clamping: EngineMetrics.monotonicNanoseconds() &- started),
-                failure: run.failure?.code)
+            step.metrics?.record(nanoseconds: Int64(clamping: EngineMetrics.monotonicNanoseconds() &- started), failure: run.failure?.code)
             report.actions.append(run)
         }
     }
