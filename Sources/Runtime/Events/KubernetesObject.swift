@@ -243,7 +243,8 @@ public struct KubernetesChange: Sendable {
 ///
 /// Its fields are held behind one reference (``EventStorage``), as generated events' are: an alert
 /// is copied into its event, into what the trigger filters compare and into reports, and a copy of
-/// seven fields inline retained each of them (a tenth of an alert's handling at 1,000 playbooks).
+/// seven fields inline retained each of them (the copies and their releases were about 4% of an
+/// alert's handling at 1,000 playbooks).
 /// Value semantics are unchanged: setting a field makes new storage.
 public struct PrometheusAlert: Sendable, Hashable {
     struct Fields: Sendable, Hashable {
