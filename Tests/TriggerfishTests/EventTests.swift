@@ -83,6 +83,69 @@ func acceptsChange(_ event: some KubernetesAnyChangeEvent) -> KubernetesOperatio
         #expect(Set([original, changed, rebuilt]).count == 2)
     }
 
+    /// The alert's event takes each object resolved from its labels into its kind's field (an
+    /// object of another kind into none), and as its resource the first resolved of Robusta's
+    /// priority order, for every set of kinds an alert can name.
+    @Test func anAlertsEventHoldsEachResolvedObjectAndTheFirstByPriorityAsItsResource() {
+        let kinds = PrometheusAlert.subjectPriority
+        let alert = PrometheusAlert(status: "firing", labels: ["alertname": "KubePodCrashLooping"])
+        for named in 0..<(1 << kinds.count) {
+            var resources = ["Service": KubernetesObject(json: ["kind": "Service", "metadata": ["name": "web"]])]
+            for (bit, kind) in kinds.enumerated() where named & (1 << bit) != 0 {
+                resources[kind] = KubernetesObject(json: ["kind": .string(kind), "metadata": ["name": .string("\(kind)-\(named)")]])
+            }
+            let event = PrometheusKubernetesAlertInstance(alert: alert, resources: resources)
+            let fields = [
+                event.deployment, event.daemonSet, event.statefulSet, event.node, event.pod, event.job, event.horizontalPodAutoscaler,
+            ]
+            #expect(fields == kinds.map { resources[$0] }, "kinds \(named)")
+            #expect(event.resource == kinds.lazy.compactMap { resources[$0] }.first, "kinds \(named)")
+            #expect(event.alert == alert)
+        }
+    }
+
+    /// A decoded alert holds its labels as the pairs of its body, and reads one label by
+    /// comparing keys: each reads as in the map, missing ones as nil, a repeated key as its last
+    /// value; the map, equality and hashing are the built alert's.
+    @Test func aDecodedAlertsLabelsReadOneByOneAsTheirMapDoes() throws {
+        let body = #"""
+            {"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "k", "version": "4", "alerts": [
+              {"status": "firing", "labels": {"alertname": "KubePodCrashLooping", "pod": "web-1", "n\u0061mespace": "shop",
+                "pod": "web-2", "": "empty", "prometheus": "monitoring/kube-prometheus-stack-prometheus"}},
+              {"status": "firing", "labels": {}}, {"status": "firing", "labels": null}, {"status": "firing"}]}
+            """#
+        guard case .alerts(let webhook) = try InputDecoder.decode(Array(body.utf8)) else {
+            Issue.record("not read as a webhook")
+            return
+        }
+        let expected: [[String: String]] = [
+            [
+                "alertname": "KubePodCrashLooping", "pod": "web-2", "namespace": "shop", "": "empty",
+                "prometheus": "monitoring/kube-prometheus-stack-prometheus",
+            ],
+            [:], [:], [:],
+        ]
+        #expect(webhook.alerts.map(\.labels) == expected)
+        for (alert, map) in zip(webhook.alerts, expected) {
+            for key in Array(map.keys) + ["job", "Pod", "po", "pod ", "alertnam"] {
+                #expect(alert.label(key) == map[key], "\(key)")
+            }
+            let built = PrometheusAlert(status: "firing", labels: map)
+            #expect(alert == built && alert.hashValue == built.hashValue)
+        }
+        #expect(webhook.alerts[0].name == "KubePodCrashLooping")
+        guard case .pairs(let pairs) = webhook.alerts[0].storage.fields.labels.storage else {
+            Issue.record("decoded labels are not held as pairs")
+            return
+        }
+        #expect(pairs.pairs.map(\.key) == ["alertname", "pod", "namespace", "pod", "", "prometheus"])
+        // Set, they are a map, and copies keep theirs.
+        var relabeled = webhook.alerts[0]
+        relabeled.labels["pod"] = nil
+        #expect(relabeled.label("pod") == nil && webhook.alerts[0].label("pod") == "web-2")
+        #expect(relabeled != webhook.alerts[0])
+    }
+
     /// An event wider than an existential's three inline words is copied into a heap box each
     /// time it is handed to an action as the existential of the protocol the action accepts.
     @Test func eventsFitAnExistentialsInlineBuffer() {

@@ -140,13 +140,31 @@ public struct SwiftEmitter: Sendable {
                     parameters: [SwiftParameter("change", "KubernetesChange")], effects: "", body: body),
             ]
         case .prometheusAlert?:
-            let body = storing { field in
-                if field.type == .prometheusAlert { return "alert" }
-                if let kind = schema.kinds.first(where: { $0.accessor == field.name }) {
-                    return "resources[\(SwiftNames.literal(kind.name))]"
+            // One pass over the resolved objects (two or three), rather than a hashed lookup per
+            // kind field: an alert's event is built for every alert that fires a playbook.
+            let kinds = fields.compactMap { field in schema.kinds.first { $0.accessor == field.name }.map { (field, $0) } }
+            let arguments = fields.map { field in
+                let value: String
+                if field.type == .prometheusAlert {
+                    value = "alert"
+                } else if kinds.contains(where: { $0.0.name == field.name }) {
+                    value = "nil"
+                } else {
+                    value = "PrometheusAlert.subject(in: resources)"
                 }
-                return "PrometheusAlert.subject(in: resources)"
+                return SwiftExpression.Argument(SwiftNames.escaped(field.name), .code(value))
             }
+            var body: [SwiftStatement] = [.expression(prefix: "var fields = ", .call("Fields", arguments))]
+            if !kinds.isEmpty {
+                let cases = kinds.map { field, kind in
+                    SwiftStatement.code("case \(SwiftNames.literal(kind.name)): fields.\(SwiftNames.escaped(field.name)) = object")
+                }
+                body.append(
+                    .block(
+                        "for (kind, object) in resources {",
+                        [.block("switch kind {", cases + [.code("default: break")], indented: false)]))
+            }
+            body.append(.code("storage = EventStorage(fields)"))
             members += [
                 .blank,
                 .function(

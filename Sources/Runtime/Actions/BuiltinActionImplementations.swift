@@ -96,7 +96,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
     public func severitySilencer(
         _ event: some PrometheusKubernetesAlert, parameters: SeveritySilencerAction.Parameters, context: ActionContext
     ) async throws {
-        if event.alert.labels["severity"] == parameters.severity { context.stopProcessing = true }
+        if event.alert.label("severity") == parameters.severity { context.stopProcessing = true }
     }
 
     public func silenceAlert(_ event: some PrometheusKubernetesAlert, parameters: SilenceAlertAction.Parameters, context: ActionContext)
@@ -260,7 +260,7 @@ public struct BuiltinActionImplementations: BuiltinActions {
         if let alert = event as? any PrometheusKubernetesAlert {
             variables.merge(alert.alert.labels) { _, new in new }
             variables.merge(alert.alert.annotations) { _, new in new }
-            container = alert.alert.labels["container"]
+            container = alert.alert.label("container")
         }
         variables["name"] = subject.name ?? "None"
         variables["subject_type"] = Finding.subjectTypeName(kind: subject.kind)

@@ -47,7 +47,7 @@ public enum DefaultFinding {
         return Finding(
             title: title,
             description: alert.cleanDescription,
-            severity: alertSeverity(alert.labels["severity"]),
+            severity: alertSeverity(alert.label("severity")),
             aggregationKey: alert.name,
             source: "prometheus",
             subject: EventSubject.of(event),

@@ -249,7 +249,7 @@ public struct KubernetesChange: Sendable {
 public struct PrometheusAlert: Sendable, Hashable {
     struct Fields: Sendable, Hashable {
         var status: String
-        var labels: [String: String]
+        var labels: AlertLabels
         /// Read from the body when first asked for (see ``UnreadStrings``).
         var annotations: UnreadStrings
         var startsAt: String
@@ -265,13 +265,13 @@ public struct PrometheusAlert: Sendable, Hashable {
         endsAt: String = "", generatorURL: String = "", fingerprint: String = ""
     ) {
         self.init(
-            status: status, labels: labels, annotations: UnreadStrings(annotations), startsAt: startsAt, endsAt: endsAt,
+            status: status, labels: AlertLabels(labels), annotations: UnreadStrings(annotations), startsAt: startsAt, endsAt: endsAt,
             generatorURL: generatorURL, fingerprint: fingerprint)
     }
 
-    /// An alert whose annotations may still be in the body it was read from.
+    /// An alert as decoded: its labels as pairs, its annotations perhaps still in the body.
     init(
-        status: String, labels: [String: String], annotations: UnreadStrings, startsAt: String, endsAt: String,
+        status: String, labels: AlertLabels, annotations: UnreadStrings, startsAt: String, endsAt: String,
         generatorURL: String, fingerprint: String
     ) {
         storage = EventStorage(
@@ -285,10 +285,15 @@ public struct PrometheusAlert: Sendable, Hashable {
         set { storage.fields.status = newValue }
     }
 
+    /// The labels. Reading one label is cheaper with ``label(_:)``.
     public var labels: [String: String] {
-        get { storage.fields.labels }
-        set { storage.fields.labels = newValue }
+        get { storage.fields.labels.map }
+        set { storage.fields.labels = AlertLabels(newValue) }
     }
+
+    /// The value of one label, as `labels[name]` gives it, without building the map of a decoded
+    /// alert (see ``AlertLabels``).
+    public func label(_ name: String) -> String? { storage.fields.labels[name] }
 
     public var annotations: [String: String] {
         get { storage.fields.annotations.value }
@@ -329,7 +334,7 @@ public struct PrometheusAlert: Sendable, Hashable {
     static let unsetEnd = "0001-01-01T00:00:00Z"
 
     /// The `alertname` label.
-    public var name: String { labels["alertname"] ?? "" }
+    public var name: String { label("alertname") ?? "" }
 
     /// Which resolved object is an alert's subject, most specific first (Robusta's order).
     public static let subjectPriority = [
@@ -338,7 +343,12 @@ public struct PrometheusAlert: Sendable, Hashable {
 
     /// The subject among resolved objects (keyed by kind), by ``subjectPriority``.
     public static func subject(in resources: [String: KubernetesObject]) -> KubernetesObject? {
-        for kind in subjectPriority { if let object = resources[kind] { return object } }
-        return nil
+        // By going through the two or three objects an alert names, rather than looking each kind up.
+        var subject: (rank: Int, object: KubernetesObject)?
+        for (kind, object) in resources {
+            guard let rank = subjectPriority.firstIndex(of: kind), rank < subject?.rank ?? .max else { continue }
+            subject = (rank, object)
+        }
+        return subject?.object
     }
 }

@@ -9,7 +9,7 @@ public enum EventSubject {
     /// "Unresolved" in the alert's `namespace` when no object was resolved.
     public static func of(_ event: any TriggerfishEvent) -> FindingSubject {
         if let alert = event as? any PrometheusKubernetesAlert {
-            let namespaceLabel = alert.alert.labels["namespace"]
+            let namespaceLabel = alert.alert.label("namespace")
             var subject = FindingSubject(name: "Unresolved", namespace: namespaceLabel)
             if let resource = alert.resource {
                 subject = FindingSubject(resource)

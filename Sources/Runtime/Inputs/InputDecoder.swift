@@ -229,7 +229,7 @@ public enum InputDecoder {
     /// well-formed one is.
     static func readAlert(_ parser: inout JSONParser, in document: JSONDocument) throws(JSONParseError) -> PrometheusAlert? {
         var status: String?
-        var labels: [String: String] = [:]
+        var labels = AlertLabels([:])
         var annotations = UnreadStrings([:])
         var startsAt = ""
         var endsAt = ""
@@ -241,8 +241,13 @@ public enum InputDecoder {
                 guard let value = try parser.readString() else { return false }
                 status = value
             case 1:
-                guard let value = try readStringMap(&parser) else { return false }
-                labels = value
+                // As pairs: the engine reads labels one by one (see ``AlertLabels``).
+                if parser.readNull() {
+                    labels = AlertLabels([:])
+                } else {
+                    guard parser.base[parser.position] == UInt8(ascii: "{"), let pairs = try parser.parseStringPairs() else { return false }
+                    labels = AlertLabels(pairs: pairs)
+                }
             case 2:
                 // Checked here, built only when read: an alert that fires no playbook never is.
                 guard let value = try skipStringMap(&parser, in: document) else { return false }
@@ -281,13 +286,6 @@ public enum InputDecoder {
         let start = parser.position
         guard try parser.skipStringMap() else { return nil }
         return UnreadStrings(unread: JSONNode(document: document, offset: start))
-    }
-
-    /// A map of strings (empty for null) read where it lies; `nil` for anything else.
-    static func readStringMap(_ parser: inout JSONParser) throws(JSONParseError) -> [String: String]? {
-        if parser.readNull() { return [:] }
-        guard parser.base[parser.position] == UInt8(ascii: "{") else { return nil }
-        return try parser.parseStringMap()
     }
 
     // MARK: Fields

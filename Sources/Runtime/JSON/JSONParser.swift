@@ -199,6 +199,23 @@ struct JSONParser {
         var strings: [String: String] = [:]
         // Labels and annotations seldom number more than this; growing a dictionary rehashes it.
         strings.reserveCapacity(8)
+        guard try parseStringMembers({ strings[$0] = $1 }) else { return nil }
+        return strings
+    }
+
+    /// The members of the object at `position` (of a checked text) when all its values are
+    /// strings, in text order, repeated keys and all; `nil` as ``parseStringMap()`` answers it.
+    mutating func parseStringPairs() throws(JSONParseError) -> [(key: String, value: String)]? {
+        var pairs: [(key: String, value: String)] = []
+        pairs.reserveCapacity(8)
+        guard try parseStringMembers({ pairs.append(($0, $1)) }) else { return nil }
+        return pairs
+    }
+
+    /// Reads the object at `position` (of a checked text), handing each member to `each`, as
+    /// long as its values are strings; `false` at the first value that is not.
+    @inline(__always)
+    private mutating func parseStringMembers(_ each: (String, String) -> Void) throws(JSONParseError) -> Bool {
         position &+= 1  // {
         skipWhitespace()
         while position < end, base[position] == quote {
@@ -206,12 +223,12 @@ struct JSONParser {
             skipWhitespace()
             position &+= 1  // :
             skipWhitespace()
-            guard position < end, base[position] == quote else { return nil }
-            strings[key] = try parseString()
+            guard position < end, base[position] == quote else { return false }
+            each(key, try parseString())
             guard skipSeparator() else { break }
         }
         position &+= 1  // }
-        return strings
+        return true
     }
 
     /// Moves past the object at `position` (of a checked text) when all its values are strings,

@@ -29,10 +29,10 @@ final class AlertFilters: Sendable {
 
         init(_ alert: PrometheusAlert, provider: String) {
             self.alert = alert
-            alertName = alert.labels["alertname"]
-            pod = alert.labels["pod"] ?? ""
-            namespace = alert.labels["namespace"] ?? ""
-            instance = alert.labels["instance"] ?? ""
+            alertName = alert.label("alertname")
+            pod = alert.label("pod") ?? ""
+            namespace = alert.label("namespace") ?? ""
+            instance = alert.label("instance") ?? ""
             self.provider = provider.lowercased()
         }
     }

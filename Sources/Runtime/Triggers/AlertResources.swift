@@ -16,13 +16,13 @@ enum AlertResources {
     /// "kube-state-metrics" are skipped; the node comes from `node`, else from `instance` unless
     /// the scrape job is kube-state-metrics.
     static func names(_ alert: PrometheusAlert) -> Names {
-        var names = Names(namespace: alert.labels["namespace"] ?? "default")
+        var names = Names(namespace: alert.label("namespace") ?? "default")
         for (label, kind, apiVersion) in KubernetesKinds.alertLabels {
-            guard let name = alert.labels[label], !name.isEmpty, !contains(name, "kube-state-metrics") else { continue }
+            guard let name = alert.label(label), !name.isEmpty, !contains(name, "kube-state-metrics") else { continue }
             names.objects.append((kind, apiVersion, name))
         }
-        names.node = alert.labels["node"].flatMap { $0.isEmpty ? nil : $0 }
-        if names.node == nil, alert.labels["job"] != "kube-state-metrics", let instance = alert.labels["instance"], !instance.isEmpty {
+        names.node = alert.label("node").flatMap { $0.isEmpty ? nil : $0 }
+        if names.node == nil, alert.label("job") != "kube-state-metrics", let instance = alert.label("instance"), !instance.isEmpty {
             names.node = instance
         }
         return names
@@ -97,8 +97,9 @@ enum AlertResources {
     }
 
     static func resolve(_ names: Names, store: ObjectStore) -> [String: KubernetesObject] {
-        var resources: [String: KubernetesObject] = [:]
-        resources.reserveCapacity(names.objects.count + (names.node == nil ? 0 : 1))
+        // Made with its capacity: `reserveCapacity` on an empty dictionary is not specialized and
+        // looked the storage's type up in the runtime's metadata cache for every alert.
+        var resources = [String: KubernetesObject](minimumCapacity: names.objects.count + (names.node == nil ? 0 : 1))
         for (kind, apiVersion, name) in names.objects {
             resources[kind] =
                 store.object(kind: kind, namespace: names.namespace, name: name)

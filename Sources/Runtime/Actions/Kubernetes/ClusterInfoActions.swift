@@ -42,7 +42,7 @@ extension BuiltinActionImplementations {
     ) async throws {
         let action = ApiServiceStatusEnricherAction.name
         let cluster = try ClusterCalls(context, action: action)
-        guard let name = event.alert.labels["name"], !name.isEmpty else {
+        guard let name = event.alert.label("name"), !name.isEmpty else {
             context.log("\(action): the alert has no name label")
             return
         }

@@ -26,7 +26,7 @@ extension BuiltinActionImplementations {
             return
         }
         var name = container
-        if name == nil, let label = (event as? any PrometheusKubernetesAlert)?.alert.labels["container"],
+        if name == nil, let label = (event as? any PrometheusKubernetesAlert)?.alert.label("container"),
             PodAnalysis.statuses(pod).contains(where: { $0["name"]?.stringValue == label })
         {
             name = label
