@@ -126,6 +126,25 @@ import Testing
         }
     }
 
+    /// A prepared action runs on events of each concrete type it accepts, in any order, each as
+    /// itself: the run it keeps for one type (``OpenedRuns``) is never used for another.
+    @Test func aPreparedActionRunsEachEventTypeItAcceptsAsThatType() async throws {
+        let prepared = actions["create_finding"]!.prepare(parameters: ["title": "$kind $name", "aggregation_key": "Seen"])
+        let alert = PrometheusKubernetesAlertInstance(
+            alert: PrometheusAlert(status: "firing", labels: ["alertname": "KubePodCrashLooping"]), resources: ["Pod": pod("web-2")])
+        let events: [any TriggerfishEvent] = [
+            change(.update, old: nil, new: pod("web-1")), alert, ExecutionBaseEventInstance(), alert,
+            change(.create, old: nil, new: pod("web-3")), ExecutionBaseEventInstance(),
+        ]
+        var titles: [String] = []
+        for event in events {
+            let context = ActionContext()
+            try await prepared.run(event, context: context)
+            titles.append(try #require(context.findings.first).title)
+        }
+        #expect(titles == ["pod web-1", "pod web-2", "<missing> Unresolved", "pod web-2", "pod web-3", "<missing> Unresolved"])
+    }
+
     @Test func badParametersAreReportedNotRun() async throws {
         let error = await #expect(throws: ActionError.self) {
             try await actions["echo"]!.run(ExecutionBaseEventInstance(), parameters: ["message": 3], context: ActionContext())

@@ -493,27 +493,26 @@ public struct SwiftEmitter: Sendable {
         var registrations: [SwiftStatement] = []
         for action in implemented {
             let type = SwiftNames.actionType(action.name)
+            // The event is handed over as the action's event protocol through a run made once per
+            // concrete event type (see `ActionRegistration.init(_:opening:)`), so that no run
+            // converts it to that protocol's existential.
             registrations.append(
                 .block(
-                    "ActionRegistration(\(type).self) { event, parameters, context in",
+                    "ActionRegistration(\(type).self) { eventType in",
                     [
+                        .code("guard let type = eventType as? any \(action.event).Type else { return nil }"),
                         .block(
-                            "guard let event = event as? any \(action.event) else {",
+                            "return { event, parameters, context in",
                             [
                                 .expression(
-                                    prefix: "throw ",
+                                    prefix: "",
                                     .call(
-                                        "ActionError",
+                                        "try await self.\(SwiftNames.method(action.name))",
                                         [
-                                            .init(nil, .code(".eventMismatch")), .init("action", .code("\(type).name")),
-                                            .init("message", .code("\"needs a \\(\(type).eventName)\"")),
+                                            .init(nil, .code("ActionRegistration.event(event, as: type)")),
+                                            .init("parameters", .code("parameters")), .init("context", .code("context")),
                                         ]))
                             ]),
-                        .expression(
-                            prefix: "",
-                            .call(
-                                "try await self.\(SwiftNames.method(action.name))",
-                                [.init(nil, .code("event")), .init("parameters", .code("parameters")), .init("context", .code("context"))])),
                     ], closing: "},"))
         }
         for action in notImplemented {
