@@ -140,7 +140,8 @@ struct Replay: AsyncParsableCommand {
         let details = details
         let delivering = deliver
         // A recording on standard input may be a live stream: its lines are parsed as they come.
-        let pipeline = InputPipeline(engine: engine, lanes: lanes, batchLines: events == "-" ? 1 : 16)
+        var pipeline = InputPipeline(engine: engine, lanes: lanes)
+        if events == "-" { pipeline.batchLines = 1 }
         // With --deliver, SIGINT stops the replay: no further lines are read, and the sinks stop
         // delivering at once and report what they did not deliver.
         let interrupt = deliver ? ReplayInterrupt.onSIGINT() : nil
