@@ -12,8 +12,9 @@ import _TriggerfishCore
 /// and each lane receives its share of a batch at once. Handing inputs over one by one cost a
 /// task, a stream element and two semaphore hops each, as much as handling a Pod update, and two
 /// cores went no faster than one. Batches of 32 lines (and 128 inputs in flight) rather than 16
-/// (and 64) made two lanes 1.04 to 1.16 times as fast on the benchmark workload, for about 3 MiB
-/// more of Pod updates held; 64 (and 256) gained little more and held 9 MiB more.
+/// (and 64) made two lanes about 1.05 to 1.15 times as fast on the benchmark workload; 64 (and
+/// 256) gained little more and held 9 MiB more of Pod updates. Reading two batches per parser
+/// ahead rather than four keeps the lines read ahead at 128, as before: four held 5 MiB more.
 ///
 /// With more than one lane, an Alertmanager webhook is only checked by the parsing task, and read
 /// (its alerts, labels and annotations built) by the lane that handles it. glibc's allocator
@@ -27,7 +28,7 @@ public struct InputPipeline: Sendable {
     /// de-duplication and alert resolution see the inputs in exactly their order, so two runs
     /// over the same recording give the same reports.
     public var lanes: Int
-    /// How many batches are parsed at once (and four times as many are read ahead).
+    /// How many batches are parsed at once (and twice as many are read ahead).
     public var parsers: Int
     public var maxInFlight: Int
     /// Lines per batch, at most `maxInFlight`. A batch is parsed once it is complete, so a source
@@ -104,7 +105,7 @@ public struct InputPipeline: Sendable {
             // the dispatch to the lanes. Read batches, finished parses and the end of the lines
             // arrive here as events, in one stream, so that a slow read never holds back the
             // dispatch of what is already parsed.
-            let readAhead = 4 * parsers
+            let readAhead = 2 * parsers
             let (events, eventSink) = AsyncStream<PipelineEvent>.makeStream()
             let room = DispatchSemaphore(value: readAhead)
             Self.startReading(lines, batchLines: batchLines, room: room, into: eventSink)
