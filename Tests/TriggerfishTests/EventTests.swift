@@ -111,7 +111,8 @@ func acceptsChange(_ event: some KubernetesAnyChangeEvent) -> KubernetesOperatio
         let body = #"""
             {"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "k", "version": "4", "alerts": [
               {"status": "firing", "labels": {"alertname": "KubePodCrashLooping", "pod": "web-1", "n\u0061mespace": "shop",
-                "pod": "web-2", "": "empty", "prometheus": "monitoring/kube-prometheus-stack-prometheus"}},
+                "pod": "web-2", "": "empty", "prometheus": "monitoring/kube-prometheus-stack-prometheus", "K": "kelvin",
+                "caf\u00e9": "latte"}},
               {"status": "firing", "labels": {}}, {"status": "firing", "labels": null}, {"status": "firing"}]}
             """#
         guard case .alerts(let webhook) = try InputDecoder.decode(Array(body.utf8)) else {
@@ -121,13 +122,15 @@ func acceptsChange(_ event: some KubernetesAnyChangeEvent) -> KubernetesOperatio
         let expected: [[String: String]] = [
             [
                 "alertname": "KubePodCrashLooping", "pod": "web-2", "namespace": "shop", "": "empty",
-                "prometheus": "monitoring/kube-prometheus-stack-prometheus",
+                "prometheus": "monitoring/kube-prometheus-stack-prometheus", "K": "kelvin", "caf\u{e9}": "latte",
             ],
             [:], [:], [:],
         ]
         #expect(webhook.alerts.map(\.labels) == expected)
         for (alert, map) in zip(webhook.alerts, expected) {
-            for key in Array(map.keys) + ["job", "Pod", "po", "pod ", "alertnam"] {
+            // Keys the map finds by canonical equivalence, in another number of bytes, are found
+            // alike: K as the Kelvin sign, é as e and a combining accent.
+            for key in Array(map.keys) + ["job", "Pod", "po", "pod ", "alertnam", "\u{212A}", "cafe\u{301}"] {
                 #expect(alert.label(key) == map[key], "\(key)")
             }
             let built = PrometheusAlert(status: "firing", labels: map)
@@ -138,7 +141,8 @@ func acceptsChange(_ event: some KubernetesAnyChangeEvent) -> KubernetesOperatio
             Issue.record("decoded labels are not held as pairs")
             return
         }
-        #expect(pairs.pairs.map(\.key) == ["alertname", "pod", "namespace", "pod", "", "prometheus"])
+        #expect(pairs.pairs.map(\.key) == ["alertname", "pod", "namespace", "pod", "", "prometheus", "K", "caf\u{e9}"])
+        #expect(webhook.alerts[0].label("\u{212A}") == "kelvin" && webhook.alerts[0].label("cafe\u{301}") == "latte")
         // Set, they are a map, and copies keep theirs.
         var relabeled = webhook.alerts[0]
         relabeled.labels["pod"] = nil

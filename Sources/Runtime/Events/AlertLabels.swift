@@ -46,11 +46,10 @@ struct AlertLabels: Sendable, Hashable {
         switch storage {
         case .map(let map): return map[key]
         case .pairs(let pairs):
-            // From the end: the last of repeated keys is the one the map keeps. Lengths first:
-            // comparing two different strings of the same length goes through the standard
-            // library's general comparison, and most keys differ in length.
-            let length = key.utf8.count
-            for pair in pairs.pairs.reversed() where pair.key.utf8.count == length && pair.key == key { return pair.value }
+            // From the end: the last of repeated keys is the one the map keeps. Compared as the
+            // map compares them (canonical equivalence), so not by length first: "K" and the
+            // Kelvin sign are the same key in a different number of bytes.
+            for pair in pairs.pairs.reversed() where pair.key == key { return pair.value }
             return nil
         }
     }
