@@ -30,8 +30,9 @@ public final class AlertDeduplicator: Sendable {
         }
 
         static func == (left: Key, right: Key) -> Bool {
-            left === right || left.hash == right.hash && left.fingerprint == right.fingerprint && left.status == right.status
-                && left.startsAt == right.startsAt && left.endsAt == right.endsAt
+            left === right
+                || left.hash == right.hash && left.fingerprint == right.fingerprint && left.status == right.status
+                    && left.startsAt == right.startsAt && left.endsAt == right.endsAt
         }
 
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
