@@ -12,9 +12,10 @@ import _TriggerfishCore
 /// and each lane receives its share of a batch at once. Handing inputs over one by one cost a
 /// task, a stream element and two semaphore hops each, as much as handling a Pod update, and two
 /// cores went no faster than one. Batches of 32 lines (and 128 inputs in flight) rather than 16
-/// (and 64) made two lanes about 1.05 to 1.15 times as fast on the benchmark workload; 64 (and
-/// 256) gained little more and held 9 MiB more of Pod updates. Reading two batches per parser
-/// ahead rather than four keeps the lines read ahead at 128, as before: four held 5 MiB more.
+/// (and 64) made two lanes about 1.05 to 1.15 times as fast for Pod updates on the benchmark
+/// workload, alerts within the noise; 64 (and 256) gained little more and held 9 MiB more of Pod
+/// updates. Two batches per parser are read ahead rather than four, so that 128 lines are, as
+/// before: four held 40 to 41 MiB at the peak where two hold 38.
 ///
 /// With more than one lane, an Alertmanager webhook is only checked by the parsing task, and read
 /// (its alerts, labels and annotations built) by the lane that handles it. glibc's allocator
