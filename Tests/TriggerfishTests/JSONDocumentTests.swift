@@ -263,7 +263,7 @@ import TriggerfishTestSupport
                 }
                 #expect(kept.node.document.bytes.count < original.node.document.bytes.count)
                 #expect(
-                    kept.node.document.bytes
+                    Array(kept.node.document.bytes)
                         == Array(original.node.document.bytes[original.node.offset...].prefix(kept.node.document.bytes.count)))
                 #expect(detached.json == object.json, "\(fixture.name)")
                 #expect(detached.name == object.name && detached.namespace == object.namespace && detached.labels == object.labels)

@@ -89,13 +89,13 @@ extension PipelineTests {
         for body in bodies {
             let decoded = try InputDecoder.decode(Array(body.utf8))
             for lanes in [2, 3, 7] {
-                guard case .success(.webhook(_, let lane)) = InputPipeline.parse(Array(body.utf8), lanes: lanes) else {
+                guard case .success(.webhook(_, let lane)) = InputPipeline.parse(InputBytes(Array(body.utf8)), lanes: lanes) else {
                     Issue.record("not left for its lane: \(body)")
                     continue
                 }
                 #expect(lane == InputPipeline.lane(of: decoded, count: lanes), "\(body)")
             }
-            guard case .success(.decoded(.alerts)) = InputPipeline.parse(Array(body.utf8), lanes: 1) else {
+            guard case .success(.decoded(.alerts)) = InputPipeline.parse(InputBytes(Array(body.utf8)), lanes: 1) else {
                 Issue.record("one lane: not decoded by the parsing task: \(body)")
                 continue
             }
@@ -156,13 +156,68 @@ extension PipelineTests {
 }
 
 @Suite struct LineReaderTests {
+    /// How a regular file is read (mapped), how it is when the system will not map it (and what
+    /// it gains after it is opened), and how a pipe is.
+    enum Way: CaseIterable {
+        case mappedFile, readFile, pipe
+    }
+
+    /// The lines of `text` read each way, as "NUMBER:TEXT" or "NUMBER:error: MESSAGE"; the ways
+    /// must agree.
     func lines(_ text: String, maxLineLength: Int = 1 << 20) throws -> [String] {
-        let url = FileManager.default.temporaryDirectory.appending(path: "lines-\(UUID().uuidString)")
-        try Data(text.utf8).write(to: url)
-        defer { try? FileManager.default.removeItem(at: url) }
-        return try LineReader(path: url.path, maxLineLength: maxLineLength).map {
-            "\($0.number):" + ($0.error.map { "error: \($0.message)" } ?? String(decoding: $0.bytes, as: UTF8.self))
+        let ways = try Way.allCases.map { way in
+            try Self.read(text, way, maxLineLength: maxLineLength).map {
+                "\($0.number):" + ($0.error.map { "error: \($0.message)" } ?? String(decoding: $0.bytes, as: UTF8.self))
+            }
         }
+        #expect(ways[1] == ways[0], "read(2) from the file")
+        #expect(ways[2] == ways[0], "read from a pipe")
+        return ways[0]
+    }
+
+    static func read(_ text: String, _ way: Way, maxLineLength: Int = 1 << 20) throws -> [InputPipeline.Line] {
+        switch way {
+        case .mappedFile, .readFile:
+            let url = FileManager.default.temporaryDirectory.appending(path: "lines-\(UUID().uuidString)")
+            try Data(text.utf8).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let descriptor = open(url.path, O_RDONLY)
+            #expect(descriptor >= 0)
+            return Array(
+                LineReader(
+                    descriptor: descriptor, closeWhenDone: true, mapping: way == .mappedFile, maxLineLength: maxLineLength, limitName: nil))
+        case .pipe:
+            var ends: [Int32] = [0, 0]
+            #expect(pipe(&ends) == 0)
+            let (output, input) = (ends[0], ends[1])
+            let bytes = Array(text.utf8)
+            let writer = Thread {
+                var written = 0
+                while written < bytes.count {
+                    let count = bytes.withUnsafeBytes { write(input, $0.baseAddress! + written, bytes.count - written) }
+                    guard count > 0 else { break }
+                    written += count
+                }
+                close(input)
+            }
+            writer.start()
+            return Array(LineReader(descriptor: output, closeWhenDone: true, maxLineLength: maxLineLength, limitName: nil))
+        }
+    }
+
+    /// A file is mapped at the size it had when opened; what is written to it afterwards is
+    /// read, the line cut at that size whole.
+    @Test func whatAFileGainsAfterItIsOpenedIsReadToo() throws {
+        let url = FileManager.default.temporaryDirectory.appending(path: "growing-\(UUID().uuidString)")
+        try Data("a\nb".utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let reader = try LineReader(path: url.path)
+        #expect(reader.mappedSize == 3)
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("c\r\n\nd\n".utf8))
+        try handle.close()
+        #expect(reader.map { "\($0.number):" + String(decoding: $0.bytes, as: UTF8.self) } == ["0:a", "1:bc", "3:d"])
     }
 
     @Test func blankLinesAreSkippedButCounted() throws {
@@ -212,6 +267,42 @@ extension PipelineTests {
         // Exactly at the limit, and a chunk boundary inside a CRLF.
         let atLimit = String(repeating: "w", count: (1 << 20) - 1)
         #expect(try lines("\(atLimit)\r\nv", maxLineLength: (1 << 20) - 1) == ["0:" + atLimit, "1:v"])
+    }
+
+    /// Lines read together share memory: each line starts right after the line before it (and
+    /// its line break). A block of lines read with read(2) holds up to `blockLimit` bytes of
+    /// them; a mapped part of a file, a read chunk and the line it starts with. Every line reads
+    /// back whole, whatever block, part or chunk it falls in.
+    @Test(arguments: [Way.mappedFile, .readFile]) func linesShareTheMemoryTheyWereReadInto(way: Way) throws {
+        var random = SplitMix64(seed: 11)
+        var lines: [String] = []
+        var text = ""
+        while text.utf8.count < 3 << 20 {
+            let letter = Character(UnicodeScalar(UInt8(97 + lines.count % 26)))
+            let line = String(repeating: letter, count: Int.random(in: 1...40_000, using: &random))
+            lines.append(line)
+            text += line + (lines.count % 5 == 0 ? "\r\n" : "\n")
+        }
+        let read = try Self.read(text, way)
+        #expect(read.map { String(decoding: $0.bytes, as: UTF8.self) } == lines)
+        #expect(read.map(\.number) == Array(0..<lines.count))
+        // The lines in each stretch of memory.
+        var stretches: [[Int]] = []
+        var expected: UnsafePointer<UInt8>?
+        for (index, line) in read.enumerated() {
+            line.bytes.withUnsafeBufferPointer { buffer in
+                if buffer.baseAddress == expected { stretches[stretches.count - 1].append(index) } else { stretches.append([index]) }
+                expected = buffer.baseAddress! + buffer.count + (index % 5 == 4 ? 2 : 1)
+            }
+        }
+        let limit = way == .readFile ? LineReader.blockLimit : LineReader.chunk + 40_002 + LineReader.pageSize
+        for (number, stretch) in stretches.enumerated() {
+            let bytes = stretch.map { read[$0].bytes.count + ($0 % 5 == 4 ? 2 : 1) }.reduce(0, +)
+            #expect(stretch.count == 1 || bytes <= limit, "stretch \(number): \(stretch.count) lines, \(bytes) bytes")
+        }
+        // A block or part ends at its limit, or where the lines read so far end.
+        let full = (3 << 20) / limit
+        #expect(stretches.count >= full && stretches.count <= 2 * full + 1, "\(stretches.count) stretches")
     }
 
     @Test func aMissingFileIsAnError() {

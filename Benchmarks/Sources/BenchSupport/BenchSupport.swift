@@ -72,7 +72,7 @@ func rewrittenConfig(_ name: String, as prefix: String, replacing target: String
 public func readLines(_ name: String, limit: Int) throws -> [[UInt8]] {
     var lines: [[UInt8]] = []
     for line in try LineReader(path: workloadPath(name)) {
-        lines.append(line.bytes)
+        lines.append(Array(line.bytes))
         if lines.count == limit { break }
     }
     return lines

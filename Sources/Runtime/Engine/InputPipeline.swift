@@ -51,19 +51,25 @@ public struct InputPipeline: Sendable {
     public struct Line: Sendable {
         /// 0-based line number, reported as the input's `index`.
         public var number: Int
-        public var bytes: [UInt8]
+        /// The line's bytes, without its line break, shared with the lines read with it
+        /// (see ``LineReader``).
+        public var bytes: InputBytes
         /// Why the line could not be read (it is too long, say), reported instead of parsing `bytes`.
         public var error: InputError?
 
-        public init(number: Int, bytes: [UInt8]) {
+        public init(number: Int, bytes: InputBytes) {
             self.number = number
             self.bytes = bytes
+        }
+
+        public init(number: Int, bytes: [UInt8]) {
+            self.init(number: number, bytes: InputBytes(bytes))
         }
 
         /// A line that could not be read.
         public init(number: Int, error: InputError) {
             self.number = number
-            self.bytes = []
+            self.bytes = InputBytes([])
             self.error = error
         }
     }
@@ -218,7 +224,7 @@ public struct InputPipeline: Sendable {
     }
 
     /// Checks and decodes one line; with more than one lane, a webhook is left for its lane to read.
-    static func parse(_ bytes: [UInt8], lanes: Int) -> Result<Parsed, InputError> {
+    static func parse(_ bytes: InputBytes, lanes: Int) -> Result<Parsed, InputError> {
         do throws(InputError) {
             let body = try InputDecoder.check(bytes)
             guard lanes > 1 else { return .success(.decoded(try InputDecoder.decode(reading: body))) }

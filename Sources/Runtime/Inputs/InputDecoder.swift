@@ -17,11 +17,17 @@ public enum InputDecoder {
     /// and a kubewatch CloudEvent's objects keep the bytes and build their JSON only when
     /// something reads it (``KubernetesObject``).
     public static func decode(_ bytes: [UInt8]) throws(InputError) -> RecordedInput {
+        try decode(reading: check(InputBytes(bytes)))
+    }
+
+    /// Parses and decodes one input, as ``LineReader`` read it; see ``decode(_:)-([UInt8])``.
+    /// What decoding keeps of the text keeps `bytes` (and what they are part of) alive.
+    public static func decode(_ bytes: InputBytes) throws(InputError) -> RecordedInput {
         try decode(reading: check(bytes))
     }
 
     /// The checked text of one input, for reading on demand (the first step of ``decode(_:)-([UInt8])``).
-    static func check(_ bytes: [UInt8]) throws(InputError) -> JSONNode {
+    static func check(_ bytes: InputBytes) throws(InputError) -> JSONNode {
         do {
             return try JSONDocument(checking: bytes).rootNode
         } catch {

@@ -9,7 +9,9 @@ import Synchronization
 /// A class, so that a node (which holds its document) is copied with one reference count, not
 /// one per array.
 final class JSONDocument: Sendable {
-    let bytes: [UInt8]
+    /// The text, shared with what it was read from: a document of a line ``LineReader`` read
+    /// keeps the line's block or mapped part of the file, not a copy of the line.
+    let bytes: InputBytes
     /// Where the root value starts.
     let root: Int
     /// Where each array and object starts and ends, in order of their starts: a read jumps over
@@ -20,7 +22,12 @@ final class JSONDocument: Sendable {
     private let builtStrings = Mutex<[Int: [String: String]]>([:])
 
     /// Checks `bytes` as one JSON text.
-    init(checking bytes: [UInt8]) throws(JSONParseError) {
+    convenience init(checking bytes: [UInt8]) throws(JSONParseError) {
+        try self.init(checking: InputBytes(bytes))
+    }
+
+    /// Checks `bytes` as one JSON text.
+    init(checking bytes: InputBytes) throws(JSONParseError) {
         let (root, starts, ends) = try bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(JSONParseError) -> (Int, [Int], [Int]) in
                 guard let base = buffer.baseAddress, !buffer.isEmpty else {
@@ -56,7 +63,7 @@ final class JSONDocument: Sendable {
     }
 
     /// A document already checked: a container of a checked one.
-    private init(bytes: [UInt8], containerStarts: [Int], containerEnds: [Int]) {
+    private init(bytes: InputBytes, containerStarts: [Int], containerEnds: [Int]) {
         self.bytes = bytes
         self.root = 0
         self.containerStarts = containerStarts
@@ -71,7 +78,7 @@ final class JSONDocument: Sendable {
         var last = low
         while last < containerStarts.count, containerStarts[last] < end { last += 1 }
         return JSONDocument(
-            bytes: Array(bytes[offset..<end]), containerStarts: containerStarts[low..<last].map { $0 - offset },
+            bytes: InputBytes(bytes.copied(offset..<end)), containerStarts: containerStarts[low..<last].map { $0 - offset },
             containerEnds: containerEnds[low..<last].map { $0 - offset })
     }
 
