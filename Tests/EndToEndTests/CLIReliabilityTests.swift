@@ -135,6 +135,41 @@ import TriggerfishTesting
         }
     }
 
+    /// `replay` maps a recording into memory. Truncated while it is replayed, it cannot be read
+    /// there any more: one line on standard error says so and the replay exits 1, rather than
+    /// dying of SIGBUS.
+    @Test func aRecordingTruncatedWhileItIsReplayedIsAnErrorNotACrash() throws {
+        let directory = try CLIInputTests.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let recording = directory.appending(path: "recording.jsonl")
+        let line = Self.podCreate + "\n"
+        try Data(String(repeating: line, count: (8 << 20) / line.utf8.count).utf8).write(to: recording)
+        let err = directory.appending(path: "err")
+        try Data().write(to: err)
+        let output = Pipe()
+        let process = Process()
+        process.executableURL = try TriggerfishProcess.binary()
+        process.arguments = ["replay", "--events", recording.path, "--output", "json"]
+        process.currentDirectoryURL = repositoryRoot
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        // Once the first report is out, the file is mapped; standard output is not read yet, so
+        // the replay soon waits to write, with most of the file still to read.
+        var ready = pollfd(fd: output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        while poll(&ready, 1, 100) == 0 && process.isRunning {}
+        #expect(truncate(recording.path, 0) == 0)
+        _ = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 1)
+        #expect(
+            String(decoding: try Data(contentsOf: err), as: UTF8.self)
+                == "\(recording.path): error: cannot read the file: it was truncated, or reading it failed, while it was replayed (SIGBUS)\n"
+        )
+    }
+
     /// A recording that cannot be read to its end says so in its last report.
     @Test func aReadErrorIsReportedAsTheLastLine() async throws {
         let directory = try CLIInputTests.scratchDirectory()

@@ -201,7 +201,7 @@ extension PipelineTests {
                 close(input)
             }
             writer.start()
-            return Array(LineReader(descriptor: output, closeWhenDone: true, maxLineLength: maxLineLength, limitName: nil))
+            return Array(LineReader(descriptor: output, closeWhenDone: true, mapping: false, maxLineLength: maxLineLength, limitName: nil))
         }
     }
 
@@ -211,7 +211,7 @@ extension PipelineTests {
         let url = FileManager.default.temporaryDirectory.appending(path: "growing-\(UUID().uuidString)")
         try Data("a\nb".utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        let reader = try LineReader(path: url.path)
+        let reader = try LineReader(path: url.path, mapping: true)
         #expect(reader.mappedSize == 3)
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()

@@ -5,7 +5,8 @@ import Synchronization
 import Triggerfish
 
 // Replay throughput from raw JSON lines to executed actions, on the workload Robusta's runner was
-// measured on. Two passes per config (run.sh pins the first to one core):
+// measured on. Both passes read the file as `triggerfish replay` does, mapped into memory. Two
+// passes per config (run.sh pins the first to one core):
 //   - sequential: read, parse, decode and handle one line after another, timing each line; gives
 //     events/s on one core and the per-event latency distribution;
 //   - pipeline: the InputPipeline `triggerfish replay` uses (parallel parsing, in-order handling
@@ -81,7 +82,7 @@ struct ReplayThroughput: AsyncParsableCommand {
         let allocations = allocationCounter()
         let allocationsBefore = allocations?() ?? 0
         let start = clock.now
-        for line in try LineReader(path: workloadPath(eventsFile)) {
+        for line in try LineReader(path: workloadPath(eventsFile), mapping: true) {
             let lineStart = clock.now
             let decoded: Result<RecordedInput, InputError>
             do throws(InputError) { decoded = .success(try InputDecoder.decode(line.bytes)) } catch { decoded = .failure(error) }
@@ -114,7 +115,7 @@ struct ReplayThroughput: AsyncParsableCommand {
         let reports = Atomic<Int>(0)
         let clock = ContinuousClock()
         let start = clock.now
-        await InputPipeline(engine: engine, lanes: lanes).run(try LineReader(path: workloadPath(eventsFile))) { _ in
+        await InputPipeline(engine: engine, lanes: lanes).run(try LineReader(path: workloadPath(eventsFile), mapping: true)) { _ in
             reports.add(1, ordering: .relaxed)
         }
         let elapsed = clock.now - start

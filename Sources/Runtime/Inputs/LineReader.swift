@@ -13,18 +13,18 @@ import _TriggerfishFileIO
 /// A file that cannot be read to its end ends with a line that says so. The reader is its own
 /// iterator: lines are read once.
 ///
-/// Lines are not copied one by one. A regular file is mapped into memory a part at a time
-/// (about a MiB, from the page of the first unread line), and its lines are ``InputBytes`` of
-/// the part; what the file holds beyond the size it had when opened is read as from a pipe.
-/// From a pipe, the reader copies the complete lines it has read (up to `blockLimit` bytes of
-/// them) into one array, a block, and its lines share it. A part or a block stays while any of
-/// its lines (or a document read from one) does. Copying each line into an array of its own on
-/// the reading thread, and freeing it on another once handled, cost `replay`'s pipeline about a
-/// sixth of its time on two cores; the kernel's copy of the file into the reader's buffer cost
-/// as much again.
+/// Lines are not copied one by one. The reader copies the complete lines it has read (up to
+/// `blockLimit` bytes of them) into one array, a block, and its lines are ``InputBytes`` of it.
+/// With `mapping`, a regular file is instead mapped into memory a part at a time (about a MiB,
+/// from the page of the first unread line), and its lines are ``InputBytes`` of the part, which
+/// spares the kernel's copy of the file; what the file holds beyond the size it had when opened
+/// is read as without. A block or a part stays while any of its lines (or a document read from
+/// one) does.
 ///
-/// A file truncated while it is mapped stops the process (`SIGBUS`) when a line past its new end
-/// is read, as with any program that maps the files it reads.
+/// A mapped file that is truncated while its lines are read, or whose disk fails, raises
+/// `SIGBUS` at the read, which stops the process unless it handles the signal (`replay` says
+/// what happened and exits 1). So mapping is for a program that owns its process, and is off by
+/// default.
 public final class LineReader: Sequence, IteratorProtocol {
     /// The longest line read by default: 32 MiB.
     public static let defaultMaxLineLength = 32 << 20
@@ -63,18 +63,22 @@ public final class LineReader: Sequence, IteratorProtocol {
     /// Why reading stopped before the end of the file, until it is reported.
     var readError: Int32?
 
-    /// Opens a regular file; `-` reads standard input.
-    public convenience init(path: String, maxLineLength: Int = defaultMaxLineLength, limitName: String? = nil) throws(FileReadError) {
+    /// Opens a regular file; `-` reads standard input. With `mapping`, a regular file is mapped
+    /// into memory rather than read (see above: the process must expect `SIGBUS`).
+    public convenience init(
+        path: String, maxLineLength: Int = defaultMaxLineLength, limitName: String? = nil, mapping: Bool = false
+    ) throws(FileReadError) {
         if path == "-" {
-            self.init(descriptor: 0, closeWhenDone: false, maxLineLength: maxLineLength, limitName: limitName)
+            self.init(descriptor: 0, closeWhenDone: false, mapping: false, maxLineLength: maxLineLength, limitName: limitName)
         } else {
             self.init(
-                descriptor: try FileReadError.openRegularFile(path), closeWhenDone: true, maxLineLength: maxLineLength, limitName: limitName)
+                descriptor: try FileReadError.openRegularFile(path), closeWhenDone: true, mapping: mapping, maxLineLength: maxLineLength,
+                limitName: limitName)
         }
     }
 
     /// Reads `descriptor`, mapping it when it is a regular file and `mapping` says so.
-    init(descriptor: Int32, closeWhenDone: Bool, mapping: Bool = true, maxLineLength: Int, limitName: String?) {
+    init(descriptor: Int32, closeWhenDone: Bool, mapping: Bool, maxLineLength: Int, limitName: String?) {
         self.descriptor = descriptor
         self.closeWhenDone = closeWhenDone
         var status = stat()
