@@ -145,7 +145,7 @@ extension KubernetesObject {
     /// Bytes of text and table for an object read on demand; an estimate for a built one.
     var keptBytes: Int {
         switch storage {
-        case .lazy(let lazy): lazy.node.document.bytes.count + 16 * lazy.node.document.containerStarts.count
+        case .lazy(let lazy): lazy.node.document.bytes.count + 16 * lazy.node.document.containerCount
         case .built(let json): json.serialized().utf8.count * 4
         case .reference(let reference): reference.json.serialized().utf8.count * 4
         }

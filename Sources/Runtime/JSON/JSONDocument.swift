@@ -16,8 +16,10 @@ final class JSONDocument: Sendable {
     let root: Int
     /// Where each array and object starts and ends, in order of their starts: a read jumps over
     /// a container it does not enter, so finding a member costs the members, not their content.
-    let containerStarts: [Int]
-    let containerEnds: [Int]
+    /// The starts, then the ends, in one array: one allocation per document rather than two.
+    let containers: [Int]
+    /// How many arrays and objects the text has.
+    var containerCount: Int { containers.count / 2 }
     /// The maps of strings built from this text, by where they start (see ``strings(at:)``).
     private let builtStrings = Mutex<[Int: [String: String]]>([:])
 
@@ -28,8 +30,8 @@ final class JSONDocument: Sendable {
 
     /// Checks `bytes` as one JSON text.
     init(checking bytes: InputBytes) throws(JSONParseError) {
-        let (root, starts, ends) = try bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONParseError) -> (Int, [Int], [Int]) in
+        let (root, containers) = try bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) -> (Int, [Int]) in
                 guard let base = buffer.baseAddress, !buffer.isEmpty else {
                     throw JSONParseError(offset: 0, message: "expected a value, found end of input")
                 }
@@ -37,19 +39,18 @@ final class JSONDocument: Sendable {
                 root.skipWhitespace()
                 var quick = JSONParser(base: base, count: buffer.count, building: false)
                 defer { quick.release() }
-                if quick.quickCheckDocument() { return (root.position, quick.containerStarts, quick.containerEnds) }
+                if quick.quickCheckDocument() { return (root.position, quick.containerTable) }
                 // Refused: the checking parse says why (or, were the two ever to disagree, accepts).
                 var parser = JSONParser(base: base, count: buffer.count, building: false)
                 defer { parser.release() }
                 parser.recordsContainers = true
                 _ = try parser.parseDocument()
-                return (root.position, parser.containerStarts, parser.containerEnds)
+                return (root.position, parser.containerStarts + parser.containerEnds)
             }
         }.get()
         self.bytes = bytes
         self.root = root
-        self.containerStarts = starts
-        self.containerEnds = ends
+        self.containers = containers
     }
 
     /// Whether the quick check alone accepts `bytes` (tests hold it to the checking parse).
@@ -63,23 +64,23 @@ final class JSONDocument: Sendable {
     }
 
     /// A document already checked: a container of a checked one.
-    private init(bytes: InputBytes, containerStarts: [Int], containerEnds: [Int]) {
+    private init(bytes: InputBytes, containers: [Int]) {
         self.bytes = bytes
         self.root = 0
-        self.containerStarts = containerStarts
-        self.containerEnds = containerEnds
+        self.containers = containers
     }
 
     /// The container that starts at `offset` as a document of its own, holding only its bytes,
     /// so that keeping it does not keep the rest of this one.
     func detached(containerAt offset: Int) -> JSONDocument? {
-        guard let low = JSONParser.container(startingAt: offset, in: containerStarts) else { return nil }
-        let end = containerEnds[low]
+        let count = containerCount
+        guard let low = JSONParser.container(startingAt: offset, in: containers[..<count]) else { return nil }
+        let end = containers[count + low]
         var last = low
-        while last < containerStarts.count, containerStarts[last] < end { last += 1 }
+        while last < count, containers[last] < end { last += 1 }
         return JSONDocument(
-            bytes: InputBytes(bytes.copied(offset..<end)), containerStarts: containerStarts[low..<last].map { $0 - offset },
-            containerEnds: containerEnds[low..<last].map { $0 - offset })
+            bytes: InputBytes(bytes.copied(offset..<end)),
+            containers: containers[low..<last].map { $0 - offset } + containers[count + low..<count + last].map { $0 - offset })
     }
 
     /// The object at `offset`, whose values are all strings, built at its first read and kept:
@@ -99,17 +100,17 @@ final class JSONDocument: Sendable {
     /// a failure would be a bug in the parser, and stops the program rather than mislead it.
     func read<T>(at offset: Int, building: Bool, _ body: (inout JSONParser) throws(JSONParseError) -> T) -> T {
         bytes.withUnsafeBufferPointer { buffer in
-            containerStarts.withUnsafeBufferPointer { starts in
-                containerEnds.withUnsafeBufferPointer { ends in
-                    var parser = JSONParser(base: buffer.baseAddress!, count: buffer.count, building: building)
-                    defer { parser.release() }
-                    parser.position = offset
-                    parser.knownContainers = (starts, ends)
-                    do {
-                        return try body(&parser)
-                    } catch {
-                        fatalError("a checked JSON text failed to read at byte \(offset): \(error)")
-                    }
+            containers.withUnsafeBufferPointer { table in
+                var parser = JSONParser(base: buffer.baseAddress!, count: buffer.count, building: building)
+                defer { parser.release() }
+                parser.position = offset
+                parser.knownContainers = (
+                    UnsafeBufferPointer(rebasing: table[..<(table.count / 2)]), UnsafeBufferPointer(rebasing: table[(table.count / 2)...])
+                )
+                do {
+                    return try body(&parser)
+                } catch {
+                    fatalError("a checked JSON text failed to read at byte \(offset): \(error)")
                 }
             }
         }

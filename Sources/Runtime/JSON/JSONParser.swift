@@ -88,6 +88,9 @@ struct JSONParser {
     var recordsContainers = false
     var containerStarts: [Int] = []
     var containerEnds: [Int] = []
+    /// What the quick check records: the starts, then the ends, in one array (one allocation
+    /// per document rather than two).
+    var containerTable: [Int] = []
     var openContainers: [Int] = []
     /// The recorded containers of the text being read, for member lookups to jump over.
     var knownContainers: (starts: UnsafeBufferPointer<Int>, ends: UnsafeBufferPointer<Int>)?
@@ -824,12 +827,11 @@ extension JSONParser {
         if let accepted = quickCheckDocument(room: end / 32 + 8) { return accepted }
         position = start
         guard quickCheckDocument(room: end / 2 + 1) == true else { return false }
-        containerStarts = Array(containerStarts[...])
-        containerEnds = Array(containerEnds[...])
+        containerTable = Array(containerTable[...])
         return true
     }
 
-    /// The quick check, recording the containers straight into the arrays the document keeps:
+    /// The quick check, recording the containers straight into the array the document keeps:
     /// appending to arrays checked their uniqueness and capacity at each of a Pod's ~450
     /// containers (recording them so made Pod updates about 1.2 times as fast). `nil` when the text has more
     /// containers than `room`.
@@ -838,24 +840,27 @@ extension JSONParser {
         var open = ScratchStack<Int>(capacity: 16)
         defer { open.release() }
         var accepted: Bool? = false
-        var ends: [Int] = []
-        let starts = [Int](unsafeUninitializedCapacity: room) { startsBuffer, startsCount in
-            ends = [Int](unsafeUninitializedCapacity: room) { endsBuffer, endsCount in
-                var containers = Containers(starts: startsBuffer, ends: endsBuffer, open: open)
-                do {
-                    accepted = try quickCheckValues(&containers)
-                } catch {
-                    accepted = false
-                }
-                if containers.overflowed { accepted = nil }
-                open = containers.open
-                endsCount = accepted == true ? containers.count : 0
+        // The starts in the first half, the ends in the second; the ends then move down to
+        // follow the starts.
+        let table = [Int](unsafeUninitializedCapacity: 2 * room) { buffer, initialized in
+            let base = buffer.baseAddress!
+            var containers = Containers(
+                starts: UnsafeMutableBufferPointer(start: base, count: room),
+                ends: UnsafeMutableBufferPointer(start: base + room, count: room),
+                open: open)
+            do {
+                accepted = try quickCheckValues(&containers)
+            } catch {
+                accepted = false
             }
-            startsCount = accepted == true ? ends.count : 0
+            if containers.overflowed { accepted = nil }
+            open = containers.open
+            guard accepted == true else { return }
+            (base + containers.count).update(from: base + room, count: containers.count)
+            initialized = 2 * containers.count
         }
         guard accepted == true else { return accepted }
-        containerStarts = starts
-        containerEnds = ends
+        containerTable = table
         return true
     }
 
