@@ -130,8 +130,8 @@ struct Replay: AsyncParsableCommand {
         let lines: LineReader
         do {
             try Self.checkBundled(events, option: "--events")
-            // A file is mapped into memory, which spares the kernel's copy of it (a tenth of the
-            // time on one core); the process then has to expect SIGBUS.
+            // A file is mapped into memory, which spares the kernel's copy of it (9% of a
+            // one-core pass in docs/performance.md's profile); the process then has to expect SIGBUS.
             lines = try LineReader(path: events, maxLineLength: maxLineBytes, limitName: "--max-line-bytes", mapping: true)
             if events != "-" { MappedRecordingFault.reportOnSIGBUS(path: events) }
         } catch {
