@@ -37,7 +37,13 @@ import TriggerfishTestSupport
             #expect(members.values.allSatisfy { $0.stringValue != nil } && strings == members.compactMapValues(\.stringValue))
         }
         let keys = Array(members.keys) + ["\u{1F47B} not a key"]
-        let nodes = node.members(keys)
+        // As many keys at once as `members` takes.
+        var nodes: [JSONNode?] = []
+        for first in stride(from: 0, to: keys.count, by: NodeMembers.capacity) {
+            let some = Array(keys[first..<min(first + NodeMembers.capacity, keys.count)])
+            let found = node.members(some)
+            nodes += some.indices.map { found[$0] }
+        }
         #expect(nodes.last! == nil)
         for (key, child) in zip(keys, nodes) { #expect(node.member(key)?.offset == child?.offset, "member(\(key))") }
         var object: [String: JSONValue] = [:]

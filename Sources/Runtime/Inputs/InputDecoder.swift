@@ -400,8 +400,11 @@ protocol InputJSON {
     var elements: [Self]? { get }
     /// The members, when this is an object whose values are all strings; `nil` otherwise.
     var strings: [String: String]? { get }
-    /// The values of the members named `keys`; `nil` for one the object does not have.
-    func members(_ keys: [String]) -> [Self?]
+    /// What ``members(_:)`` finds.
+    associatedtype Members: MemberList where Members.Value == Self
+    /// The values of the members named `keys` (in a checked text, at most ``NodeMembers/capacity``
+    /// of them); `nil` for one the object does not have.
+    func members(_ keys: [String]) -> Members
     /// The value of the member named `key`; `nil` when the object does not have one.
     func member(_ key: String) -> Self?
     /// The value, built.
@@ -409,6 +412,14 @@ protocol InputJSON {
     /// The object this value is, as a Kubernetes object.
     var kubernetesObject: KubernetesObject { get }
 }
+
+/// Values found by key, by the index of their key: `nil` for a key not found.
+protocol MemberList {
+    associatedtype Value
+    subscript(index: Int) -> Value? { get }
+}
+
+extension Array: MemberList where Element == JSONValue? {}
 
 extension JSONValue: InputJSON {
     var isObject: Bool { objectValue != nil }

@@ -128,12 +128,12 @@ struct JSONNode: Sendable {
     var isObject: Bool { lead == UInt8(ascii: "{") }
     var isNull: Bool { lead == UInt8(ascii: "n") }
 
-    /// The values of the last members named `keys` (as parsing keeps the last of duplicate keys),
-    /// found in one pass; `nil` for a key the object does not have, and all `nil` when this is not
-    /// an object.
-    func members(_ keys: [String]) -> [JSONNode?] {
-        var nodes = [JSONNode?](repeating: nil, count: keys.count)
-        if isObject { forEachMember(matching: { JSONParser.index(of: $0, in: keys) }, found: { nodes[$0] = $1 }) }
+    /// The values of the last members named `keys` (at most ``NodeMembers/capacity`` of them; as
+    /// parsing keeps the last of duplicate keys), found in one pass; `nil` for a key the object
+    /// does not have, and all `nil` when this is not an object.
+    func members(_ keys: [String]) -> NodeMembers {
+        var nodes = NodeMembers(document: document, count: keys.count)
+        if isObject { forEachMember(matching: { JSONParser.index(of: $0, in: keys) }, found: { nodes.offsets[$0] = $1.offset }) }
         return nodes
     }
 
@@ -181,5 +181,52 @@ struct JSONNode: Sendable {
     var stringValue: String? {
         guard lead == UInt8(ascii: "\"") else { return nil }
         return document.read(at: offset, building: false) { parser throws(JSONParseError) in try parser.parseString() }
+    }
+}
+
+/// The values of up to nine members of an object in a ``JSONDocument``, by the index of their key
+/// in the lookup: where each starts, held inline. An array of nodes was an allocation per lookup
+/// (four per Pod update), and making one looks the array's type up in the runtime's metadata
+/// cache, whose reader count both cores write.
+struct NodeMembers: MemberList {
+    /// As many keys as an Alertmanager webhook's fields, the most the decoder looks up at once.
+    static let capacity = 9
+
+    let document: JSONDocument
+    /// Where each value starts; -1 for a key the object does not have.
+    var offsets: Offsets
+
+    init(document: JSONDocument, count: Int) {
+        precondition(count <= Self.capacity, "at most \(Self.capacity) members are looked up at once")
+        self.document = document
+        offsets = Offsets(count: count)
+    }
+
+    subscript(index: Int) -> JSONNode? {
+        let offset = offsets[index]
+        return offset < 0 ? nil : JSONNode(document: document, offset: offset)
+    }
+
+    /// Nine offsets, as a value (a tuple: `InlineArray` needs macOS 26).
+    struct Offsets {
+        let count: Int
+        private var values: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (-1, -1, -1, -1, -1, -1, -1, -1, -1)
+
+        init(count: Int) {
+            self.count = count
+        }
+
+        subscript(index: Int) -> Int {
+            get {
+                precondition(index >= 0 && index < count, "member index out of range")
+                return withUnsafeBytes(of: values) { $0.load(fromByteOffset: index * MemoryLayout<Int>.stride, as: Int.self) }
+            }
+            set {
+                precondition(index >= 0 && index < count, "member index out of range")
+                withUnsafeMutableBytes(of: &values) {
+                    $0.storeBytes(of: newValue, toByteOffset: index * MemoryLayout<Int>.stride, as: Int.self)
+                }
+            }
+        }
     }
 }
