@@ -133,7 +133,7 @@ struct JSONNode: Sendable {
     /// does not have, and all `nil` when this is not an object.
     func members(_ keys: [String]) -> NodeMembers {
         var nodes = NodeMembers(document: document, count: keys.count)
-        if isObject { forEachMember(matching: { JSONParser.index(of: $0, in: keys) }, found: { nodes.offsets[$0] = $1.offset }) }
+        if isObject { forEachMember(matching: { JSONParser.index(of: $0, in: keys) }, found: { nodes.found($0, at: $1.offset) }) }
         return nodes
     }
 
@@ -193,40 +193,26 @@ struct NodeMembers: MemberList {
     static let capacity = 9
 
     let document: JSONDocument
-    /// Where each value starts; -1 for a key the object does not have.
-    var offsets: Offsets
+    let count: Int
+    /// Where each value starts, -1 for a key the object does not have: a tuple, as `InlineArray`
+    /// needs macOS 26.
+    private var offsets: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (-1, -1, -1, -1, -1, -1, -1, -1, -1)
 
     init(document: JSONDocument, count: Int) {
         precondition(count <= Self.capacity, "at most \(Self.capacity) members are looked up at once")
         self.document = document
-        offsets = Offsets(count: count)
+        self.count = count
     }
 
     subscript(index: Int) -> JSONNode? {
-        let offset = offsets[index]
+        precondition(index >= 0 && index < count, "member index out of range")
+        let offset = withUnsafeBytes(of: offsets) { $0.load(fromByteOffset: index * MemoryLayout<Int>.stride, as: Int.self) }
         return offset < 0 ? nil : JSONNode(document: document, offset: offset)
     }
 
-    /// Nine offsets, as a value (a tuple: `InlineArray` needs macOS 26).
-    struct Offsets {
-        let count: Int
-        private var values: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (-1, -1, -1, -1, -1, -1, -1, -1, -1)
-
-        init(count: Int) {
-            self.count = count
-        }
-
-        subscript(index: Int) -> Int {
-            get {
-                precondition(index >= 0 && index < count, "member index out of range")
-                return withUnsafeBytes(of: values) { $0.load(fromByteOffset: index * MemoryLayout<Int>.stride, as: Int.self) }
-            }
-            set {
-                precondition(index >= 0 && index < count, "member index out of range")
-                withUnsafeMutableBytes(of: &values) {
-                    $0.storeBytes(of: newValue, toByteOffset: index * MemoryLayout<Int>.stride, as: Int.self)
-                }
-            }
-        }
+    /// Records that the value of the key at `index` starts at `offset`.
+    mutating func found(_ index: Int, at offset: Int) {
+        precondition(index >= 0 && index < count, "member index out of range")
+        withUnsafeMutableBytes(of: &offsets) { $0.storeBytes(of: offset, toByteOffset: index * MemoryLayout<Int>.stride, as: Int.self) }
     }
 }
