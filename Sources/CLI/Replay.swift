@@ -142,9 +142,13 @@ struct Replay: AsyncParsableCommand {
         let format = output
         let details = details
         let delivering = deliver
-        // A recording on standard input may be a live stream: its lines are parsed as they come.
+        // A recording on standard input may be a live stream: its lines are parsed as they come,
+        // and read on a thread that may wait for them.
         var pipeline = InputPipeline(engine: engine, lanes: lanes)
-        if events == "-" { pipeline.batchLines = 1 }
+        if events == "-" {
+            pipeline.batchLines = 1
+            pipeline.linesMayWait = true
+        }
         // With --deliver, SIGINT stops the replay: no further lines are read, and the sinks stop
         // delivering at once and report what they did not deliver.
         let interrupt = deliver ? ReplayInterrupt.onSIGINT() : nil

@@ -10,19 +10,22 @@ import Testing
         return #"{"data": {"operation": "update", "kind": "Pod", "apiVersion": "v1", "obj": \#(pod), "oldObj": \#(pod)}}"#
     }
 
-    /// The reports of `lines` (renumbered in order) through a pipeline of three parsers, 16 inputs in flight.
-    static func reports(of lines: [InputPipeline.Line], engine: PlaybookEngine, lanes: Int) async -> [InputReport] {
+    /// The reports of `lines` (renumbered in order) through a pipeline of three working tasks,
+    /// 16 inputs in flight in batches of 4, the lines read by the tasks or on a thread of their own.
+    static func reports(of lines: [InputPipeline.Line], engine: PlaybookEngine, lanes: Int, linesMayWait: Bool) async -> [InputReport] {
         var lines = lines
         for index in lines.indices { lines[index].number = index }
         let reports = Mutex<[InputReport]>([])
-        await InputPipeline(engine: engine, lanes: lanes, parsers: 3, maxInFlight: 16).run(lines) { report in
+        var pipeline = InputPipeline(engine: engine, lanes: lanes, workers: 3, maxInFlight: 16, batchLines: 4)
+        pipeline.linesMayWait = linesMayWait
+        await pipeline.run(lines) { report in
             reports.withLock { $0.append(report) }
         }
         return reports.withLock { $0 }
     }
 
-    @Test(arguments: [1, 4])
-    func eachObjectsInputsRunInOrderAndReportsComeOutInInputOrder(lanes: Int) async throws {
+    @Test(arguments: [1, 4], [false, true])
+    func eachObjectsInputsRunInOrderAndReportsComeOutInInputOrder(lanes: Int, linesMayWait: Bool) async throws {
         let seen = Mutex<[String: [Int]]>([:])
         let recorder = ActionRegistration(RecordAction.self) { event, _, _ in
             guard let change = event as? any KubernetesAnyChangeEvent, let name = change.object.name,
@@ -41,7 +44,7 @@ import Testing
             for pod in 0..<6 { lines.append(.init(number: lines.count, bytes: Array(Self.podUpdate("pod-\(pod)", version: version).utf8))) }
         }
         lines.insert(.init(number: 7, bytes: Array("{oops".utf8)), at: 7)
-        let all = await Self.reports(of: lines, engine: engine, lanes: lanes)
+        let all = await Self.reports(of: lines, engine: engine, lanes: lanes, linesMayWait: linesMayWait)
         #expect(all.map(\.index) == Array(0..<lines.count))
         #expect(all[7].error == "invalid JSON at byte 1: expected a string key, found 'o'")
         #expect(all.filter { $0.error == nil }.allSatisfy { $0.events.first?.actions.map(\.action) == ["record"] })
@@ -75,37 +78,10 @@ extension PipelineTests {
         #expect(FNV1a.hash("a") == 0xaf63_dc4c_8601_ec8c)
     }
 
-    /// With several lanes a webhook is read by its lane, not by the parsing task: the lane the
-    /// parsing task picks from the unread body is the one its decoded webhook has.
-    @Test func anUnreadWebhookGoesToTheLaneItsDecodedWebhookHas() throws {
-        let alert = #"{"status": "firing", "labels": {"alertname": "A"}, "fingerprint": "56eb57c5f9c1459f"}"#
-        let bodies = [
-            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "{}:{alertname=\"A\"}", "version": "4", "alerts": [\#(alert)]}"#,
-            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": "4", "alerts": [\#(alert)]}"#,
-            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": "4", "alerts": [{"status": "firing", "fingerprint": null}]}"#,
-            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "", "version": "4", "alerts": null}"#,
-            #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g", "groupKey": "later", "version": "4"}"#,
-        ]
-        for body in bodies {
-            let decoded = try InputDecoder.decode(Array(body.utf8))
-            for lanes in [2, 3, 7] {
-                guard case .success(.webhook(_, let lane)) = InputPipeline.parse(InputBytes(Array(body.utf8)), lanes: lanes) else {
-                    Issue.record("not left for its lane: \(body)")
-                    continue
-                }
-                #expect(lane == InputPipeline.lane(of: decoded, count: lanes), "\(body)")
-            }
-            guard case .success(.decoded(.alerts)) = InputPipeline.parse(InputBytes(Array(body.utf8)), lanes: 1) else {
-                Issue.record("one lane: not decoded by the parsing task: \(body)")
-                continue
-            }
-        }
-    }
-
     /// Alerts of one group are handled in order, and a webhook its lane cannot read is reported
     /// in its place with the message decoding gives it.
-    @Test(arguments: [1, 4])
-    func eachGroupsWebhooksRunInOrderAndABrokenOneIsReported(lanes: Int) async throws {
+    @Test(arguments: [1, 4], [false, true])
+    func eachGroupsWebhooksRunInOrderAndABrokenOneIsReported(lanes: Int, linesMayWait: Bool) async throws {
         let seen = Mutex<[String: [Int]]>([:])
         let recorder = ActionRegistration(RecordAction.self) { event, _, _ in
             guard let alert = (event as? any PrometheusKubernetesAlert)?.alert, let group = alert.labels["group"],
@@ -129,7 +105,7 @@ extension PipelineTests {
         let broken =
             #"{"receiver": "r", "status": "firing", "externalURL": "", "groupKey": "g1", "version": "4", "alerts": [{"labels": {}}]}"#
         lines.insert(.init(number: 0, bytes: Array(broken.utf8)), at: 9)
-        let all = await Self.reports(of: lines, engine: engine, lanes: lanes)
+        let all = await Self.reports(of: lines, engine: engine, lanes: lanes, linesMayWait: linesMayWait)
         #expect(all.map(\.index) == Array(0..<lines.count))
         #expect(all[9].error == "Alertmanager webhook: alerts[0].status: expected a string; found nothing (the field is missing)")
         #expect(all[9].kind == nil)
@@ -141,17 +117,107 @@ extension PipelineTests {
         for (group, order) in versions { #expect(order == Array(0..<30), "group \(group) handled out of order") }
     }
 
-    /// Parsed inputs waiting for an earlier, slower parse must not hold the permits the lanes need:
-    /// with one permit and two parsers, an earlier version deadlocked on the second line.
-    @Test(.timeLimit(.minutes(1)), arguments: [1, 2, 5])
-    func aSmallInFlightLimitDoesNotDeadlock(maxInFlight: Int) async throws {
+    /// A batch waiting for an earlier one must not hold what that one needs: with room for one
+    /// batch and four working tasks, and with room for a few, every line is handled.
+    @Test(.timeLimit(.minutes(1)), arguments: [1, 2, 5], [false, true])
+    func aSmallInFlightLimitDoesNotDeadlock(maxInFlight: Int, linesMayWait: Bool) async throws {
         let engine = try EngineHarness.engine("- triggers: [{on_pod_update: {}}]\n  actions: [{record: {tag: t}}]\n")
         let lines = (0..<300).map { InputPipeline.Line(number: $0, bytes: Array(Self.podUpdate("pod-\($0 % 7)", version: $0).utf8)) }
         let count = Mutex(0)
-        await InputPipeline(engine: engine, lanes: 2, parsers: 4, maxInFlight: maxInFlight).run(lines) { _ in
+        var pipeline = InputPipeline(engine: engine, lanes: 2, workers: 4, maxInFlight: maxInFlight)
+        pipeline.linesMayWait = linesMayWait
+        await pipeline.run(lines) { _ in
             count.withLock { $0 += 1 }
         }
         #expect(count.withLock { $0 } == 300)
+    }
+
+    /// Lines are taken from the source no further than `maxInFlight` ahead of the report being
+    /// passed on, even while one lane is slow and the other runs ahead of it.
+    @Test(arguments: [false, true])
+    func atMostMaxInFlightLinesAreHeld(linesMayWait: Bool) async throws {
+        final class Counted: Sequence, IteratorProtocol, @unchecked Sendable {
+            let lines: [InputPipeline.Line]
+            let taken = Mutex(0)
+            init(_ lines: [InputPipeline.Line]) { self.lines = lines }
+            func next() -> InputPipeline.Line? {
+                taken.withLock { taken in
+                    guard taken < lines.count else { return nil }
+                    defer { taken += 1 }
+                    return lines[taken]
+                }
+            }
+        }
+        let recorder = ActionRegistration(RecordAction.self) { event, _, _ in
+            guard (event as? any KubernetesAnyChangeEvent)?.object.name == "slow-2" else { return }
+            for _ in 0..<500 { await Task.yield() }
+        }
+        let engine = try EngineHarness.engine(
+            "- triggers: [{on_pod_update: {}}]\n  actions: [{record: {tag: t}}]\n", registrations: [recorder])
+        // Of two lanes, "fast-2" takes lane 0 and "slow-2" lane 1: a batch with both handles the
+        // fast one first and passes its lane on, so later batches can run ahead of the slow one.
+        for (name, lane) in [("fast-2", 0), ("slow-2", 1)] {
+            #expect(InputPipeline.lane(of: try InputDecoder.decode(Array(Self.podUpdate(name, version: 0).utf8)), count: 2) == lane)
+        }
+        let source = Counted(
+            (0..<400).map {
+                InputPipeline.Line(number: $0, bytes: Array(Self.podUpdate($0 % 100 == 1 ? "slow-2" : "fast-2", version: $0).utf8))
+            })
+        let ahead = Mutex((most: 0, reports: 0))
+        var pipeline = InputPipeline(engine: engine, lanes: 2, workers: 3, maxInFlight: 12, batchLines: 3)
+        pipeline.linesMayWait = linesMayWait
+        await pipeline.run(source) { report in
+            let taken = source.taken.withLock { $0 }
+            ahead.withLock {
+                $0.most = max($0.most, taken - report.index)
+                $0.reports += 1
+            }
+        }
+        let (most, reports) = ahead.withLock { $0 }
+        #expect(reports == 400)
+        #expect(most <= 12)
+    }
+}
+
+@Suite struct LaneTurnsTests {
+    /// Whether `turn(of:among:)` for `batch` is waiting, once it either waits or answers; and its answer.
+    static func startTurn(_ turns: LaneTurns, batch: Int, among lanes: [Int]) async -> (waiting: Bool, answer: Task<Int, Never>) {
+        let answered = Mutex(false)
+        let answer = Task {
+            let lane = await turns.turn(of: batch, among: lanes)
+            answered.withLock { $0 = true }
+            return lane
+        }
+        while !turns.isWaiting(batch) && !answered.withLock({ $0 }) { await Task.yield() }
+        return (turns.isWaiting(batch), answer)
+    }
+
+    /// A batch's turn in a lane comes once every earlier batch has passed it; a batch with
+    /// nothing for a lane passes it early, and the turn skips it when it comes; a batch waiting
+    /// for several lanes gets the first that becomes free.
+    @Test func turnsComeInBatchOrderAndSkipBatchesThatPassedEarly() async {
+        let turns = LaneTurns(count: 3)
+        #expect(await turns.turn(of: 0, among: [0, 1, 2]) == 0)
+        // Batch 1 waits for lanes 1 and 2 while batch 0 holds them all.
+        let (waiting, answer) = await Self.startTurn(turns, batch: 1, among: [1, 2])
+        #expect(waiting)
+        // Batch 2 has nothing for lane 2 and passes it early.
+        turns.pass(batch: 2, lanes: [2])
+        turns.pass(batch: 0, lanes: [2, 0])
+        #expect(await answer.value == 2)
+        // Lane 0 is batch 1's now, without waiting.
+        #expect(await turns.turn(of: 1, among: [0, 1]) == 0)
+        turns.pass(batch: 1, lanes: [2])
+        // Lane 2's turn skipped batch 2, which passed it early: batch 3 has it at once.
+        #expect(await turns.turn(of: 3, among: [2]) == 2)
+        let (batch2Waiting, batch2) = await Self.startTurn(turns, batch: 2, among: [0, 1])
+        #expect(batch2Waiting)
+        turns.pass(batch: 0, lanes: [1])
+        // Lane 1 is still batch 1's.
+        #expect(turns.isWaiting(2))
+        turns.pass(batch: 1, lanes: [1])
+        #expect(await batch2.value == 1)
+        #expect(!turns.isWaiting(2))
     }
 }
 

@@ -2,56 +2,35 @@ import Foundation
 import Synchronization
 import _TriggerfishCore
 
-/// Passes reports on in sequence order, holding back those that finish early.
+/// Passes reports on in sequence order, holding back those that finish early. Reports arrive a
+/// batch at a time (the reports of consecutive sequence numbers), so the lock is taken once a batch.
 final class ReorderBuffer: Sendable {
     struct State {
         var next = 0
-        var waiting: [Int: InputReport] = [:]
+        /// Batches that finished early, by the sequence number of their first report.
+        var waiting: [Int: [InputReport]] = [:]
     }
 
     let state = Mutex(State())
     let onReport: @Sendable (InputReport) -> Void
+    /// Called once each batch's reports are passed on.
+    let batchPassed: @Sendable () -> Void
 
-    init(_ onReport: @escaping @Sendable (InputReport) -> Void) {
+    init(_ onReport: @escaping @Sendable (InputReport) -> Void, batchPassed: @escaping @Sendable () -> Void = {}) {
         self.onReport = onReport
+        self.batchPassed = batchPassed
     }
 
-    func put(_ sequence: Int, _ report: InputReport) {
+    /// The reports of sequence numbers `first` to `first + reports.count - 1`.
+    func put(_ first: Int, _ reports: [InputReport]) {
         state.withLock { state in
-            state.waiting[sequence] = report
-            // Called under the lock so reports leave in order even when lanes finish together.
+            state.waiting[first] = reports
+            // Called under the lock so reports leave in order even when batches finish together.
             while let ready = state.waiting.removeValue(forKey: state.next) {
-                state.next += 1
-                onReport(ready)
+                state.next += ready.count
+                for report in ready { onReport(report) }
+                batchPassed()
             }
-        }
-    }
-}
-
-/// A counting semaphore for tasks; permits are taken and given back several at a time, and
-/// waiters are served in order.
-actor AsyncSemaphore {
-    var available: Int
-    var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
-
-    init(_ count: Int) {
-        available = count
-    }
-
-    /// Takes `count` permits (at most the semaphore's size), waiting until they are free.
-    func acquire(_ count: Int = 1) async {
-        if waiters.isEmpty && available >= count {
-            available -= count
-            return
-        }
-        await withCheckedContinuation { waiters.append((count, $0)) }
-    }
-
-    func release(_ count: Int = 1) {
-        available += count
-        while let first = waiters.first, available >= first.count {
-            available -= first.count
-            waiters.removeFirst().continuation.resume()
         }
     }
 }
