@@ -34,33 +34,18 @@ final class BatchQueue: Sendable {
     }
 
     /// The next batch, waiting for the reading thread if there is none yet; `nil` at the end.
+    /// (Only lines that may wait are read this way, so a continuation a batch costs nothing that
+    /// matters.)
     func take() async -> InputPipeline.Batch? {
-        enum Taken {
-            case batch(InputPipeline.Batch)
-            case end
-            case none
-        }
-        let taken = state.withLock { state -> Taken in
-            if !state.batches.isEmpty { return .batch(state.batches.removeFirst()) }
-            return state.finished ? .end : .none
-        }
-        switch taken {
-        case .batch(let batch): return batch
-        case .end: return nil
-        case .none: break
-        }
-        return await withCheckedContinuation { continuation in
-            let answer = state.withLock { state -> Taken in
-                if !state.batches.isEmpty { return .batch(state.batches.removeFirst()) }
-                if state.finished { return .end }
+        await withCheckedContinuation { continuation in
+            // The answer now (a batch, or `nil` at the end), or no answer yet.
+            let taken = state.withLock { state -> InputPipeline.Batch?? in
+                if !state.batches.isEmpty { return .some(state.batches.removeFirst()) }
+                if state.finished { return .some(nil) }
                 state.waiting.append(continuation)
-                return .none
+                return nil
             }
-            switch answer {
-            case .batch(let batch): continuation.resume(returning: batch)
-            case .end: continuation.resume(returning: nil)
-            case .none: break
-            }
+            if let taken { continuation.resume(returning: taken) }
         }
     }
 }
