@@ -78,7 +78,7 @@ public struct InputPipeline: Sendable {
         }
     }
 
-    /// A batch of lines as the reading thread hands it on: its number in reading order, and the
+    /// A batch of lines as it is read (``BatchReader``): its number in reading order, and the
     /// sequence number (the position among all lines read) of its first line.
     struct Batch: Sendable {
         var number: Int
