@@ -33,6 +33,11 @@ final class BatchQueue: Sendable {
         for waiter in waiting { waiter.resume(returning: nil) }
     }
 
+    /// The next batch if one is read and waiting.
+    func takeNow() -> InputPipeline.Batch? {
+        state.withLock { state in state.batches.isEmpty ? nil : state.batches.removeFirst() }
+    }
+
     /// The next batch, waiting for the reading thread if there is none yet; `nil` at the end.
     /// (Only lines that may wait are read this way, so a continuation a batch costs nothing that
     /// matters.)
@@ -64,15 +69,18 @@ final class TaskRoom: Sendable {
         state = Mutex(State(free: units))
     }
 
-    /// Takes a unit, waiting until one is free.
-    func enter() async {
-        if state.withLock({ state in
+    /// Takes a unit if one is free now.
+    func tryEnter() -> Bool {
+        state.withLock { state in
             guard state.free > 0, state.waiting.isEmpty else { return false }
             state.free -= 1
             return true
-        }) {
-            return
         }
+    }
+
+    /// Takes a unit, waiting until one is free.
+    func enter() async {
+        if tryEnter() { return }
         await withCheckedContinuation { continuation in
             let now = state.withLock { state in
                 if state.free > 0 && state.waiting.isEmpty {
@@ -125,7 +133,7 @@ final class LaneTurns: Sendable {
     /// turns come, not in the order of the lanes, so it does not wait for one lane while another
     /// is free.
     func turn(of batch: Int, among lanes: [Int]) async -> Int {
-        if let lane = state.withLock({ state in lanes.first { state.turns[$0] == batch } }) { return lane }
+        if let lane = turnNow(of: batch, among: lanes) { return lane }
         return await withCheckedContinuation { continuation in
             let lane = state.withLock { state -> Int? in
                 if let lane = lanes.first(where: { state.turns[$0] == batch }) { return lane }
@@ -134,6 +142,11 @@ final class LaneTurns: Sendable {
             }
             if let lane { continuation.resume(returning: lane) }
         }
+    }
+
+    /// The first of `lanes` in which it is `batch`'s turn now, if any.
+    func turnNow(of batch: Int, among lanes: [Int]) -> Int? {
+        state.withLock { state in lanes.first { state.turns[$0] == batch } }
     }
 
     /// Whether `batch` is waiting for a turn.

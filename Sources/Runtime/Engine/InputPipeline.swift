@@ -10,9 +10,10 @@ import _TriggerfishCore
 ///
 /// Lines travel in batches (`batchLines` lines, or fewer that hold a MiB). Each of `workers`
 /// tasks takes the next batch, parses all of it, then handles it lane by lane: a batch's inputs
-/// of a lane are handled once every earlier batch has handled its own (``LaneTurns``). So an
-/// input is parsed, handled and freed by one task, and what passes between cores is batches of
-/// lines, the turns and the reports.
+/// of a lane are handled once every earlier batch has handled its own (``LaneTurns``), and a
+/// task whose batch waits for a turn parses the next batch meanwhile. So an input is parsed,
+/// handled and freed by one task, and what passes between cores is batches of lines, the turns
+/// and the reports.
 ///
 /// An earlier design parsed batches in tasks of their own and handed the parsed inputs to a task
 /// per lane. Every input then crossed cores after parsing, each batch took four task hops, and
@@ -99,60 +100,114 @@ public struct InputPipeline: Sendable {
         // lane's earlier one).
         let room = max(1, maxInFlight / batchLines)
         let next: @Sendable () async -> Batch?
+        let nextNow: @Sendable () -> Batch?
         let passed: @Sendable () -> Void
         if linesMayWait {
             let units = DispatchSemaphore(value: room)
             let queue = BatchQueue()
             Self.startReading(reader, room: units, into: queue)
             next = { await queue.take() }
+            nextNow = { queue.takeNow() }
             passed = { units.signal() }
         } else {
             let units = TaskRoom(room)
-            next = {
-                await units.enter()
+            // Reads a batch into a unit taken; at the end of the lines the unit is given back.
+            let read: @Sendable () -> Batch? = {
                 guard let batch = reader.next() else {
                     units.leave()
                     return nil
                 }
                 return batch
             }
+            next = {
+                await units.enter()
+                return read()
+            }
+            nextNow = { units.tryEnter() ? read() : nil }
             passed = { units.leave() }
         }
         let output = ReorderBuffer(onReport, batchPassed: passed)
         await withDiscardingTaskGroup { group in
             for _ in 0..<workers {
                 group.addTask {
-                    while let batch = await next() {
-                        await Self.work(on: batch, lanes: laneCount, engine: engine, turns: turns, output: output)
-                    }
+                    await Self.work(next: next, nextNow: nextNow, lanes: laneCount, engine: engine, turns: turns, output: output)
                 }
             }
         }
     }
 
-    /// Parses a batch, then handles its inputs lane by lane, each lane when its turn comes, and
-    /// passes the batch's reports on.
-    static func work(on batch: Batch, lanes: Int, engine: PlaybookEngine, turns: LaneTurns, output: ReorderBuffer) async {
-        var reports = batch.lines.map { InputReport(index: $0.number, kind: nil) }
-        var shares = Array(repeating: [(offset: Int, input: RecordedInput)](), count: lanes)
-        for (offset, line) in batch.lines.enumerated() {
-            if let error = line.error {
-                reports[offset].error = error.message
+    /// A working task: takes batches (`next` waits for one, `nextNow` gives one only if it can
+    /// at once), parses each, handles its inputs lane by lane as the lanes' turns come, and passes
+    /// its reports on.
+    ///
+    /// A task holds at most two batches, in reading order. When no lane of either can be handled
+    /// now, it parses the next batch meanwhile if there is room for it at once, and otherwise
+    /// waits for a turn of its earliest batch, which depends only on earlier batches: so no task
+    /// waits for one that waits for it. Waiting without parsing ahead left a core idle while
+    /// another handled a lane (two cores handled 1.05 to 1.15 times as many inputs with it).
+    static func work(
+        next: @Sendable () async -> Batch?, nextNow: @Sendable () -> Batch?, lanes: Int, engine: PlaybookEngine, turns: LaneTurns,
+        output: ReorderBuffer
+    ) async {
+        var held: [Work] = []
+        while true {
+            if held.isEmpty {
+                guard let batch = await next() else { return }
+                held.append(Work(batch, lanes: lanes, turns: turns))
+            }
+            var handled = false
+            for index in held.indices {
+                while let lane = turns.turnNow(of: held[index].batch.number, among: held[index].waiting) {
+                    await held[index].handle(lane: lane, engine: engine, turns: turns)
+                    handled = true
+                }
+            }
+            for work in held where work.waiting.isEmpty { output.put(work.batch.first, work.reports) }
+            held.removeAll { $0.waiting.isEmpty }
+            if handled || held.isEmpty { continue }
+            if held.count < 2, let batch = nextNow() {
+                held.append(Work(batch, lanes: lanes, turns: turns))
                 continue
             }
-            do throws(InputError) {
-                let input = try InputDecoder.decode(line.bytes)
-                shares[lanes == 1 ? 0 : Self.lane(of: input, count: lanes)].append((offset, input))
-            } catch {
-                reports[offset].error = error.message
-            }
+            let lane = await turns.turn(of: held[0].batch.number, among: held[0].waiting)
+            await held[0].handle(lane: lane, engine: engine, turns: turns)
         }
-        // Lanes this batch has nothing for are passed at once, so later batches need not wait for them.
-        turns.pass(batch: batch.number, lanes: shares.indices.lazy.filter { shares[$0].isEmpty })
-        var waiting = shares.indices.filter { !shares[$0].isEmpty }
-        while !waiting.isEmpty {
-            let lane = await turns.turn(of: batch.number, among: waiting)
-            waiting.removeAll { $0 == lane }
+    }
+
+    /// A batch parsed, and its inputs as far as they are handled.
+    struct Work {
+        let batch: Batch
+        var reports: [InputReport]
+        /// By lane, the inputs (their offsets in the batch) of the lane.
+        var shares: [[(offset: Int, input: RecordedInput)]]
+        /// The lanes whose inputs are still to be handled.
+        var waiting: [Int]
+
+        /// Parses `batch`, and passes the lanes it has nothing for at once, so later batches need
+        /// not wait for them.
+        init(_ batch: Batch, lanes: Int, turns: LaneTurns) {
+            self.batch = batch
+            reports = batch.lines.map { InputReport(index: $0.number, kind: nil) }
+            shares = Array(repeating: [], count: lanes)
+            for (offset, line) in batch.lines.enumerated() {
+                if let error = line.error {
+                    reports[offset].error = error.message
+                    continue
+                }
+                do throws(InputError) {
+                    let input = try InputDecoder.decode(line.bytes)
+                    shares[lanes == 1 ? 0 : InputPipeline.lane(of: input, count: lanes)].append((offset, input))
+                } catch {
+                    reports[offset].error = error.message
+                }
+            }
+            let shares = shares
+            turns.pass(batch: batch.number, lanes: shares.indices.lazy.filter { shares[$0].isEmpty })
+            waiting = shares.indices.filter { !shares[$0].isEmpty }
+        }
+
+        /// Handles the inputs of `lane`, whose turn it is, and passes the lane on.
+        mutating func handle(lane: Int, engine: PlaybookEngine, turns: LaneTurns) async {
             for (offset, input) in shares[lane] {
                 switch input {
                 case .kubernetes: reports[offset].kind = .kubernetes
@@ -160,9 +215,10 @@ public struct InputPipeline: Sendable {
                 }
                 reports[offset].events = await engine.handle(input)
             }
+            shares[lane] = []
+            waiting.removeAll { $0 == lane }
             turns.pass(batch: batch.number, lanes: CollectionOfOne(lane))
         }
-        output.put(batch.first, reports)
     }
 
     /// Reads `reader`'s batches on a new thread (reading may wait for as long as the lines take
