@@ -13,10 +13,10 @@ final class BatchQueue: Sendable {
 
     /// Hands on a batch: to the task that has waited longest, or to the next that asks.
     func put(_ batch: InputPipeline.Batch) {
-        let waiter = state.withLock { state in
+        let waiter = state.withLock { state -> CheckedContinuation<InputPipeline.Batch?, Never>? in
             if state.waiting.isEmpty {
                 state.batches.append(batch)
-                return nil as CheckedContinuation<InputPipeline.Batch?, Never>?
+                return nil
             }
             return state.waiting.removeFirst()
         }
@@ -69,13 +69,16 @@ final class TaskRoom: Sendable {
         state = Mutex(State(free: units))
     }
 
+    /// Takes a unit if one is free and no task waited for it first.
+    private static func take(_ state: inout State) -> Bool {
+        guard state.free > 0, state.waiting.isEmpty else { return false }
+        state.free -= 1
+        return true
+    }
+
     /// Takes a unit if one is free now.
     func tryEnter() -> Bool {
-        state.withLock { state in
-            guard state.free > 0, state.waiting.isEmpty else { return false }
-            state.free -= 1
-            return true
-        }
+        state.withLock { Self.take(&$0) }
     }
 
     /// Takes a unit, waiting until one is free.
@@ -83,10 +86,7 @@ final class TaskRoom: Sendable {
         if tryEnter() { return }
         await withCheckedContinuation { continuation in
             let now = state.withLock { state in
-                if state.free > 0 && state.waiting.isEmpty {
-                    state.free -= 1
-                    return true
-                }
+                if Self.take(&state) { return true }
                 state.waiting.append(continuation)
                 return false
             }
@@ -136,7 +136,7 @@ final class LaneTurns: Sendable {
         if let lane = turnNow(of: batch, among: lanes) { return lane }
         return await withCheckedContinuation { continuation in
             let lane = state.withLock { state -> Int? in
-                if let lane = lanes.first(where: { state.turns[$0] == batch }) { return lane }
+                if let lane = Self.firstTurn(of: batch, among: lanes, in: state) { return lane }
                 state.waiting[batch] = (lanes, continuation)
                 return nil
             }
@@ -146,7 +146,11 @@ final class LaneTurns: Sendable {
 
     /// The first of `lanes` in which it is `batch`'s turn now, if any.
     func turnNow(of batch: Int, among lanes: [Int]) -> Int? {
-        state.withLock { state in lanes.first { state.turns[$0] == batch } }
+        state.withLock { Self.firstTurn(of: batch, among: lanes, in: $0) }
+    }
+
+    private static func firstTurn(of batch: Int, among lanes: [Int], in state: State) -> Int? {
+        lanes.first { state.turns[$0] == batch }
     }
 
     /// Whether `batch` is waiting for a turn.

@@ -144,7 +144,9 @@ public struct InputPipeline: Sendable {
     /// now, it parses the next batch meanwhile if there is room for it at once, and otherwise
     /// waits for a turn of its earliest batch, which depends only on earlier batches: so no task
     /// waits for one that waits for it. Waiting without parsing ahead left a core idle while
-    /// another handled a lane (two cores handled 1.05 to 1.15 times as many inputs with it).
+    /// another handled a lane: in alternating runs, parsing ahead handled up to 1.2 times as many
+    /// inputs in most rows; the rows that lost in one set won most of ten more pairs
+    /// (docs/performance.md).
     static func work(
         next: @Sendable () async -> Batch?, nextNow: @Sendable () -> Batch?, lanes: Int, engine: PlaybookEngine, turns: LaneTurns,
         output: ReorderBuffer
