@@ -22,6 +22,16 @@ let package = Package(
         // Not API: the generator's internals, for the benchmark package in Benchmarks/.
         .library(name: "_TriggerfishGenerator", targets: ["_TriggerfishGenerator", "_TriggerfishCore", "_TriggerfishFileIO"]),
     ],
+    traits: [
+        .trait(
+            name: "Mimalloc",
+            description: """
+                Link `triggerfish` with mimalloc (Debian: libmimalloc-dev) in place of glibc's malloc, as \
+                the Containerfile does: two cores then replay alerts about 1.9 times as fast as one, not 1.7 \
+                (docs/performance.md).
+                """
+        )
+    ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -161,7 +171,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Sources/CLI"
+            path: "Sources/CLI",
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux], traits: ["Mimalloc"]))]
         ),
         // For the test targets, never a product: the fixture folders (the repository's own in
         // Tests/Fixtures, Robusta's in ../shared/fixtures/robusta), Robusta's scope-table format and

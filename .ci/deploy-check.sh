@@ -41,14 +41,22 @@ if [ "${TRIGGERFISH_SKIP_STATIC_BUILD:-}" = 1 ]; then
 else
     echo "== static release build (as the Containerfile builds it)"
     start=$SECONDS
-    swift build -c release --static-swift-stdlib --product triggerfish
-    binary="$(swift build -c release --static-swift-stdlib --product triggerfish --show-bin-path)/triggerfish"
+    swift build -c release --static-swift-stdlib --product triggerfish --traits Mimalloc
+    binary="$(swift build -c release --static-swift-stdlib --product triggerfish --traits Mimalloc --show-bin-path)/triggerfish"
     echo "built in $((SECONDS - start)) s"
     # The Swift runtime and Foundation are linked in: the runtime image has no Swift libraries.
     if ldd "$binary" | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch'; then
         echo "error: $binary links the Swift libraries above dynamically" >&2
         exit 1
     fi
+    # mimalloc, not glibc, serves malloc (it reports its options when asked to be verbose).
+    verbose=$(MIMALLOC_VERBOSE=1 "$binary" --version 2>&1)
+    if ! grep -q '^mimalloc: ' <<<"$verbose"; then
+        echo "error: $binary does not allocate with mimalloc; ldd says:" >&2
+        ldd "$binary" >&2
+        exit 1
+    fi
+    echo "$binary allocates with mimalloc ($(ldd "$binary" | awk '/libmimalloc/ { print $3 }'))"
 fi
 "$binary" --version
 "$binary" validate deploy/playbooks.yaml
