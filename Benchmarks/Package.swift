@@ -6,6 +6,12 @@ import PackageDescription
 let package = Package(
     name: "TriggerfishBenchmarks",
     platforms: [.macOS(.v15)],
+    traits: [
+        .trait(
+            name: "Mimalloc",
+            description: "Link ReplayThroughput with mimalloc, as the Containerfile links triggerfish (run.sh does when it can)."
+        )
+    ],
     dependencies: [
         .package(name: "Triggerfish", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
@@ -28,7 +34,7 @@ let package = Package(
         // Triggerfish plugin like any consumer's action.
         .target(
             name: "BenchSupport",
-            dependencies: [.product(name: "Triggerfish", package: "Triggerfish")],
+            dependencies: ["CHeapStats", .product(name: "Triggerfish", package: "Triggerfish")],
             path: "Sources/BenchSupport",
             plugins: [.plugin(name: "TriggerfishPlugin", package: "Triggerfish")]
         ),
@@ -50,7 +56,8 @@ let package = Package(
                 .product(name: "Triggerfish", package: "Triggerfish"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/ReplayThroughput"
+            path: "Sources/ReplayThroughput",
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux], traits: ["Mimalloc"]))]
         ),
         // Events/s against body size and against the number of playbooks: `./run.sh curve`.
         .executableTarget(
@@ -64,7 +71,8 @@ let package = Package(
         ),
         // The watch of `serve --watch`: changes/s, memory per watched object, alert resolution
         // from the cache and from the API: `./run.sh watch`.
-        // glibc's heap statistics, which Swift's Glibc module does not export.
+        // glibc's heap statistics, and which library serves malloc, which Swift's Glibc module
+        // does not export.
         .target(name: "CHeapStats", path: "Sources/CHeapStats"),
         .executableTarget(
             name: "WatchThroughput",

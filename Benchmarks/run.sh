@@ -45,9 +45,33 @@ PY
 }
 pin=()
 if command -v taskset >/dev/null; then pin=(taskset -c 0); fi
+# The heap allocator of `throughput`: mimalloc (the package's Mimalloc trait), as the Containerfile
+# links `triggerfish`, when the linker finds it (Debian: libmimalloc-dev); ALLOCATOR=glibc keeps
+# glibc's, ALLOCATOR=mimalloc insists. With glibc's, two cores replay alerts about 1.7 times as fast
+# as one rather than 1.85 (docs/performance.md). Each sequential pass names its allocator. The other
+# modes keep glibc's: `allocations` counts through glibc's entry points, `watch` reads glibc's heap
+# statistics, and `curve` keeps its figures comparable with earlier ones.
+allocator=()
+case "${ALLOCATOR:-}" in
+glibc) ;;
+mimalloc) allocator=(--traits Mimalloc) ;;
+"")
+    if echo 'int main(void) { return 0; }' | cc -x c - -lmimalloc -o /dev/null 2>/dev/null; then
+        allocator=(--traits Mimalloc)
+    else
+        echo "mimalloc not found (Debian: apt-get install libmimalloc-dev): measuring with glibc's allocator" >&2
+    fi
+    ;;
+*)
+    echo "ALLOCATOR is glibc or mimalloc, not '$ALLOCATOR'" >&2
+    exit 2
+    ;;
+esac
 if [ "${1:-}" = "throughput" ]; then
     shift
-    swift build -c release --product ReplayThroughput >&2
+    # As the Containerfile sets it (it does nothing under glibc).
+    export MIMALLOC_SEGMENT_DECOMMIT_DELAY=0
+    swift build -c release --product ReplayThroughput "${allocator[@]}" >&2
     bin="$(swift build -c release --show-bin-path)"
     # The reference parse and the sequential passes on one core; the pipeline pass uses them all.
     "${pin[@]}" bash -c "$(declare -f reference); workload='$workload' bin='$bin' reference pods.jsonl"

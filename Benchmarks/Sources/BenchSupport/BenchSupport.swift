@@ -1,3 +1,4 @@
+import CHeapStats
 import Foundation
 import Synchronization
 import Triggerfish
@@ -90,4 +91,15 @@ public func peakResidentMiB() -> Double? {
         let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return nil }
     return kilobytes / 1024
+}
+
+/// The heap allocator this process's `malloc` resolves to, by the file of the library that
+/// defines it: `mimalloc` where run.sh linked it (as the Containerfile links `triggerfish`) or it
+/// was preloaded, `glibc` otherwise. Reported beside the figures, which depend on it.
+public func heapAllocator() -> String {
+    guard let file = triggerfish_malloc_library() else { return "unknown" }
+    let library = (String(cString: file) as NSString).lastPathComponent
+    if library.hasPrefix("libmimalloc") { return "mimalloc" }
+    if library.hasPrefix("libc.so") { return "glibc" }
+    return library
 }

@@ -98,7 +98,7 @@ struct ReplayThroughput: AsyncParsableCommand {
         latencies.sort()
         print(
             """
-            \(eventsFile) with \(configName) (\(engine.config.playbooks.count) playbooks, loaded in \(milliseconds(loadTime))):
+            \(eventsFile) with \(configName) (\(engine.config.playbooks.count) playbooks, loaded in \(milliseconds(loadTime)); heap allocator \(heapAllocator())):
               sequential: \(inputs) inputs (\(events) events, \(unreadable) unreadable) in \(String(format: "%.2f", seconds(elapsed))) s = \(rate(inputs, elapsed)) inputs/s; the benchmark's action ran \(benchCountRuns.load(ordering: .relaxed)) times; peak RSS \(mib(peakResidentMiB()))
                 latency per input: p50 \(milliseconds(percentile(latencies, 0.5))), p99 \(milliseconds(percentile(latencies, 0.99))), max \(milliseconds(latencies.last ?? .zero))
             """)

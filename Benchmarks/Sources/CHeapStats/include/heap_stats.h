@@ -6,4 +6,8 @@
 /// module does not export); 0 elsewhere.
 size_t triggerfish_heap_in_use(void);
 
+/// The file of the library whose `malloc` this process calls (dladdr, which Swift's Glibc module
+/// does not export either); NULL where that cannot be told.
+const char *triggerfish_malloc_library(void);
+
 #endif
