@@ -47,8 +47,8 @@ pin=()
 if command -v taskset >/dev/null; then pin=(taskset -c 0); fi
 # The heap allocator of `throughput`: mimalloc (the package's Mimalloc trait), as the Containerfile
 # links `triggerfish`, when the linker finds it (Debian: libmimalloc-dev); ALLOCATOR=glibc keeps
-# glibc's, ALLOCATOR=mimalloc insists. With glibc's, two cores replay alerts about 1.7 times as fast
-# as one rather than 1.85 (docs/performance.md). Each sequential pass names its allocator. The other
+# glibc's, ALLOCATOR=mimalloc insists. With glibc's, two cores replay alerts 1.6 to 1.75 times as
+# fast as one rather than about 1.9 (docs/performance.md). Each sequential pass names its allocator. The other
 # modes keep glibc's: `allocations` counts through glibc's entry points, `watch` reads glibc's heap
 # statistics, and `curve` keeps its figures comparable with earlier ones.
 allocator=()
